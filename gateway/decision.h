@@ -1,0 +1,84 @@
+/*
+ * decision.h - what the gateway decided for one request and what it cost.
+ *
+ * route.c fills one struct tg_decision per request; stats.c counts it and
+ * declog.c writes it as one JSON line.  Every string is borrowed for the
+ * duration of those calls only.
+ */
+#ifndef TG_DECISION_H
+#define TG_DECISION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define TG_MAX_CANDIDATES 16
+
+/* Why the fallback model served instead of the policy's choice. */
+enum tg_fallback {
+	TG_FB_NONE = 0,		/* the policy's choice served */
+	TG_FB_NO_PREDICTION,	/* the predictor could not score the request */
+	TG_FB_POLICY_ERROR,	/* the policy raised an error or returned garbage */
+	TG_FB_POLICY_LIMIT,	/* the policy hit its instruction or memory limit */
+	TG_FB_UPSTREAM,		/* the chosen model failed upstream after retries */
+	TG_FB__MAX
+};
+
+/* Upstream failure classes, for error counters. */
+enum tg_upstream_err {
+	TG_UP_OK = 0,
+	TG_UP_THROTTLED,	/* 429 ThrottlingException */
+	TG_UP_UNAVAILABLE,	/* 503 ServiceUnavailable / ModelNotReady */
+	TG_UP_INTERNAL,		/* 500 */
+	TG_UP_TIMEOUT,		/* 408 ModelTimeout, or our own timeout */
+	TG_UP_CONNECT,		/* connection refused / reset */
+	TG_UP_BAD_RESPONSE,	/* too large, truncated, not JSON */
+	TG_UP_CLIENT,		/* other 4xx from Bedrock (validation, access) */
+	TG_UP__MAX
+};
+
+struct tg_candidate {
+	const char	*model;		/* Bedrock model id */
+	double		 quality;	/* predicted, 0..1; valid when has_quality */
+	int		 has_quality;
+	int		 priced;
+	double		 price_in;	/* $ per 1M tokens */
+	double		 price_out;
+	double		 est_cost;	/* estimated $ for this request; valid when priced */
+};
+
+struct tg_decision {
+	time_t		 time;		/* wall clock, seconds */
+	const char	*request_id;
+	const char	*router;	/* router id, or "" for a passthrough model */
+	const char	*tenant;	/* API key's tenant, "" when anonymous */
+	const char	*request_class;	/* "" when none */
+	const char	*api;		/* "converse", "converse-stream", "invoke", ... */
+	struct tg_candidate cand[TG_MAX_CANDIDATES];
+	size_t		 ncand;
+	const char	*chosen;	/* the policy's choice (NULL: none) */
+	const char	*model;		/* the model that answered (NULL: none) */
+	const char	*reason;
+	enum tg_fallback fallback;
+	enum tg_upstream_err upstream_err;
+	double		 threshold;	/* response_quality_difference used */
+	uint64_t	 input_tokens;
+	uint64_t	 output_tokens;
+	uint64_t	 cache_read_tokens;
+	uint64_t	 cache_write_tokens;
+	int		 cost_known;	/* the answering model is priced */
+	double		 cost;		/* $ actually spent */
+	int		 cf_known;	/* the counterfactual model is priced */
+	double		 cf_cost;	/* same tokens on the router's priciest model */
+	const char	*cf_model;
+	uint64_t	 upstream_us;	/* time spent waiting on Bedrock */
+	uint64_t	 overhead_us;	/* tiergate's own time */
+	int		 status;	/* HTTP status sent to the client */
+	int		 attempts;	/* upstream attempts made */
+	const char	*prompt;	/* only when log_prompts is on, else NULL */
+};
+
+const char	*tg_fallback_name(enum tg_fallback);	/* "no_prediction", ... */
+const char	*tg_upstream_err_name(enum tg_upstream_err); /* "throttled", ... */
+
+#endif

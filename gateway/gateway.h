@@ -1,0 +1,34 @@
+/*
+ * gateway.h - the serving core: per-thread worker state and the commands
+ * implemented in gateway/.
+ */
+#ifndef TG_GATEWAY_H
+#define TG_GATEWAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tg_config;
+struct tg_keys;
+struct bedrock_client;
+struct policy;
+struct stats;
+struct declog;
+
+/* Everything one worker thread owns.  Nothing in here is shared between
+ * threads except what the pointers to shared state say (cfg, keys, stats,
+ * declog are shared and thread-safe or read-only). */
+struct tg_worker {
+	int			 id;
+	const struct tg_config	*cfg;
+	const struct tg_keys	*keys;
+	struct bedrock_client	*bedrock;	/* own CURL handle, reused connections */
+	struct policy		**policies;	/* one Lua state per router, this thread only */
+	struct stats		*stats;		/* shared mapping, or NULL */
+	struct declog		*declog;	/* shared append-only log, or NULL */
+};
+
+int	gw_cmd_serve(int, char **);
+int	gw_cmd_check_config(int, char **);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * http.h - one HTTP request as the web server handed it to us (FastCGI or
+ * CGI), and the only functions that write an answer back.
+ *
+ * Everything in struct tg_req comes from the network and is untrusted.
+ * Handlers answer with exactly one http_send_*() call, or with
+ * http_stream_begin() followed by http_stream_write() calls.
+ */
+#ifndef TG_HTTP_H
+#define TG_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <fcgiapp.h>
+
+struct tg_worker;	/* per-thread state, see gateway.h */
+
+struct tg_hdr {
+	const char	*name;
+	const char	*value;
+};
+
+struct tg_req {
+	FCGX_Request	*fcgi;		/* its params are the CGI environment */
+	struct tg_worker *worker;
+	const char	*method;
+	const char	*path;		/* raw, still percent-encoded, no query */
+	const char	*query;		/* raw, "" when none */
+	char		*body;		/* NUL-terminated; owned by the request */
+	size_t		 body_len;
+	char		 request_id[40];
+	uint64_t	 t_start_ns;	/* monotonic, when the request was accepted */
+	int		 status;	/* status sent, 0 until then */
+	int		 streaming;	/* http_stream_begin() was called */
+	size_t		 bytes_out;	/* body bytes written to the client */
+	int		 client_gone;	/* a write to the client failed */
+	/* extra x-tiergate-* response headers gathered while routing */
+	struct tg_hdr	 extra[8];
+	char		 extra_buf[1024];
+	size_t		 nextra;
+	size_t		 extra_used;
+};
+
+/* Request header by HTTP name ("Authorization", "x-api-key"); borrowed, or
+ * NULL.  CONTENT_TYPE and CONTENT_LENGTH are found under their HTTP names. */
+const char	*http_header(const struct tg_req *, const char *name);
+/* Query parameter, percent-decoded into buf; NULL when absent or too long. */
+const char	*http_query(const struct tg_req *, const char *name, char *buf, size_t len);
+
+/* Queue an extra response header (copied) for whatever is sent next. */
+void		 http_add_header(struct tg_req *, const char *name, const char *value);
+
+/* Send a JSON body.  Steals `body`, even on failure.  Returns 0, or -1 if
+ * the client went away. */
+int		 http_send_json(struct tg_req *, int status, json_t *body);
+/* Send an error in Bedrock's shape: {"message": ...} with the
+ * x-amzn-ErrorType header, e.g. ("ValidationException", 400). */
+int		 http_send_error(struct tg_req *, int status, const char *type,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int		 http_send_raw(struct tg_req *, int status, const char *ctype,
+		     const void *buf, size_t len);
+
+/* Streaming: headers first, then body chunks flushed to the web server as
+ * they come.  http_stream_write() returns -1 once the client is gone. */
+int		 http_stream_begin(struct tg_req *, int status, const char *ctype);
+int		 http_stream_write(struct tg_req *, const void *buf, size_t len);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t	 http_now_ns(void);
+
+#endif

@@ -1,0 +1,1 @@
+# gateway/sigv4.mk: owned by its module; filled in as the module lands.

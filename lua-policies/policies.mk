@@ -1,0 +1,1 @@
+# lua-policies/policies.mk: owned by its module; filled in as the module lands.

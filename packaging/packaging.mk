@@ -1,0 +1,1 @@
+# packaging/packaging.mk: owned by its module; filled in as the module lands.

@@ -1,0 +1,1 @@
+# predictor/predictor.mk: owned by its module; filled in as the module lands.

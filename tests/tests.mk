@@ -1,0 +1,1 @@
+# tests/tests.mk: owned by its module; filled in as the module lands.
