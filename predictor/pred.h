@@ -18,7 +18,7 @@
 #include <jansson.h>
 
 #define PRED_SCHEMA_VERSION	1	/* bump when the feature vector changes */
-#define PRED_NFEATURES		576	/* see predictor/FEATURES.md */
+#define PRED_NFEATURES		580	/* see predictor/FEATURES.md */
 #define PRED_MAX_MODELS		32	/* model names per ensemble */
 #define PRED_MAX_NAME		128	/* bytes of a model name, with the NUL */
 
