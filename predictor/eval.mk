@@ -1,0 +1,19 @@
+# predictor/eval.mk - `tiergate predict` and `tiergate eval` (predict.c),
+# RouteLLM's routing metrics (eval.c, pure), their tests and the predictor
+# speed benchmark.  Included by Makefile.am after predictor/predictor.mk.
+
+# eval.c has no dependencies, so its library may sit anywhere in
+# TG_MODULE_LIBS; predict.c calls the predictor library, so it is linked
+# as an object of the binary itself (objects come before all libraries).
+noinst_LIBRARIES += libtgeval.a
+libtgeval_a_SOURCES = predictor/eval.c predictor/eval.h
+TG_MODULE_LIBS += libtgeval.a
+tiergate_SOURCES += predictor/predict.c
+
+if HAVE_CUNIT
+check_PROGRAMS += tests/unit/test_eval
+TESTS += tests/unit/test_eval
+tests_unit_test_eval_SOURCES = tests/unit/test_eval.c
+tests_unit_test_eval_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_eval_LDADD = libtgeval.a $(CUNIT_LIBS) -lm
+endif
