@@ -1,5 +1,6 @@
-// Test kit for the emulator (usable by any Node test in tests/): start the emulator through its CLI, sign requests with AWS's
-// own signer, send raw HTTP/1.1 requests, decode event streams.
+// Test kit for the emulator, usable by any Node test under tests/: start the
+// emulator through its CLI, sign requests with AWS's own signer, send raw
+// HTTP/1.1 requests, decode and CRC-check event streams.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
