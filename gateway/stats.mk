@@ -1,1 +1,7 @@
-# gateway/stats.mk: owned by its module; filled in as the module lands.
+# gateway/stats.mk - shared stats file, decision log, admin API, /metrics,
+# `tiergate stats`.
+noinst_LIBRARIES += libtgstats.a
+TG_MODULE_LIBS += libtgstats.a
+libtgstats_a_SOURCES = \
+	gateway/stats.h gateway/stats.c
+EXTRA_DIST += docs/admin-api.md
