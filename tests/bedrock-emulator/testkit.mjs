@@ -144,20 +144,22 @@ export function decodeFrames(buf) {
   return frames;
 }
 
-// Streams a request and records when each chunk of the body arrived.
+// Streams a request and records when each chunk of the body arrived. On a
+// socket error the rejection carries the chunks received so far (.chunks).
 export function timedRequest(port, opts) {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
+    const chunks = [];
+    const fail = (e) => reject(Object.assign(e, { chunks }));
     const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: opts.path, headers: opts.headers, agent },
       (res) => {
-        const chunks = [];
         res.on('data', (c) => chunks.push({ t: Date.now() - t0, c }));
         res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, chunks,
           body: Buffer.concat(chunks.map((x) => x.c)) }));
-        res.on('error', reject);
-        res.on('aborted', () => reject(Object.assign(new Error('aborted'), { chunks })));
+        res.on('error', fail);
+        res.on('aborted', () => fail(new Error('aborted')));
       });
-    req.on('error', reject);
+    req.on('error', fail);
     req.end(opts.body);
   });
 }

@@ -133,7 +133,11 @@ async function deliverStream(ctx, frames, headers = {}) {
   const delay = ctx.fault === 'oversized' ? 0 : ctx.settings.chunk_delay_ms;
   for (let i = 0; i < frames.length; i++) {
     if (i === cut && ctx.fault === 'mid_stream_error') return (res.end(streamException(ctx)), 200);
-    if (i === cut && ctx.fault === 'stream_reset') return (res.socket?.resetAndDestroy(), 200);
+    if (i === cut && ctx.fault === 'stream_reset') {
+      await sleep(20); // let the frames sent so far reach the client before the RST
+      res.socket?.resetAndDestroy();
+      return 200;
+    }
     if (i > 0 && delay > 0 && !(typeof frames[i] === 'function')) await sleep(delay);
     const f = frames[i];
     if (!(await write(res, typeof f === 'function' ? f() : f))) return 200;
@@ -237,7 +241,6 @@ async function route(ctx) {
   const q = ctx.rawUrl.indexOf('?');
   const path = q < 0 ? ctx.rawUrl : ctx.rawUrl.slice(0, q);
   const { body: raw, over } = await readBody(req, ctx.config.maxBodyBytes);
-  if (path.startsWith('/_emulator/')) return handleControl(ctx.state, req, res, path, raw);
   const m = /^\/model\/([^/]+)\/([a-z-]+)$/.exec(path);
   ctx.api = m && APIS.has(m[2]) ? m[2] : null;
   ctx.entry.api = ctx.api;
@@ -249,7 +252,14 @@ async function route(ctx) {
   return handleModel(ctx, raw, m);
 }
 
+async function onControl(state, req, res) {
+  const { body } = await readBody(req, state.config.maxBodyBytes);
+  handleControl(state, req, res, (req.url || '').split('?')[0], body);
+}
+
+// Control requests are neither logged nor counted.
 async function onRequest(state, quiet, req, res) {
+  if ((req.url || '').startsWith('/_emulator/')) return onControl(state, req, res);
   const started = Date.now();
   const ctx = { req, res, state, config: state.config, started, rawUrl: req.url, requestId: randomUUID(),
     overrides: {}, settings: state.config.defaults, fault: null };
@@ -264,7 +274,7 @@ async function onRequest(state, quiet, req, res) {
     status = res.headersSent || res.destroyed ? 0 : sendError(res, ctx.requestId, err.type, err.message);
   }
   state.finish(ctx.entry, status, started);
-  if (!quiet && !ctx.rawUrl.startsWith('/_emulator/'))
+  if (!quiet)
     console.error(`${ctx.entry.time} ${req.method} ${ctx.entry.path} ${status} ${Date.now() - started}ms` +
       `${ctx.fault ? ` fault=${ctx.fault}` : ''}`);
 }
