@@ -17,3 +17,9 @@ tests_unit_test_eval_SOURCES = tests/unit/test_eval.c
 tests_unit_test_eval_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_eval_LDADD = libtgeval.a $(CUNIT_LIBS) -lm
 endif
+
+# Script tests of the commands on a hand-checked fixture; they run the
+# built tiergate ($TIERGATE) and skip when jq is missing.
+TESTS += tests/predictor-tools/predict-eval.sh
+EXTRA_DIST += tests/predictor-tools/predict-eval.sh \
+	tests/predictor-tools/fixture.jsonl
