@@ -1,0 +1,1148 @@
+/*
+ * policy.c - runs the operator's Lua routing policy, untrusted code, in a
+ * sandbox: an allow-list of globals, a private _ENV that refuses new
+ * globals, a per-call instruction limit that pcall cannot swallow once it
+ * fires, a heap cap through lua_Alloc, and read-only request facts.
+ *
+ * Every entry into Lua (setup, loading, deciding) goes through lua_pcall
+ * with a traceback message handler, so no Lua error ever reaches the panic
+ * function.  A state belongs to one thread.
+ */
+#include "autoconf.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include <openssl/evp.h>
+
+#include "log.h"
+#include "policy.h"
+
+#define PS_MAX_CAND		64
+#define PS_MAX_MSG		512	/* error message kept for the traceback */
+#define PS_MAX_MOVE		(1 << 20)	/* table.move element cap */
+
+/* One Lua state and its accounting.  Replaced as a whole on reload. */
+struct pstate {
+	lua_State	*L;
+	size_t		 used;		/* heap bytes in use */
+	size_t		 limit;		/* heap cap */
+	int		 mem_hit;	/* an allocation was refused in this call */
+	int		 in_call;	/* refusals are sticky while set */
+	int		 hook_count;	/* instruction budget per call */
+	int		 hook_hit;	/* the instruction limit fired */
+	int		 decide_ref;	/* registry ref of decide() */
+	int		 env_ref;	/* registry ref of the policy's _ENV */
+	char		 version[13];
+	/* set by ps_result() inside a protected call */
+	enum policy_err	 res_err;
+	int		 res_shape;	/* the error is a bad shape, not a non-candidate */
+	char		 res_msg[200];
+};
+
+struct policy {
+	char			*path;
+	struct policy_limits	 lim;
+	struct pstate		*ps;
+	dev_t			 dev;
+	ino_t			 ino;
+	off_t			 size;
+	struct timespec		 mtim;
+	uint64_t		 last_check_ms;
+	unsigned		 interval_ms;
+	char			 traceback[1024];
+};
+
+static const char *const policy_errs[POLICY_E__MAX] = {
+	[POLICY_OK] = "ok",
+	[POLICY_E_LOAD] = "policy could not be loaded",
+	[POLICY_E_CONTRACT] = "policy does not follow the contract",
+	[POLICY_E_RUNTIME] = "policy error",
+	[POLICY_E_INSTRUCTIONS] = "policy instruction limit exceeded",
+	[POLICY_E_MEMORY] = "policy memory limit exceeded",
+	[POLICY_E_RESULT] = "policy returned an invalid result",
+	[POLICY_E_NOMEM] = "out of memory",
+};
+
+const char *
+policy_strerror(enum policy_err e)
+{
+	if ((unsigned)e >= POLICY_E__MAX)
+		return "unknown policy error";
+	return policy_errs[e];
+}
+
+/* ---- accounting: heap cap and instruction limit --------------------- */
+
+static struct pstate *
+ps_of(lua_State *L)
+{
+	return *(struct pstate **)lua_getextraspace(L);
+}
+
+/* lua_Alloc with a cap.  Growth past the cap is refused, and once refused
+ * inside a call every further growth is refused too, so a policy that
+ * catches "not enough memory" with pcall cannot carry on allocating.
+ * Shrinking never fails, as Lua requires. */
+static void *
+ps_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct pstate	*ps = ud;
+	size_t		 old = ptr != NULL ? osize : 0;
+	void		*np;
+
+	if (nsize == 0) {
+		free(ptr);
+		ps->used -= old;
+		return NULL;
+	}
+	if (nsize > old && ((ps->mem_hit && ps->in_call) ||
+	    nsize - old > ps->limit - ps->used)) {
+		ps->mem_hit = 1;
+		return NULL;
+	}
+	if ((np = realloc(ptr, nsize)) == NULL)
+		return nsize <= old ? ptr : NULL;
+	ps->used = ps->used - old + nsize;
+	return np;
+}
+
+/* Count hook.  Once the budget is spent it re-arms itself to fire on every
+ * instruction, so an error caught by the policy's own pcall is raised again
+ * at the very next instruction. */
+static void
+ps_hook(lua_State *L, lua_Debug *ar)
+{
+	struct pstate	*ps = ps_of(L);
+
+	(void)ar;
+	ps->hook_hit = 1;
+	lua_sethook(L, ps_hook, LUA_MASKCOUNT, 1);
+	luaL_error(L, "instruction limit exceeded");
+}
+
+static void
+ps_arm(struct pstate *ps)
+{
+	ps->hook_hit = 0;
+	ps->mem_hit = 0;
+	ps->in_call = 1;
+	lua_sethook(ps->L, ps_hook, LUA_MASKCOUNT, ps->hook_count);
+}
+
+static void
+ps_disarm(struct pstate *ps)
+{
+	lua_sethook(ps->L, NULL, 0, 0);
+	ps->in_call = 0;
+}
+
+/* ---- read-only tables ----------------------------------------------- */
+
+static int
+ro_newindex(lua_State *L)
+{
+	return luaL_error(L, "attempt to modify a read-only table (key '%s')",
+	    lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
+}
+
+/* The data table behind a read-only proxy at `idx`.  C ignores
+ * __metatable, so only C can reach it. */
+static void
+ro_data(lua_State *L, int idx)
+{
+	if (!lua_getmetatable(L, idx) || lua_getfield(L, -1, "__index") != LUA_TTABLE)
+		luaL_error(L, "not a read-only table");
+	lua_remove(L, -2);
+}
+
+static int
+ro_len(lua_State *L)
+{
+	ro_data(L, 1);
+	lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
+	return 1;
+}
+
+static int
+ro_next(lua_State *L)
+{
+	lua_settop(L, 2);
+	if (lua_next(L, lua_upvalueindex(1)) == 0) {
+		lua_pushnil(L);
+		return 1;
+	}
+	return 2;
+}
+
+static int
+ro_pairs(lua_State *L)
+{
+	ro_data(L, 1);
+	lua_pushcclosure(L, ro_next, 1);
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return 3;
+}
+
+/* Replace the table on top of the stack with a read-only proxy of it. */
+static void
+ro_wrap(lua_State *L)
+{
+	lua_createtable(L, 0, 0);		/* data proxy */
+	lua_createtable(L, 0, 5);		/* data proxy mt */
+	lua_pushvalue(L, -3);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, ro_newindex);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushcfunction(L, ro_len);
+	lua_setfield(L, -2, "__len");
+	lua_pushcfunction(L, ro_pairs);
+	lua_setfield(L, -2, "__pairs");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, -2);
+	lua_remove(L, -2);
+}
+
+/* ---- the sandbox ------------------------------------------------------ */
+
+/* Base functions a policy may use.  Left out on purpose: dofile, loadfile,
+ * collectgarbage, rawset (would bypass read-only proxies), warn, require. */
+static const char *const sb_base[] = {
+	"assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall",
+	"rawequal", "rawget", "rawlen", "select", "tonumber", "tostring",
+	"type", "xpcall", "_VERSION", NULL
+};
+
+static int
+sb_newglobal(lua_State *L)
+{
+	return luaL_error(L, "assignment to undeclared global '%s' (a policy "
+	    "must not create globals: use local)",
+	    lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
+}
+
+/* setmetatable without __gc: a finalizer runs with hooks disabled, outside
+ * any limit. */
+static int
+sb_setmetatable(lua_State *L)
+{
+	if (lua_type(L, 2) == LUA_TTABLE) {
+		lua_pushliteral(L, "__gc");
+		if (lua_rawget(L, 2) != LUA_TNIL)
+			return luaL_error(L, "__gc metamethods are not allowed in policies");
+		lua_pop(L, 1);
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);
+	return 1;
+}
+
+/* load(chunk [, name [, mode [, env]]]): text only, and the default
+ * environment is the policy's own _ENV, never the real globals. */
+static int
+sb_load(lua_State *L)
+{
+	int	 has_env = !lua_isnone(L, 4);
+
+	if (!lua_isnoneornil(L, 3) && strcmp(luaL_checkstring(L, 3), "t") != 0) {
+		luaL_pushfail(L);
+		lua_pushliteral(L, "binary chunks are not allowed in policies");
+		return 2;
+	}
+	lua_settop(L, 4);
+	lua_pushliteral(L, "t");
+	lua_replace(L, 3);
+	if (!has_env) {
+		lua_pushvalue(L, lua_upvalueindex(2));
+		lua_replace(L, 4);
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, 4, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+/* print → the debug log, one line, capped. */
+static int
+sb_print(lua_State *L)
+{
+	luaL_Buffer	 b;
+	int		 i, n = lua_gettop(L);
+	const char	*s;
+	size_t		 len;
+
+	luaL_buffinit(L, &b);
+	for (i = 1; i <= n; i++) {
+		if (i > 1)
+			luaL_addchar(&b, '\t');
+		s = luaL_tolstring(L, i, &len);
+		luaL_addlstring(&b, s, len > 512 ? 512 : len);
+		lua_pop(L, 1);
+	}
+	luaL_pushresult(&b);
+	log_debug("policy print: %.512s", lua_tostring(L, -1));
+	return 0;
+}
+
+/* string.rep refuses results beyond the heap cap before looping: an empty
+ * string repeated 1e15 times would otherwise spin in C, unseen by the
+ * instruction hook. */
+static int
+sb_rep(lua_State *L)
+{
+	size_t		 l, lsep = 0;
+	lua_Integer	 n;
+
+	luaL_checklstring(L, 1, &l);
+	n = luaL_checkinteger(L, 2);
+	luaL_optlstring(L, 3, "", &lsep);
+	if (n <= 0 || l + lsep == 0) {
+		lua_pushliteral(L, "");
+		return 1;
+	}
+	if ((lua_Unsigned)n > ps_of(L)->limit / (l + lsep))
+		return luaL_error(L, "string.rep: result larger than the policy memory limit");
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);
+	return 1;
+}
+
+/* table.move with a cap on the element count: the copy loop is in C. */
+static int
+sb_move(lua_State *L)
+{
+	lua_Integer	 f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
+
+	if (e >= f && (lua_Unsigned)e - (lua_Unsigned)f >= PS_MAX_MOVE)
+		return luaL_error(L, "table.move: too many elements");
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+/* Replace lib[name] (lib on top) by a closure over the original. */
+static void
+sb_wrapfn(lua_State *L, const char *name, lua_CFunction fn)
+{
+	lua_getfield(L, -1, name);
+	lua_pushcclosure(L, fn, 1);
+	lua_setfield(L, -2, name);
+}
+
+static void
+sb_openlibs(lua_State *L)
+{
+	luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+	lua_pop(L, 1);
+	luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
+	lua_pushnil(L);
+	lua_setfield(L, -2, "dump");
+	sb_wrapfn(L, "rep", sb_rep);
+	lua_pop(L, 1);
+	luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+	sb_wrapfn(L, "move", sb_move);
+	lua_pop(L, 1);
+	luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
+	lua_pop(L, 1);
+	luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
+	lua_pop(L, 1);
+	/* getmetatable("") must not hand out the shared string metatable */
+	lua_pushliteral(L, "");
+	lua_getmetatable(L, -1);
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_pop(L, 2);
+}
+
+/* Build the allow-listed globals (on top of the stack), read-only. */
+static void
+sb_safe(lua_State *L)
+{
+	static const char *const libs[] = { LUA_STRLIBNAME, LUA_TABLIBNAME,
+	    LUA_MATHLIBNAME, LUA_UTF8LIBNAME, NULL };
+	int	 i;
+
+	lua_newtable(L);
+	lua_pushglobaltable(L);
+	for (i = 0; sb_base[i] != NULL; i++) {
+		lua_getfield(L, -1, sb_base[i]);
+		lua_setfield(L, -3, sb_base[i]);
+	}
+	for (i = 0; libs[i] != NULL; i++) {
+		lua_getfield(L, -1, libs[i]);
+		ro_wrap(L);
+		lua_setfield(L, -3, libs[i]);
+	}
+	lua_getfield(L, -1, "setmetatable");
+	lua_pushcclosure(L, sb_setmetatable, 1);
+	lua_setfield(L, -3, "setmetatable");
+	lua_pushcfunction(L, sb_print);
+	lua_setfield(L, -3, "print");
+	lua_pop(L, 1);
+}
+
+/* The policy's private _ENV: empty, reads fall through to the read-only
+ * allow-list, writes of new names raise. */
+static void
+sb_env(lua_State *L)
+{
+	sb_safe(L);
+	lua_newtable(L);			/* safe env */
+	lua_createtable(L, 0, 3);		/* safe env mt */
+	lua_pushvalue(L, -3);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, sb_newglobal);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, -2);
+	lua_remove(L, -2);
+	/* load needs the env, which needs the allow-list: add it last */
+	lua_getmetatable(L, -1);
+	lua_getfield(L, -1, "__index");		/* env mt safe */
+	lua_pushglobaltable(L);
+	lua_getfield(L, -1, "load");
+	lua_remove(L, -2);
+	lua_pushvalue(L, -4);
+	lua_pushcclosure(L, sb_load, 2);
+	lua_setfield(L, -2, "load");
+	lua_pop(L, 2);
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+struct ps_src {
+	const char	*buf;
+	size_t		 len;
+	const char	*name;		/* "@default.lua" */
+};
+
+/* Protected: open the libraries, build the sandbox, run the chunk and
+ * check it returned { decide = function }. */
+static int
+ps_setup(lua_State *L)
+{
+	struct pstate	*ps = ps_of(L);
+	struct ps_src	*src = lua_touserdata(L, 1);
+
+	sb_openlibs(L);
+	sb_env(L);
+	lua_pushvalue(L, -1);
+	ps->env_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	if (luaL_loadbufferx(L, src->buf, src->len, src->name, "t") != LUA_OK)
+		return lua_error(L);
+	lua_pushvalue(L, -2);
+	lua_setupvalue(L, -2, 1);
+	ps_arm(ps);
+	lua_call(L, 0, 1);
+	ps_disarm(ps);
+	if (!lua_istable(L, -1))
+		return luaL_error(L, "%s: the policy must return a table "
+		    "{ decide = function(ctx) ... end }, got %s", src->name + 1,
+		    luaL_typename(L, -1));
+	if (lua_getfield(L, -1, "decide") != LUA_TFUNCTION)
+		return luaL_error(L, "%s: the returned table has no function "
+		    "'decide' (got %s)", src->name + 1, luaL_typename(L, -1));
+	ps->decide_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	return 0;
+}
+
+/* Message handler: a string message plus a traceback.  Non-string error
+ * objects are named, not converted (a __tostring would run policy code),
+ * and huge messages are cut before anything copies them. */
+static int
+ps_msgh(lua_State *L)
+{
+	size_t		 len;
+	const char	*msg;
+
+	if (lua_type(L, 1) != LUA_TSTRING)
+		msg = lua_pushfstring(L, "(error object is a %s value)",
+		    luaL_typename(L, 1));
+	else {
+		msg = lua_tolstring(L, 1, &len);
+		if (len > PS_MAX_MSG)
+			msg = lua_pushfstring(L, "%s... (%d bytes)",
+			    lua_pushlstring(L, msg, PS_MAX_MSG), (int)len);
+	}
+	luaL_traceback(L, L, msg, 1);
+	return 1;
+}
+
+static void
+ps_free(struct pstate *ps)
+{
+	if (ps == NULL)
+		return;
+	if (ps->L != NULL)
+		lua_close(ps->L);
+	free(ps);
+}
+
+static void
+sha256_prefix(const char *buf, size_t len, char out[13])
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	int		 i;
+
+	if (!EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) || mdlen < 6) {
+		strcpy(out, "unknown");
+		return;
+	}
+	for (i = 0; i < 6; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static int	ps_dryrun(struct pstate *, char *, size_t);
+
+/* Copy the first line of the message on top of L into err. */
+static void
+ps_errline(lua_State *L, char *err, size_t errlen)
+{
+	const char	*msg = lua_tostring(L, -1);
+	size_t		 n;
+
+	if (msg == NULL)
+		msg = "unknown error";
+	n = strcspn(msg, "\n");
+	snprintf(err, errlen, "%.*s", (int)(n > 400 ? 400 : n), msg);
+}
+
+/* A new state running `src`, or NULL with err set. */
+static struct pstate *
+ps_new(const struct ps_src *src, const struct policy_limits *lim,
+    char *err, size_t errlen)
+{
+	struct pstate	*ps = NULL;
+	int		 rc;
+
+	if ((ps = calloc(1, sizeof(*ps))) == NULL)
+		goto nomem;
+	ps->limit = lim->memory_bytes ? lim->memory_bytes : POLICY_DEFAULT_MEMORY;
+	ps->hook_count = lim->instructions == 0 ? (int)POLICY_DEFAULT_INSTRUCTIONS :
+	    lim->instructions > INT_MAX ? INT_MAX : (int)lim->instructions;
+	ps->decide_ref = ps->env_ref = LUA_NOREF;
+	if ((ps->L = lua_newstate(ps_alloc, ps)) == NULL)
+		goto nomem;
+	*(struct pstate **)lua_getextraspace(ps->L) = ps;
+	lua_pushcfunction(ps->L, ps_msgh);
+	lua_pushcfunction(ps->L, ps_setup);
+	lua_pushlightuserdata(ps->L, (void *)src);
+	rc = lua_pcall(ps->L, 1, 0, 1);
+	ps_disarm(ps);
+	if (rc != LUA_OK) {
+		if (ps->hook_hit)
+			snprintf(err, errlen, "%s: instruction limit exceeded "
+			    "while loading", src->name + 1);
+		else if (ps->mem_hit)
+			snprintf(err, errlen, "%s: memory limit exceeded "
+			    "while loading", src->name + 1);
+		else
+			ps_errline(ps->L, err, errlen);
+		goto fail;
+	}
+	lua_settop(ps->L, 0);
+	sha256_prefix(src->buf, src->len, ps->version);
+	if (ps_dryrun(ps, err, errlen) != 0)
+		goto fail;
+	return ps;
+nomem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	ps_free(ps);
+	return NULL;
+}
+
+/* Read at most POLICY_MAX_SOURCE bytes of `path`; *st gets its identity.
+ * Caller frees the buffer. */
+static char *
+read_source(const char *path, size_t *len, struct stat *st, char *err,
+    size_t errlen)
+{
+	char	*buf = NULL;
+	ssize_t	 n;
+	size_t	 off = 0;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st->st_mode) || st->st_size > (off_t)POLICY_MAX_SOURCE) {
+		snprintf(err, errlen, "%s: not a regular file of at most %u bytes",
+		    path, POLICY_MAX_SOURCE);
+		goto fail;
+	}
+	if ((buf = malloc((size_t)st->st_size + 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	while (off < (size_t)st->st_size &&
+	    (n = read(fd, buf + off, (size_t)st->st_size - off)) > 0)
+		off += (size_t)n;
+	if (off != (size_t)st->st_size) {
+		snprintf(err, errlen, "%s: short read", path);
+		goto fail;
+	}
+	close(fd);
+	*len = off;
+	return buf;
+fail:
+	if (fd != -1)
+		close(fd);
+	free(buf);
+	return NULL;
+}
+
+/* Load `path` into a new state.  *st gets the file identity. */
+static struct pstate *
+ps_load(const char *path, const struct policy_limits *lim, struct stat *st,
+    char *err, size_t errlen)
+{
+	struct ps_src	 src;
+	struct pstate	*ps;
+	char		 name[256];
+	const char	*base = strrchr(path, '/');
+	char		*buf;
+
+	if ((buf = read_source(path, &src.len, st, err, errlen)) == NULL)
+		return NULL;
+	snprintf(name, sizeof(name), "@%s", base != NULL ? base + 1 : path);
+	src.buf = buf;
+	src.name = name;
+	ps = ps_new(&src, lim, err, errlen);
+	free(buf);
+	return ps;
+}
+
+static void
+policy_setstat(struct policy *p, const struct stat *st)
+{
+	p->dev = st->st_dev;
+	p->ino = st->st_ino;
+	p->size = st->st_size;
+	p->mtim = st->st_mtim;
+}
+
+struct policy *
+policy_new(const char *path, const struct policy_limits *lim, char *err,
+    size_t errlen)
+{
+	struct policy	*p = NULL;
+	struct stat	 st;
+	static const struct policy_limits deflim = { 0, 0 };
+
+	if ((p = calloc(1, sizeof(*p))) == NULL || (p->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	p->lim = lim != NULL ? *lim : deflim;
+	p->interval_ms = 1000;
+	if ((p->ps = ps_load(path, &p->lim, &st, err, errlen)) == NULL)
+		goto fail;
+	policy_setstat(p, &st);
+	return p;
+fail:
+	policy_free(p);
+	return NULL;
+}
+
+void
+policy_free(struct policy *p)
+{
+	if (p == NULL)
+		return;
+	ps_free(p->ps);
+	free(p->path);
+	free(p);
+}
+
+const char *
+policy_version(const struct policy *p)
+{
+	return p->ps->version;
+}
+
+const char *
+policy_path(const struct policy *p)
+{
+	return p->path;
+}
+
+const char *
+policy_last_traceback(const struct policy *p)
+{
+	return p->traceback;
+}
+
+void
+policy_set_reload_interval(struct policy *p, unsigned ms)
+{
+	p->interval_ms = ms;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int
+stat_changed(const struct policy *p, const struct stat *st)
+{
+	return st->st_dev != p->dev || st->st_ino != p->ino ||
+	    st->st_size != p->size || st->st_mtim.tv_sec != p->mtim.tv_sec ||
+	    st->st_mtim.tv_nsec != p->mtim.tv_nsec;
+}
+
+int
+policy_maybe_reload(struct policy *p)
+{
+	struct stat	 st;
+	struct pstate	*ps;
+	char		 err[512];
+	uint64_t	 now = now_ms();
+
+	if (p->last_check_ms != 0 && now - p->last_check_ms < p->interval_ms)
+		return 0;
+	p->last_check_ms = now;
+	if (stat(p->path, &st) == -1) {
+		memset(&st, 0, sizeof(st));
+		if (!stat_changed(p, &st))
+			return 0;
+		policy_setstat(p, &st);
+		log_err("policy %s: %s; keeping version %s", p->path,
+		    strerror(errno), p->ps->version);
+		return -1;
+	}
+	if (!stat_changed(p, &st))
+		return 0;
+	if ((ps = ps_load(p->path, &p->lim, &st, err, sizeof(err))) == NULL) {
+		policy_setstat(p, &st);
+		log_err("policy %s: reload rejected: %s; keeping version %s",
+		    p->path, err, p->ps->version);
+		return -1;
+	}
+	policy_setstat(p, &st);
+	log_info("policy %s: reloaded, version %s (was %s)", p->path,
+	    ps->version, p->ps->version);
+	ps_free(p->ps);
+	p->ps = ps;
+	return 1;
+}
+
+/* ---- the context ------------------------------------------------------ */
+
+static void
+set_str(lua_State *L, const char *k, const char *v)
+{
+	if (v == NULL || *v == '\0')
+		return;
+	lua_pushstring(L, v);
+	lua_setfield(L, -2, k);
+}
+
+static void
+set_num(lua_State *L, const char *k, double v)
+{
+	lua_pushnumber(L, v);
+	lua_setfield(L, -2, k);
+}
+
+static void
+set_int(lua_State *L, const char *k, lua_Integer v)
+{
+	lua_pushinteger(L, v);
+	lua_setfield(L, -2, k);
+}
+
+static void
+set_bool(lua_State *L, const char *k, int v)
+{
+	lua_pushboolean(L, v);
+	lua_setfield(L, -2, k);
+}
+
+/* Candidates by ascending estimated cost, unpriced last, stable. */
+static int
+cand_before(const struct tg_candidate *a, size_t ia,
+    const struct tg_candidate *b, size_t ib)
+{
+	if (a->priced != b->priced)
+		return a->priced;
+	if (a->priced && a->est_cost != b->est_cost)
+		return a->est_cost < b->est_cost;
+	if (a->priced && a->price_in + a->price_out != b->price_in + b->price_out)
+		return a->price_in + a->price_out < b->price_in + b->price_out;
+	return ia < ib;
+}
+
+static void
+cand_order(const struct tg_candidate *c, size_t n, size_t *idx)
+{
+	size_t	 i, j, t;
+
+	for (i = 0; i < n; i++)
+		idx[i] = i;
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && cand_before(&c[idx[j]], idx[j],
+		    &c[idx[j - 1]], idx[j - 1]); j--) {
+			t = idx[j];
+			idx[j] = idx[j - 1];
+			idx[j - 1] = t;
+		}
+}
+
+static void
+push_candidate(lua_State *L, const struct tg_candidate *c)
+{
+	lua_createtable(L, 0, 6);
+	set_str(L, "model", c->model);
+	if (c->has_quality)
+		set_num(L, "quality", c->quality);
+	set_bool(L, "priced", c->priced);
+	if (c->priced) {
+		set_num(L, "price_in", c->price_in);
+		set_num(L, "price_out", c->price_out);
+		set_num(L, "est_cost", c->est_cost);
+	}
+	ro_wrap(L);
+}
+
+static void
+push_candidates(lua_State *L, const struct policy_facts *f)
+{
+	size_t	 idx[PS_MAX_CAND], i;
+
+	cand_order(f->cand, f->ncand, idx);
+	lua_createtable(L, (int)f->ncand, 0);
+	for (i = 0; i < f->ncand; i++) {
+		push_candidate(L, &f->cand[idx[i]]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	ro_wrap(L);
+	lua_setfield(L, -2, "candidates");
+}
+
+static void
+push_subtables(lua_State *L, const struct policy_facts *f)
+{
+	size_t	 i;
+
+	lua_createtable(L, 0, 2);
+	set_int(L, "chars", (lua_Integer)f->prompt_chars);
+	set_int(L, "tokens", (lua_Integer)f->est_input_tokens);
+	ro_wrap(L);
+	lua_setfield(L, -2, "prompt");
+	lua_createtable(L, 0, 2);
+	set_num(L, "tenant_today", f->tenant_spend_today);
+	set_num(L, "router_today", f->router_spend_today);
+	ro_wrap(L);
+	lua_setfield(L, -2, "spend");
+	lua_createtable(L, 0, (int)f->nmetadata);
+	for (i = 0; i < f->nmetadata; i++)
+		if (f->metadata_keys[i] != NULL && f->metadata_values[i] != NULL) {
+			lua_pushstring(L, f->metadata_values[i]);
+			lua_setfield(L, -2, f->metadata_keys[i]);
+		}
+	ro_wrap(L);
+	lua_setfield(L, -2, "metadata");
+}
+
+/* Push a fresh read-only ctx for `f`. */
+static void
+push_ctx(lua_State *L, const struct policy_facts *f)
+{
+	lua_createtable(L, 0, 20);
+	lua_pushstring(L, f->router != NULL ? f->router : "");
+	lua_setfield(L, -2, "router");
+	lua_pushstring(L, f->fallback != NULL ? f->fallback : "");
+	lua_setfield(L, -2, "fallback");
+	set_str(L, "class", f->request_class);
+	set_str(L, "tenant", f->tenant);
+	set_str(L, "api", f->api);
+	set_int(L, "turns", f->turns);
+	set_bool(L, "has_tools", f->has_tools);
+	set_bool(L, "has_images", f->has_images);
+	set_bool(L, "has_documents", f->has_documents);
+	set_str(L, "conversation", f->conversation_id);
+	set_str(L, "previous_model", f->previous_model);
+	set_num(L, "threshold", f->threshold);
+	set_bool(L, "predictor_ok", f->predictor_ok);
+	push_subtables(L, f);
+	push_candidates(L, f);
+	ro_wrap(L);
+}
+
+/* ---- the result ------------------------------------------------------- */
+
+/* Copy src into dst as printable ASCII (a header value): control bytes
+ * become spaces, other bytes '?'; cut at dstlen-1 with "...". */
+static void
+sanitize(char *dst, size_t dstlen, const char *src, size_t len)
+{
+	size_t	 i, n = len < dstlen - 1 ? len : dstlen - 1;
+	unsigned char c;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)src[i];
+		dst[i] = c < 0x20 || c == 0x7f ? ' ' : c > 0x7e ? '?' : (char)c;
+	}
+	dst[n] = '\0';
+	if (len > n && n >= 3)
+		memcpy(dst + n - 3, "...", 3);
+}
+
+static int	res_fail(struct pstate *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* Record a result problem; `shape` says the value is not a decision at
+ * all (as opposed to a well-formed choice of a non-candidate). */
+static int
+res_fail(struct pstate *ps, int shape, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	ps->res_err = POLICY_E_RESULT;
+	ps->res_shape = shape;
+	va_start(ap, fmt);
+	vsnprintf(ps->res_msg, sizeof(ps->res_msg), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* Raw field of the table at `t` (no metamethods: no policy code runs). */
+static int
+raw_field(lua_State *L, int t, const char *k)
+{
+	lua_pushstring(L, k);
+	return lua_rawget(L, t);
+}
+
+static int
+valid_type(const char *s, size_t len)
+{
+	size_t	 i;
+
+	if (len == 0 || len > 63)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.'))
+			return 0;
+	return 1;
+}
+
+/* result.refuse (table at top) → out.  Leaves the stack as it found it. */
+static int
+res_refuse(lua_State *L, struct pstate *ps, struct policy_decision *out)
+{
+	int		 t = lua_gettop(L), ty;
+	const char	*s;
+	size_t		 len;
+
+	out->refuse = 1;
+	out->refuse_status = 429;
+	strcpy(out->refuse_type, "ThrottlingException");
+	strcpy(out->refuse_message, "request refused by the routing policy");
+	if ((ty = raw_field(L, t, "status")) != LUA_TNIL) {
+		if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 400 ||
+		    lua_tointeger(L, -1) > 599)
+			return res_fail(ps, 1, "%s", "refuse.status must be an integer 400..599");
+		out->refuse_status = (int)lua_tointeger(L, -1);
+	}
+	if ((ty = raw_field(L, t, "type")) != LUA_TNIL) {
+		if (ty != LUA_TSTRING || (s = lua_tolstring(L, -1, &len), !valid_type(s, len)))
+			return res_fail(ps, 1, "%s", "refuse.type must be an error name like ThrottlingException");
+		memcpy(out->refuse_type, s, len + 1);
+	}
+	if ((ty = raw_field(L, t, "message")) != LUA_TNIL) {
+		if (ty != LUA_TSTRING)
+			return res_fail(ps, 1, "%s", "refuse.message must be a string");
+		s = lua_tolstring(L, -1, &len);
+		sanitize(out->refuse_message, sizeof(out->refuse_message), s, len);
+	}
+	lua_settop(L, t);
+	if (out->reason[0] == '\0')
+		snprintf(out->reason, sizeof(out->reason), "policy refused: %d %s",
+		    out->refuse_status, out->refuse_type);
+	return 0;
+}
+
+static int
+is_candidate(const struct policy_facts *f, const char *m)
+{
+	size_t	 i;
+
+	for (i = 0; i < f->ncand; i++)
+		if (f->cand[i].model != NULL && strcmp(f->cand[i].model, m) == 0)
+			return 1;
+	return f->fallback != NULL && *f->fallback != '\0' && strcmp(f->fallback, m) == 0;
+}
+
+/* The value at `r` → out.  Problems are recorded in ps->res_*, not raised. */
+static int
+ps_result(lua_State *L, int r, struct pstate *ps, const struct policy_facts *f,
+    struct policy_decision *out)
+{
+	const char	*s;
+	size_t		 len;
+	int		 ty;
+
+	if (!lua_istable(L, r))
+		return res_fail(ps, 1, "policy returned %s, not a table", luaL_typename(L, r));
+	if ((ty = raw_field(L, r, "reason")) != LUA_TNIL && ty != LUA_TSTRING)
+		return res_fail(ps, 1, "reason is %s, not a string", lua_typename(L, ty));
+	if (ty == LUA_TSTRING) {
+		s = lua_tolstring(L, -1, &len);
+		sanitize(out->reason, sizeof(out->reason), s, len);
+	}
+	if (raw_field(L, r, "refuse") != LUA_TNIL)
+		return lua_istable(L, -1) ? res_refuse(L, ps, out) :
+		    res_fail(ps, 1, "%s", "refuse must be a table");
+	if ((ty = raw_field(L, r, "model")) != LUA_TSTRING)
+		return res_fail(ps, 1, "model is %s, not a string", lua_typename(L, ty));
+	s = lua_tolstring(L, -1, &len);
+	if (len >= sizeof(out->model) || strlen(s) != len || !is_candidate(f, s)) {
+		sanitize(out->model, 64, s, len);
+		return res_fail(ps, 0, "policy chose '%s', which is not a candidate", out->model);
+	}
+	memcpy(out->model, s, len + 1);
+	if (out->reason[0] == '\0')
+		snprintf(out->reason, sizeof(out->reason), "policy chose %s", s);
+	return 0;
+}
+
+struct ps_call {
+	const struct policy_facts	*f;
+	struct policy_decision		*out;
+};
+
+/* Protected: build ctx, call decide, read the result. */
+static int
+ps_call(lua_State *L)
+{
+	struct ps_call	*c = lua_touserdata(L, 1);
+	struct pstate	*ps = ps_of(L);
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, ps->decide_ref);
+	push_ctx(L, c->f);
+	lua_call(L, 1, 1);
+	return ps_result(L, lua_gettop(L), ps, c->f, c->out);
+}
+
+static enum policy_err
+ps_decide(struct pstate *ps, const struct policy_facts *f,
+    struct policy_decision *out, char *tb, size_t tblen)
+{
+	struct ps_call	 c = { f, out };
+	lua_State	*L = ps->L;
+	int		 rc;
+
+	memset(out, 0, sizeof(*out));
+	ps->res_err = POLICY_OK;
+	ps->res_shape = 0;
+	if (f->ncand > PS_MAX_CAND) {
+		snprintf(out->reason, sizeof(out->reason), "too many candidates");
+		return POLICY_E_RESULT;
+	}
+	lua_settop(L, 0);
+	lua_pushcfunction(L, ps_msgh);
+	lua_pushcfunction(L, ps_call);
+	lua_pushlightuserdata(L, &c);
+	ps_arm(ps);
+	rc = lua_pcall(L, 1, 0, 1);
+	ps_disarm(ps);
+	if (ps->hook_hit) {
+		snprintf(out->reason, sizeof(out->reason), "policy limit: more "
+		    "than %d instructions", ps->hook_count);
+		rc = POLICY_E_INSTRUCTIONS;
+	} else if (ps->mem_hit) {
+		snprintf(out->reason, sizeof(out->reason), "policy limit: more "
+		    "than %zu bytes of memory", ps->limit);
+		rc = POLICY_E_MEMORY;
+	} else if (rc != LUA_OK) {
+		if (tb != NULL)
+			snprintf(tb, tblen, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "");
+		snprintf(out->reason, sizeof(out->reason), "policy error: ");
+		ps_errline(L, out->reason + 14, sizeof(out->reason) - 14);
+		rc = POLICY_E_RUNTIME;
+	} else if (ps->res_err != POLICY_OK) {
+		snprintf(out->reason, sizeof(out->reason), "policy result: %s", ps->res_msg);
+		rc = ps->res_err;
+	}
+	lua_settop(L, 0);
+	if (rc != POLICY_OK) {
+		memset(out->model, 0, sizeof(out->model));
+		out->refuse = 0;
+		lua_gc(L, LUA_GCCOLLECT);
+	}
+	return (enum policy_err)rc;
+}
+
+/* Reject a policy that raises or exceeds a limit on a plain request, or
+ * returns something that is not a decision at all.  A model that is not
+ * one of the synthetic candidates is fine (policies may name models). */
+static int
+ps_dryrun(struct pstate *ps, char *err, size_t errlen)
+{
+	static const struct tg_candidate cand[] = {
+		{ "dry-run.cheap", 0.80, 1, 1, 0.25, 1.25, 0.0001 },
+		{ "dry-run.strong", 0.90, 1, 1, 3.0, 15.0, 0.0012 },
+	};
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+	enum policy_err		 e;
+
+	memset(&f, 0, sizeof(f));
+	f.router = "dry-run";
+	f.request_class = f.tenant = f.conversation_id = f.previous_model = "";
+	f.api = "converse";
+	f.prompt_chars = 400;
+	f.est_input_tokens = 100;
+	f.turns = 1;
+	f.cand = cand;
+	f.ncand = 2;
+	f.threshold = 20;
+	f.fallback = "dry-run.strong";
+	f.predictor_ok = 1;
+	e = ps_decide(ps, &f, &d, NULL, 0);
+	if (e == POLICY_OK || (e == POLICY_E_RESULT && !ps->res_shape))
+		return 0;
+	snprintf(err, errlen, "dry run: %s", d.reason);
+	return -1;
+}
+
+enum policy_err
+policy_decide(struct policy *p, const struct policy_facts *f,
+    struct policy_decision *out)
+{
+	enum policy_err	 e;
+
+	p->traceback[0] = '\0';
+	e = ps_decide(p->ps, f, out, p->traceback, sizeof(p->traceback));
+	if (e != POLICY_OK && f->fallback != NULL)
+		snprintf(out->model, sizeof(out->model), "%s", f->fallback);
+	return e;
+}
