@@ -1,1 +1,19 @@
-# gateway/sigv4.mk: owned by its module; filled in as the module lands.
+# gateway/sigv4.mk - SigV4 signing and verification, upstream credentials,
+# and the AWS event-stream codec: pure code over libcrypto, no network.
+noinst_LIBRARIES += libtgsigv4.a
+libtgsigv4_a_SOURCES = \
+	gateway/sigv4.h gateway/sigv4.c
+
+TG_MODULE_LIBS += libtgsigv4.a
+
+# AWS's SigV4 test suite (aws-c-auth, Apache-2.0): copied recursively.
+EXTRA_DIST += tests/sigv4
+
+if HAVE_CUNIT
+check_PROGRAMS += tests/unit/test_sigv4
+TESTS += tests/unit/test_sigv4
+
+tests_unit_test_sigv4_SOURCES = tests/unit/test_sigv4.c
+tests_unit_test_sigv4_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_sigv4_LDADD = libtgsigv4.a $(CUNIT_LIBS) $(TG_SYSLIBS)
+endif
