@@ -80,6 +80,7 @@ struct tg_config {
 	char			*api_keys_file;
 	char			*admin_token_sha256; /* hex; NULL: admin API disabled */
 	char			*log_path;	/* NULL or "-": stderr */
+	char			*log_level;	/* "error", "warning", "info", "debug" */
 	char			*decision_log;	/* NULL: no decision log */
 	int			 log_prompts;	/* put prompt text in the decision log */
 	char			*stats_path;	/* NULL: no shared stats */

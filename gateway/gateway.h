@@ -14,6 +14,7 @@ struct bedrock_client;
 struct policy;
 struct stats;
 struct declog;
+struct pred_loader;
 
 /* Everything one worker thread owns.  Nothing in here is shared between
  * threads except what the pointers to shared state say (cfg, keys, stats,
@@ -26,7 +27,15 @@ struct tg_worker {
 	struct policy		**policies;	/* one Lua state per router, this thread only */
 	struct stats		*stats;		/* shared mapping, or NULL */
 	struct declog		*declog;	/* shared append-only log, or NULL */
+	struct pred_loader	*pred;		/* shared, thread-safe */
 };
+
+struct tg_req;
+
+/* Answer one request (dispatch.c). */
+void		gw_dispatch(struct tg_req *);
+const char	*gw_predictor_version(struct tg_worker *);
+const char	*gw_policy_version(struct tg_worker *);
 
 int	gw_cmd_serve(int, char **);
 int	gw_cmd_check_config(int, char **);

@@ -2,7 +2,18 @@
 # parsing, auth, config, Bedrock client, routing orchestration.
 noinst_LIBRARIES += libtgcore.a
 libtgcore_a_SOURCES = \
-	gateway/config.h gateway/http.h gateway/decision.h gateway/gateway.h \
-	gateway/log.h gateway/log.c
+	gateway/auth.c gateway/auth.h \
+	gateway/bedrock.c gateway/bedrock.h \
+	gateway/config.c gateway/config.h \
+	gateway/decision.c gateway/decision.h \
+	gateway/dispatch.c \
+	gateway/gateway.h \
+	gateway/http.c gateway/http.h \
+	gateway/jsonpos.c gateway/jsonpos.h \
+	gateway/log.c gateway/log.h \
+	gateway/request.c gateway/request.h \
+	gateway/route.c gateway/route.h \
+	gateway/serve.c \
+	gateway/stream.h
 
 tiergate_SOURCES = gateway/main.c

@@ -15,6 +15,7 @@
 #include <fcgiapp.h>
 
 struct tg_worker;	/* per-thread state, see gateway.h */
+struct tg_limits;
 
 struct tg_hdr {
 	const char	*name;
@@ -22,10 +23,12 @@ struct tg_hdr {
 };
 
 struct tg_req {
-	FCGX_Request	*fcgi;		/* its params are the CGI environment */
+	FCGX_Request	*fcgi;		/* NULL in CGI mode: environ, stdin, stdout */
+	const struct tg_limits *limits;
 	struct tg_worker *worker;
 	const char	*method;
 	const char	*path;		/* raw, still percent-encoded, no query */
+	char		*path_buf;
 	const char	*query;		/* raw, "" when none */
 	char		*body;		/* NUL-terminated; owned by the request */
 	size_t		 body_len;
@@ -65,6 +68,16 @@ int		 http_send_raw(struct tg_req *, int status, const char *ctype,
  * they come.  http_stream_write() returns -1 once the client is gone. */
 int		 http_stream_begin(struct tg_req *, int status, const char *ctype);
 int		 http_stream_write(struct tg_req *, const void *buf, size_t len);
+
+/* Read the request body into req->body within limits->max_body_bytes.
+ * Returns 0, or an HTTP status (413, 400) after having sent the error. */
+int		 http_read_body(struct tg_req *);
+/* Number of request headers (HTTP_* parameters). */
+size_t		 http_header_count(const struct tg_req *);
+/* Fill method/path/query/request_id from the environment. */
+void		 http_req_init(struct tg_req *, FCGX_Request *, struct tg_worker *,
+		     const struct tg_limits *);
+void		 http_req_free(struct tg_req *);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t	 http_now_ns(void);

@@ -1,0 +1,38 @@
+/*
+ * decision.c - names of the decision enums, as they appear in the decision
+ * log, the stats JSON and Prometheus labels.
+ */
+#include "autoconf.h"
+
+#include "decision.h"
+
+static const char *const fallback_names[TG_FB__MAX] = {
+	[TG_FB_NONE] = "none",
+	[TG_FB_NO_PREDICTION] = "no_prediction",
+	[TG_FB_POLICY_ERROR] = "policy_error",
+	[TG_FB_POLICY_LIMIT] = "policy_limit",
+	[TG_FB_UPSTREAM] = "upstream",
+};
+
+static const char *const upstream_names[TG_UP__MAX] = {
+	[TG_UP_OK] = "ok",
+	[TG_UP_THROTTLED] = "throttled",
+	[TG_UP_UNAVAILABLE] = "unavailable",
+	[TG_UP_INTERNAL] = "internal",
+	[TG_UP_TIMEOUT] = "timeout",
+	[TG_UP_CONNECT] = "connect",
+	[TG_UP_BAD_RESPONSE] = "bad_response",
+	[TG_UP_CLIENT] = "client",
+};
+
+const char *
+tg_fallback_name(enum tg_fallback f)
+{
+	return f < TG_FB__MAX ? fallback_names[f] : "unknown";
+}
+
+const char *
+tg_upstream_err_name(enum tg_upstream_err e)
+{
+	return e < TG_UP__MAX ? upstream_names[e] : "unknown";
+}

@@ -1,0 +1,445 @@
+/*
+ * route.c - the request path of a routed call, in phases:
+ *   resolve modelId -> parse body -> predict -> policy -> invoke (with the
+ *   fallback model) -> answer in Bedrock's shape -> price -> record.
+ * Only route_converse() orchestrates; every phase is its own function so
+ * that the streaming relay (stream.c) can reuse them.
+ */
+#include "autoconf.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "declog.h"
+#include "gateway.h"
+#include "log.h"
+#include "pred.h"
+#include "route.h"
+#include "stats.h"
+
+/* Output tokens assumed for cost estimates when maxTokens is not given. */
+#define ROUTE_DEFAULT_OUT_TOKENS 512
+
+static double
+route_cost(const struct tg_price *p, const struct tg_decision *d)
+{
+	return ((double)d->input_tokens * p->input +
+	    (double)d->output_tokens * p->output +
+	    (double)d->cache_read_tokens * p->cache_read +
+	    (double)d->cache_write_tokens * p->cache_write) / 1e6;
+}
+
+/* The router's most expensive priced candidate: the "all on the strongest
+ * model" baseline that savings are measured against. */
+static const struct tg_model *
+route_cf_model(const struct tg_config *cfg, const struct tg_router *r)
+{
+	const struct tg_model	*m, *best = NULL;
+	size_t			 i;
+
+	for (i = 0; r != NULL && i < r->nmodels; i++) {
+		m = &cfg->models[r->models[i]];
+		if (m->price.priced && (best == NULL ||
+		    m->price.input + m->price.output >
+		    best->price.input + best->price.output))
+			best = m;
+	}
+	return best;
+}
+
+void
+route_price(struct route_ctx *rc)
+{
+	const struct tg_config	*cfg = rc->req->worker->cfg;
+	const struct tg_model	*m, *cf;
+
+	m = rc->d.model != NULL ? config_model(cfg, rc->d.model) : NULL;
+	rc->d.cost_known = m != NULL && m->price.priced;
+	rc->d.cost = rc->d.cost_known ? route_cost(&m->price, &rc->d) : 0;
+	cf = rc->router != NULL ? route_cf_model(cfg, rc->router) : m;
+	rc->d.cf_known = cf != NULL && cf->price.priced;
+	rc->d.cf_model = cf != NULL ? cf->id : NULL;
+	rc->d.cf_cost = rc->d.cf_known ? route_cost(&cf->price, &rc->d) : 0;
+}
+
+static size_t
+route_max_tokens(const json_t *root)
+{
+	json_int_t	 n;
+
+	n = json_integer_value(json_object_get(json_object_get(root,
+	    "inferenceConfig"), "maxTokens"));
+	return n > 0 && n < ROUTE_DEFAULT_OUT_TOKENS ? (size_t)n :
+	    ROUTE_DEFAULT_OUT_TOKENS;
+}
+
+/* One candidate per router model: prices, estimated cost, and the
+ * predicted quality of the predictor output the model is mapped to. */
+static void
+route_candidates(struct route_ctx *rc, const struct pred_model *pm,
+    const float *quality)
+{
+	const struct tg_config	*cfg = rc->req->worker->cfg;
+	const struct tg_model	*m;
+	struct tg_candidate	*c;
+	size_t			 i, in = rc->conv.text_chars / 4 + 1;
+	ssize_t			 k;
+
+	for (i = 0; i < rc->router->nmodels && i < TG_MAX_CANDIDATES; i++) {
+		m = &cfg->models[rc->router->models[i]];
+		c = &rc->d.cand[rc->d.ncand++];
+		c->model = m->id;
+		c->priced = m->price.priced;
+		c->price_in = m->price.input;
+		c->price_out = m->price.output;
+		c->est_cost = (in * m->price.input + rc->est_out_tokens * m->price.output) / 1e6;
+		k = pm != NULL && m->predictor != NULL ? pred_model_find(pm, m->predictor) : -1;
+		c->has_quality = k >= 0 && isfinite(quality[k]);
+		c->quality = c->has_quality ? quality[k] : 0;
+	}
+}
+
+/* Features and predicted quality per candidate; 0 when every candidate got
+ * a prediction. */
+static int
+route_predict(struct route_ctx *rc)
+{
+	const struct pred_model	*pm;
+	float			 f[PRED_NFEATURES], q[PRED_MAX_MODELS];
+	size_t			 i;
+	int			 ok;
+
+	pm = rc->req->worker->pred != NULL ? pred_loader_get(rc->req->worker->pred) : NULL;
+	ok = pm != NULL && pred_features_converse(rc->conv.root, f) == 0;
+	if (ok)
+		pred_predict(pm, f, q);
+	route_candidates(rc, ok ? pm : NULL, q);
+	for (i = 0; i < rc->d.ncand; i++)
+		if (!rc->d.cand[i].has_quality)
+			return -1;
+	return ok ? 0 : -1;
+}
+
+static struct policy *
+route_policy(struct route_ctx *rc)
+{
+	const struct tg_config	*cfg = rc->req->worker->cfg;
+	size_t			 i = rc->router - cfg->routers;
+
+	if (rc->req->worker->policies == NULL || rc->req->worker->policies[i] == NULL)
+		return NULL;
+	policy_maybe_reload(rc->req->worker->policies[i]);
+	return rc->req->worker->policies[i];
+}
+
+static void
+route_fallback(struct route_ctx *rc, enum tg_fallback why, const char *reason)
+{
+	rc->d.fallback = why;
+	rc->d.chosen = rc->fallback;
+	snprintf(rc->reason, sizeof(rc->reason), "fallback: %s", reason);
+	rc->d.reason = rc->reason;
+}
+
+static void
+route_facts(struct route_ctx *rc, struct policy_facts *f, char *prev, size_t prevlen)
+{
+	struct tg_worker	*w = rc->req->worker;
+	time_t			 now = rc->d.time;
+
+	memset(f, 0, sizeof(*f));
+	f->router = rc->router->id;
+	f->request_class = rc->d.request_class;
+	f->tenant = rc->d.tenant;
+	f->api = rc->d.api;
+	f->prompt_chars = rc->conv.text_chars;
+	f->est_input_tokens = rc->conv.text_chars / 4 + 1;
+	f->turns = rc->conv.turns;
+	f->has_tools = rc->conv.has_tools;
+	f->has_images = rc->conv.has_images;
+	f->has_documents = rc->conv.has_documents;
+	f->conversation_id = rc->conv.conversation_id;
+	prev[0] = '\0';
+	if (w->stats != NULL && rc->conv.conversation_id[0] != '\0')
+		stats_sticky_get(w->stats, rc->conv.conversation_id, prev, prevlen, now);
+	f->previous_model = prev;
+	f->cand = rc->d.cand;
+	f->ncand = rc->d.ncand;
+	f->threshold = rc->router->rqd;
+	f->fallback = rc->fallback;
+	f->predictor_ok = rc->d.fallback != TG_FB_NO_PREDICTION;
+	if (w->stats != NULL) {
+		f->tenant_spend_today = stats_tenant_spend_today(w->stats, rc->d.tenant, now);
+		f->router_spend_today = stats_router_spend_today(w->stats, rc->router->id, now);
+	}
+}
+
+/* Run the policy.  Returns 0, or an HTTP status after sending a refusal. */
+static int
+route_decide(struct route_ctx *rc)
+{
+	struct policy_facts	 f;
+	struct policy		*p = route_policy(rc);
+	enum policy_err		 e;
+	char			 prev[256];
+
+	if (p == NULL) {
+		route_fallback(rc, TG_FB_POLICY_ERROR, "no policy loaded for this router");
+		return 0;
+	}
+	route_facts(rc, &f, prev, sizeof(prev));
+	e = policy_decide(p, &f, &rc->pd);
+	if (e == POLICY_E_INSTRUCTIONS || e == POLICY_E_MEMORY) {
+		route_fallback(rc, TG_FB_POLICY_LIMIT, rc->pd.reason);
+		return 0;
+	}
+	if (e != POLICY_OK) {
+		route_fallback(rc, TG_FB_POLICY_ERROR, rc->pd.reason);
+		return 0;
+	}
+	if (rc->pd.refuse) {
+		rc->d.reason = rc->pd.reason[0] ? rc->pd.reason : rc->pd.refuse_message;
+		rc->d.status = rc->pd.refuse_status;
+		http_add_header(rc->req, "x-tiergate-reason", rc->d.reason);
+		http_send_error(rc->req, rc->pd.refuse_status, rc->pd.refuse_type, "%s",
+		    rc->pd.refuse_message);
+		return rc->pd.refuse_status;
+	}
+	if (rc->d.fallback == TG_FB_NONE)
+		rc->d.reason = rc->pd.reason;
+	rc->d.chosen = rc->pd.model;
+	return 0;
+}
+
+static int
+route_resolve(struct route_ctx *rc, const char *model_id)
+{
+	const struct tg_config	*cfg = rc->req->worker->cfg;
+
+	snprintf(rc->model_id, sizeof(rc->model_id), "%s", model_id);
+	rc->router = config_router(cfg, model_id);
+	if (rc->router != NULL) {
+		rc->d.router = rc->router->id;
+		rc->d.threshold = rc->router->rqd;
+		rc->fallback = cfg->models[rc->router->fallback].id;
+		return 0;
+	}
+	if (!cfg->allow_passthrough || (strncmp(model_id, "arn:aws:bedrock:", 16) == 0 &&
+	    strstr(model_id, ":prompt-router/") != NULL)) {
+		http_send_error(rc->req, 404, "ResourceNotFoundException",
+		    "No router named '%s' is configured%s", model_id,
+		    cfg->allow_passthrough ? "" : " (plain model ids are not allowed)");
+		return 404;
+	}
+	rc->d.chosen = rc->model_id;
+	rc->d.reason = "passthrough";
+	return 0;
+}
+
+int
+route_prepare(struct route_ctx *rc, struct tg_req *req, const char *tenant,
+    const char *model_id, const char *api)
+{
+	char		 msg[512];
+	int		 st;
+
+	memset(rc, 0, sizeof(*rc));
+	rc->req = req;
+	rc->d.time = time(NULL);
+	rc->d.request_id = req->request_id;
+	rc->d.router = "";
+	rc->d.tenant = tenant != NULL ? tenant : "";
+	rc->d.api = api;
+	rc->d.request_class = "";
+	if ((st = route_resolve(rc, model_id)) != 0)
+		return rc->d.status = st;
+	if (req_parse_converse(req->body, req->body_len, req->limits->max_json_depth,
+	    &rc->conv, msg, sizeof(msg)) != REQ_OK) {
+		http_send_error(req, 400, "ValidationException", "%s", msg);
+		return rc->d.status = 400;
+	}
+	rc->d.request_class = http_header(req, "x-tiergate-class");
+	if (rc->d.request_class == NULL || *rc->d.request_class == '\0')
+		rc->d.request_class = rc->conv.request_class;
+	if (rc->router == NULL)
+		return 0;
+	rc->est_out_tokens = route_max_tokens(rc->conv.root);
+	if (route_predict(rc) != 0)
+		rc->d.fallback = TG_FB_NO_PREDICTION;
+	if ((st = route_decide(rc)) != 0)
+		return st;
+	if (rc->d.fallback == TG_FB_NO_PREDICTION && rc->d.reason == NULL)
+		route_fallback(rc, TG_FB_NO_PREDICTION, "the predictor could not score this request");
+	return 0;
+}
+
+int
+route_invoke(struct route_ctx *rc, struct bedrock_call *call, struct bedrock_result *res)
+{
+	struct bedrock_client	*bc = rc->req->worker->bedrock;
+	int			 attempts;
+
+	call->model_id = rc->d.chosen;
+	if (bedrock_invoke(bc, call, res) == 0) {
+		rc->d.model = rc->d.chosen;
+		rc->d.attempts = res->attempts;
+		return 0;
+	}
+	rc->d.upstream_err = res->err;
+	attempts = res->attempts;
+	if (rc->router == NULL || res->delivered > 0 ||
+	    strcmp(rc->d.chosen, rc->fallback) == 0 ||
+	    (res->err != TG_UP_THROTTLED && res->err != TG_UP_UNAVAILABLE &&
+	    res->err != TG_UP_INTERNAL && res->err != TG_UP_CONNECT)) {
+		rc->d.attempts = attempts;
+		return -1;
+	}
+	log_warn("request %s: %s failed upstream (%s), falling back to %s",
+	    rc->req->request_id, rc->d.chosen, tg_upstream_err_name(res->err), rc->fallback);
+	snprintf(rc->reason, sizeof(rc->reason), "fallback: %s was %s upstream",
+	    rc->d.chosen, tg_upstream_err_name(res->err));
+	rc->d.reason = rc->reason;
+	rc->d.fallback = TG_FB_UPSTREAM;
+	call->model_id = rc->fallback;
+	free(res->body);
+	if (bedrock_invoke(bc, call, res) == 0) {
+		rc->d.model = rc->fallback;
+		rc->d.attempts = attempts + res->attempts;
+		return 0;
+	}
+	rc->d.attempts = attempts + res->attempts;
+	return -1;
+}
+
+void
+route_headers(struct route_ctx *rc)
+{
+	char	 buf[32];
+
+	if (rc->router != NULL)
+		http_add_header(rc->req, "x-tiergate-router", rc->router->id);
+	if (rc->d.model != NULL)
+		http_add_header(rc->req, "x-tiergate-model", rc->d.model);
+	if (rc->d.reason != NULL)
+		http_add_header(rc->req, "x-tiergate-reason", rc->d.reason);
+	rc->d.overhead_us = (http_now_ns() - rc->req->t_start_ns) / 1000 -
+	    rc->d.upstream_us;
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)rc->d.overhead_us);
+	http_add_header(rc->req, "x-tiergate-overhead-us", buf);
+}
+
+void
+route_done(struct route_ctx *rc)
+{
+	struct tg_worker *w = rc->req->worker;
+
+	if (rc->d.status == 0)
+		rc->d.status = rc->req->status;
+	if (rc->d.overhead_us == 0 && rc->req->t_start_ns != 0)
+		rc->d.overhead_us = (http_now_ns() - rc->req->t_start_ns) / 1000 -
+		    rc->d.upstream_us;
+	if (w->cfg->log_prompts && rc->req->body != NULL)
+		rc->d.prompt = rc->req->body;
+	if (w->stats != NULL) {
+		stats_record(w->stats, &rc->d, rc->d.time);
+		if (rc->d.model != NULL && rc->conv.conversation_id != NULL &&
+		    rc->conv.conversation_id[0] != '\0')
+			stats_sticky_put(w->stats, rc->conv.conversation_id, rc->d.model,
+			    rc->d.time);
+	}
+	if (w->declog != NULL && declog_write(w->declog, &rc->d) != 0)
+		log_err("request %s: could not write the decision log", rc->req->request_id);
+	req_converse_free(&rc->conv);
+}
+
+static uint64_t
+route_u64(const json_t *o, const char *k)
+{
+	json_int_t	 v = json_integer_value(json_object_get(o, k));
+
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+/* Read usage and set trace.promptRouter.invokedModelId.  -1: not JSON. */
+static int
+route_answer(struct route_ctx *rc, const struct bedrock_result *res, json_t **out)
+{
+	json_t	*j, *u, *trace;
+
+	j = json_loadb(res->body != NULL ? res->body : "", res->body_len, 0, NULL);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return -1;
+	}
+	u = json_object_get(j, "usage");
+	rc->d.input_tokens = route_u64(u, "inputTokens");
+	rc->d.output_tokens = route_u64(u, "outputTokens");
+	rc->d.cache_read_tokens = route_u64(u, "cacheReadInputTokens");
+	rc->d.cache_write_tokens = route_u64(u, "cacheWriteInputTokens");
+	if (rc->router != NULL) {
+		if (!json_is_object(trace = json_object_get(j, "trace"))) {
+			trace = json_object();
+			json_object_set_new(j, "trace", trace);
+		}
+		json_object_set_new(trace, "promptRouter",
+		    json_pack("{s:s}", "invokedModelId", rc->d.model));
+	}
+	*out = j;
+	return 0;
+}
+
+/* Relay an upstream failure in Bedrock's shape. */
+static void
+route_upstream_error(struct route_ctx *rc, const struct bedrock_result *res)
+{
+	int	 st = res->status;
+
+	if (res->err == TG_UP_BAD_RESPONSE || res->err == TG_UP_CONNECT || st == 0)
+		http_send_error(rc->req, res->err == TG_UP_TIMEOUT ? 504 : 502,
+		    res->err == TG_UP_TIMEOUT ? "ModelTimeoutException" :
+		    "ServiceUnavailableException", "%s", res->message);
+	else
+		http_send_error(rc->req, st, res->error_type[0] ? res->error_type :
+		    "InternalServerException", "%s", res->message);
+}
+
+void
+route_converse(struct tg_req *req, const char *tenant, const char *model_id)
+{
+	struct route_ctx	 rc;
+	struct bedrock_call	 call = { 0 };
+	struct bedrock_result	 res = { 0 };
+	json_t			*answer = NULL;
+
+	if (route_prepare(&rc, req, tenant, model_id, "converse") != 0)
+		goto done;
+	call.action = "converse";
+	call.body = req->body;
+	call.body_len = req->body_len;
+	if (route_invoke(&rc, &call, &res) != 0) {
+		rc.d.upstream_us = res.upstream_us;
+		route_headers(&rc);
+		route_upstream_error(&rc, &res);
+		goto done;
+	}
+	rc.d.upstream_us = res.upstream_us;
+	if (route_answer(&rc, &res, &answer) != 0) {
+		rc.d.upstream_err = TG_UP_BAD_RESPONSE;
+		route_headers(&rc);
+		http_send_error(req, 502, "ServiceUnavailableException",
+		    "The model's response was not valid JSON");
+		goto done;
+	}
+	route_price(&rc);
+	route_headers(&rc);
+	http_send_json(req, 200, answer);
+done:
+	free(res.body);
+	route_done(&rc);
+}

@@ -1,0 +1,55 @@
+/*
+ * route.h - one routed request: resolve the modelId, predict, let the
+ * policy decide, invoke, account.  route_converse() orchestrates a plain
+ * Converse call; the streaming relay reuses the phases.
+ */
+#ifndef TG_ROUTE_H
+#define TG_ROUTE_H
+
+#include "bedrock.h"
+#include "decision.h"
+#include "http.h"
+#include "policy.h"
+#include "request.h"
+
+struct tg_router;
+struct tg_model;
+
+struct route_ctx {
+	struct tg_req		*req;
+	const struct tg_router	*router;	/* NULL: passthrough model */
+	const char		*tenant;	/* borrowed from the keys table */
+	char			 model_id[1024]; /* decoded modelId of the path */
+	struct req_converse	 conv;
+	struct tg_decision	 d;
+	struct policy_decision	 pd;
+	const char		*fallback;	/* router's fallback model id */
+	size_t			 est_out_tokens;
+	char			 reason[320];
+};
+
+/*
+ * Phase 1: resolve `model_id`, parse the body as Converse and decide which
+ * model to call.  Returns 0 when rc->d.chosen names the model to invoke,
+ * or an HTTP status after having sent the error to the client (bad body,
+ * unknown model, a policy refusal).  route_done() must be called either way.
+ */
+int	route_prepare(struct route_ctx *, struct tg_req *, const char *tenant,
+	    const char *model_id, const char *api);
+/*
+ * Phase 2: invoke with fallback: when the chosen model fails upstream with
+ * a retryable error after its retries, the router's fallback serves.
+ * Returns 0 on a 2xx answer (res holds it), -1 otherwise.
+ */
+int	route_invoke(struct route_ctx *, struct bedrock_call *, struct bedrock_result *);
+/* Price the tokens in rc->d onto the answering model and the counterfactual. */
+void	route_price(struct route_ctx *);
+/* Set x-tiergate-* headers for what was decided. */
+void	route_headers(struct route_ctx *);
+/* Record the decision (stats, decision log) and free what the ctx holds. */
+void	route_done(struct route_ctx *);
+
+/* POST /model/{id}/converse, start to end. */
+void	route_converse(struct tg_req *, const char *tenant, const char *model_id);
+
+#endif

@@ -1,0 +1,336 @@
+/*
+ * serve.c - process start-up and the serving loop: FastCGI with a pool of
+ * threads (each with its own FCGX_Request, CURL handle and Lua states), or
+ * one plain CGI request.  Start-up phases, in order: config, log, upstream
+ * credentials, client keys, stats, decision log, predictor, workers.
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <fcgiapp.h>
+
+#include "auth.h"
+#include "bedrock.h"
+#include "config.h"
+#include "creds.h"
+#include "declog.h"
+#include "gateway.h"
+#include "http.h"
+#include "log.h"
+#include "policy.h"
+#include "pred.h"
+#include "stats.h"
+
+struct tg_server {
+	struct tg_config	*cfg;
+	struct tg_keys		*keys;
+	struct creds		 creds;
+	struct bedrock_auth	 auth;
+	struct stats		*stats;
+	struct declog		*declog;
+	struct pred_loader	*pred;
+	int			 listen_fd;	/* FastCGI socket, 0 when spawned */
+	pthread_mutex_t		 accept_mtx;
+	volatile sig_atomic_t	 stopping;
+};
+
+static struct tg_server	srv = { .accept_mtx = PTHREAD_MUTEX_INITIALIZER };
+
+static const char *
+serve_default_config(void)
+{
+	const char	*p = getenv("TIERGATE_CONFIG");
+
+	return p != NULL && *p != '\0' ? p : TG_SYSCONFDIR "/tiergate.json";
+}
+
+static enum log_level
+serve_log_level(const char *s)
+{
+	if (s == NULL || strcmp(s, "info") == 0)
+		return LOG_LVL_INFO;
+	if (strcmp(s, "error") == 0)
+		return LOG_LVL_ERR;
+	return strcmp(s, "warning") == 0 ? LOG_LVL_WARN : LOG_LVL_DEBUG;
+}
+
+static int
+serve_credentials(struct tg_server *s)
+{
+	char	 err[512];
+
+	if (creds_resolve(s->cfg->cred_source, s->cfg->profile,
+	    s->cfg->credentials_file, &s->creds, err, sizeof(err)) != 0) {
+		log_err("upstream credentials: %s", err);
+		return -1;
+	}
+	if (s->creds.kind == CREDS_BEARER) {
+		s->auth.bearer = s->creds.bearer;
+		log_info("upstream auth: Bedrock API key (bearer)");
+	} else {
+		s->auth.sigv4.access_key_id = s->creds.access_key_id;
+		s->auth.sigv4.secret_access_key = s->creds.secret_access_key;
+		s->auth.sigv4.session_token = s->creds.session_token;
+		log_info("upstream auth: SigV4, key id %s", s->creds.access_key_id);
+	}
+	return 0;
+}
+
+/* Shared state, opened once per process. */
+static int
+serve_open_shared(struct tg_server *s)
+{
+	char	 err[512];
+
+	if (s->cfg->api_keys_file != NULL &&
+	    (s->keys = auth_keys_load(s->cfg->api_keys_file, err, sizeof(err))) == NULL) {
+		log_err("api keys: %s", err);
+		return -1;
+	}
+	if (s->keys == NULL)
+		log_warn("no api_keys_file configured: clients are not authenticated");
+	if (s->cfg->stats_path != NULL &&
+	    (s->stats = stats_open(s->cfg->stats_path, err, sizeof(err))) == NULL) {
+		log_err("stats: %s", err);
+		return -1;
+	}
+	if (s->cfg->decision_log != NULL &&
+	    (s->declog = declog_open(s->cfg->decision_log, err, sizeof(err))) == NULL) {
+		log_err("decision log: %s", err);
+		return -1;
+	}
+	if ((s->pred = pred_loader_new(s->cfg->predictor_model, err, sizeof(err))) == NULL) {
+		log_err("predictor: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static struct tg_worker *
+serve_worker_new(struct tg_server *s, int id)
+{
+	struct tg_worker	*w;
+	struct policy_limits	 lim = { s->cfg->limits.policy_memory_bytes,
+	    s->cfg->limits.policy_instructions };
+	char			 err[512];
+	size_t			 i;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	w->id = id;
+	w->cfg = s->cfg;
+	w->keys = s->keys;
+	w->stats = s->stats;
+	w->declog = s->declog;
+	w->pred = s->pred;
+	if ((w->bedrock = bedrock_new(s->cfg, &s->auth)) == NULL ||
+	    (w->policies = calloc(s->cfg->nrouters + 1, sizeof(*w->policies))) == NULL) {
+		bedrock_free(w->bedrock);
+		free(w);
+		return NULL;
+	}
+	/* A router whose policy does not load still serves: every request
+	 * goes to its fallback model, with the reason logged and returned. */
+	for (i = 0; i < s->cfg->nrouters; i++)
+		if ((w->policies[i] = policy_new(s->cfg->routers[i].policy, &lim,
+		    err, sizeof(err))) == NULL && id == 0)
+			log_err("router %s: policy %s: %s", s->cfg->routers[i].id,
+			    s->cfg->routers[i].policy, err);
+	return w;
+}
+
+static void
+serve_worker_free(struct tg_worker *w)
+{
+	size_t	 i;
+
+	if (w == NULL)
+		return;
+	for (i = 0; w->policies != NULL && i < w->cfg->nrouters; i++)
+		policy_free(w->policies[i]);
+	free(w->policies);
+	bedrock_free(w->bedrock);
+	free(w);
+}
+
+/* One request, FastCGI or CGI. */
+static void
+serve_one(struct tg_worker *w, FCGX_Request *fr)
+{
+	struct tg_req	 req;
+
+	http_req_init(&req, fr, w, &w->cfg->limits);
+	gw_dispatch(&req);
+	http_req_free(&req);
+}
+
+static void *
+serve_thread(void *arg)
+{
+	struct tg_worker	*w = arg;
+	FCGX_Request		 fr;
+	int			 rc;
+
+	if (FCGX_InitRequest(&fr, srv.listen_fd, 0) != 0)
+		return NULL;
+	while (!srv.stopping) {
+		pthread_mutex_lock(&srv.accept_mtx);
+		rc = FCGX_Accept_r(&fr);
+		pthread_mutex_unlock(&srv.accept_mtx);
+		if (rc < 0)
+			break;
+		serve_one(w, &fr);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 1);
+	return NULL;
+}
+
+/* Signals are taken by one thread with sigwait(): SIGHUP reopens the logs
+ * (logrotate), SIGTERM/SIGINT stop accepting and let requests finish. */
+static void *
+serve_signals(void *arg)
+{
+	sigset_t	*set = arg;
+	int		 sig;
+
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_reopen();
+			if (srv.declog != NULL)
+				declog_reopen(srv.declog);
+			log_info("SIGHUP: logs reopened");
+			continue;
+		}
+		log_info("signal %d: shutting down", sig);
+		srv.stopping = 1;
+		FCGX_ShutdownPending();
+		shutdown(srv.listen_fd, SHUT_RDWR);
+		return NULL;
+	}
+}
+
+static int
+serve_fastcgi(struct tg_server *s, const char *listen_addr)
+{
+	pthread_t	*th, sigth;
+	struct tg_worker **ws;
+	sigset_t	 set;
+	int		 i, n = s->cfg->threads, started = 0;
+
+	if (listen_addr != NULL && (s->listen_fd = FCGX_OpenSocket(listen_addr, 1024)) < 0) {
+		log_err("cannot listen on %s: %s", listen_addr, strerror(errno));
+		return 1;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	pthread_create(&sigth, NULL, serve_signals, &set);
+	pthread_detach(sigth);
+	th = calloc(n, sizeof(*th));
+	ws = calloc(n, sizeof(*ws));
+	for (i = 0; th != NULL && ws != NULL && i < n; i++) {
+		if ((ws[i] = serve_worker_new(s, i)) == NULL ||
+		    pthread_create(&th[i], NULL, serve_thread, ws[i]) != 0)
+			break;
+		started++;
+	}
+	log_info("tiergate %s serving FastCGI%s%s with %d threads, %zu routers, "
+	    "%zu models", PACKAGE_VERSION, listen_addr ? " on " : "",
+	    listen_addr ? listen_addr : "", started, s->cfg->nrouters, s->cfg->nmodels);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; ws != NULL && i < n; i++)
+		serve_worker_free(ws[i]);
+	free(th);
+	free(ws);
+	return started == n ? 0 : 1;
+}
+
+static int
+serve_cgi(struct tg_server *s)
+{
+	struct tg_worker	*w;
+
+	if ((w = serve_worker_new(s, 0)) == NULL)
+		return 1;
+	serve_one(w, NULL);
+	fflush(stdout);
+	serve_worker_free(w);
+	return 0;
+}
+
+static void
+serve_usage(void)
+{
+	fprintf(stderr, "usage: tiergate [serve] [-c CONFIG] [--listen ADDR] "
+	    "[--threads N]\n");
+}
+
+int
+gw_cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "threads", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 } };
+	const char	*path = serve_default_config(), *listen_addr = NULL;
+	char		 err[1024];
+	int		 ch, threads = 0, rc = 1;
+
+	while ((ch = getopt_long(argc, argv, "c:l:t:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'l': listen_addr = optarg; break;
+		case 't': threads = atoi(optarg); break;
+		default: serve_usage(); return 2;
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if ((srv.cfg = config_load(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "tiergate: %s\n", err);
+		if (FCGX_IsCGI() && listen_addr == NULL)
+			printf("Status: 500 Internal Server Error\r\nContent-Type: "
+			    "application/json\r\nx-amzn-ErrorType: InternalServerException"
+			    "\r\n\r\n{\"message\":\"tiergate is misconfigured; see the "
+			    "server log\"}");
+		return 1;
+	}
+	if (threads > 0)
+		srv.cfg->threads = threads;
+	if (log_open(srv.cfg->log_path, serve_log_level(srv.cfg->log_level)) != 0)
+		fprintf(stderr, "tiergate: log %s: %s\n", srv.cfg->log_path, strerror(errno));
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (serve_credentials(&srv) != 0 || serve_open_shared(&srv) != 0)
+		goto done;
+	if (FCGX_Init() != 0) {
+		log_err("FCGX_Init failed");
+		goto done;
+	}
+	rc = FCGX_IsCGI() && listen_addr == NULL ? serve_cgi(&srv) :
+	    serve_fastcgi(&srv, listen_addr);
+done:
+	pred_loader_free(srv.pred);
+	declog_close(srv.declog);
+	stats_close(srv.stats);
+	auth_keys_free(srv.keys);
+	creds_clear(&srv.creds);
+	config_free(srv.cfg);
+	curl_global_cleanup();
+	return rc;
+}
