@@ -2,7 +2,8 @@
 # and the AWS event-stream codec: pure code over libcrypto, no network.
 noinst_LIBRARIES += libtgsigv4.a
 libtgsigv4_a_SOURCES = \
-	gateway/sigv4.h gateway/sigv4.c
+	gateway/sigv4.h gateway/sigv4.c \
+	gateway/creds.h gateway/creds.c
 
 TG_MODULE_LIBS += libtgsigv4.a
 
@@ -16,4 +17,10 @@ TESTS += tests/unit/test_sigv4
 tests_unit_test_sigv4_SOURCES = tests/unit/test_sigv4.c
 tests_unit_test_sigv4_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_sigv4_LDADD = libtgsigv4.a $(CUNIT_LIBS) $(TG_SYSLIBS)
+
+check_PROGRAMS += tests/unit/test_creds
+TESTS += tests/unit/test_creds
+tests_unit_test_creds_SOURCES = tests/unit/test_creds.c
+tests_unit_test_creds_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_creds_LDADD = libtgsigv4.a $(CUNIT_LIBS) $(TG_SYSLIBS)
 endif
