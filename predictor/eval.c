@@ -413,16 +413,30 @@ share_above(const double *score, size_t n, double t)
 	return (double)c / (double)n;
 }
 
+/* The midpoint between v and the largest score below it, or just below v
+ * when nothing is below. */
+static double
+below(const double *score, size_t n, double v)
+{
+	double	 next = -HUGE_VAL;
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (score[i] < v && score[i] > next)
+			next = score[i];
+	return isinf(next) ? nextafter(v, -HUGE_VAL) : next + (v - next) / 2;
+}
+
 /* On a tie at the cut, take whichever side of the tied block is closer to
  * the requested share; on equal distance the cheaper (fewer strong). */
 static double
 cut_on_tie(const double *score, size_t n, double v, double share)
 {
-	double	 below = nextafter(v, -HUGE_VAL);
+	double	 b = below(score, n, v);
 
-	if (fabs(share_above(score, n, below) - share) <
+	if (fabs(share_above(score, n, b) - share) <
 	    fabs(share_above(score, n, v) - share))
-		return below;
+		return b;
 	return v;
 }
 
@@ -448,7 +462,7 @@ eval_calibrate(const double *score, size_t n, double share,
 	if (k == 0)
 		t = desc[0];
 	else if (k == n)
-		t = nextafter(desc[n - 1], -HUGE_VAL);
+		t = below(score, n, desc[n - 1]);
 	else if (desc[k - 1] == desc[k])
 		t = cut_on_tie(score, n, desc[k], share);
 	else

@@ -90,8 +90,10 @@ enum eval_err	 eval_share_table(const double *score, const double *q_weak,
 
 /* Threshold t such that routing "score > t goes to strong" sends share
  * (0..1) of these records to strong: the midpoint between the k-th and
- * (k+1)-th largest scores, k = round(share * n).  *achieved is the share
- * that t really sends (ties can make share unreachable). */
+ * (k+1)-th largest scores, k = round(share * n).  When both are equal
+ * (a tie), t is on whichever side of the tied block comes closer to share
+ * (midway to the next distinct score).  *achieved is the share that t
+ * really sends. */
 enum eval_err	 eval_calibrate(const double *score, size_t n, double share,
 		    double *threshold, double *achieved);
 

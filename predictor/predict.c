@@ -736,11 +736,28 @@ print_eval_text(const struct pt_ctx *c, const struct pt_cols *t,
 	printf("\n");
 }
 
+/* The shortest %g form of d that reads back as d, so that an operator can
+ * paste the threshold into a config without moving the cut. */
+static const char *
+exact(double d, char *buf, size_t len)
+{
+	int	 prec;
+
+	for (prec = 6; prec < 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			return buf;
+	}
+	snprintf(buf, len, "%.17g", d);
+	return buf;
+}
+
 static int
 calibrate(const struct pt_ctx *c, const struct pt_cols *t)
 {
 	double		 thr, got;
 	enum eval_err	 e;
+	char		 buf[32];
 
 	if ((e = eval_calibrate(t->score, t->n, c->o.calibrate, &thr,
 	    &got)) != EVAL_OK) {
@@ -748,13 +765,14 @@ calibrate(const struct pt_ctx *c, const struct pt_cols *t)
 		return PT_EXIT_FAIL;
 	}
 	if (c->o.json)
-		printf("{\"share\": %.6g, \"threshold\": %.9g, \"achieved\": %.6g, "
+		printf("{\"share\": %.6g, \"threshold\": %s, \"achieved\": %.9g, "
 		    "\"records\": %zu, \"rule\": \"strong when score > threshold\"}\n",
-		    c->o.calibrate, thr, got, t->n);
+		    c->o.calibrate, exact(thr, buf, sizeof(buf)), got, t->n);
 	else
-		printf("threshold %.9g sends %.2f%% of %zu records to %s "
-		    "(asked %.2f%%; rule: score > threshold)\n", thr, got * 100,
-		    t->n, c->o.strong, c->o.calibrate * 100);
+		printf("threshold %s sends %.2f%% of %zu records to %s "
+		    "(asked %.2f%%; rule: score > threshold)\n",
+		    exact(thr, buf, sizeof(buf)), got * 100, t->n, c->o.strong,
+		    c->o.calibrate * 100);
 	return PT_EXIT_OK;
 }
 
