@@ -64,6 +64,9 @@ function readBody(req, cap) {
     });
     req.on('end', () => resolve({ body: Buffer.concat(chunks), over }));
     req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('client closed the connection before the body ended'));
+    });
   });
 }
 
@@ -269,7 +272,8 @@ async function onRequest(state, quiet, req, res) {
   try {
     status = await route(ctx);
   } catch (e) {
-    if (!(e instanceof BedrockError)) console.error(`bedrock-emulator: internal error: ${e.stack || e}`);
+    if (!(e instanceof BedrockError) && !res.destroyed)
+      console.error(`bedrock-emulator: internal error: ${e.stack || e}`);
     const err = e instanceof BedrockError ? e : new BedrockError('InternalServerException', MSG.internal);
     status = res.headersSent || res.destroyed ? 0 : sendError(res, ctx.requestId, err.type, err.message);
   }
