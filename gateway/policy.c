@@ -512,6 +512,7 @@ sha256_prefix(const char *buf, size_t len, char out[13])
 }
 
 static int	ps_dryrun(struct pstate *, char *, size_t);
+static void	sanitize(char *, size_t, const char *, size_t);
 
 /* Copy the first line of the message on top of L into err. */
 static void
@@ -523,7 +524,7 @@ ps_errline(lua_State *L, char *err, size_t errlen)
 	if (msg == NULL)
 		msg = "unknown error";
 	n = strcspn(msg, "\n");
-	snprintf(err, errlen, "%.*s", (int)(n > 400 ? 400 : n), msg);
+	sanitize(err, errlen, msg, n);
 }
 
 /* A new state running `src`, or NULL with err set. */

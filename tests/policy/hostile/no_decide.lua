@@ -1,0 +1,3 @@
+-- expect: load
+-- the contract: a table with a decide function
+return { decide = "not a function" }

@@ -1,0 +1,7 @@
+-- expect: ok
+-- print goes to the debug log, capped
+return { decide = function(ctx)
+  if ctx.router ~= "hostile" then return { model = ctx.fallback } end
+  for i = 1, 1000 do print(string.rep("p", 10000)) end
+  return { model = ctx.candidates[1].model }
+end }

@@ -1,0 +1,490 @@
+/*
+ * test_policy.c - the Lua policy host: contract, sandbox, limits, hot
+ * reload.  Every policy in tests/policy/hostile/ names its expected outcome
+ * on its first line ("-- expect: runtime memory"): "load" means policy_new
+ * must reject it, "ok" that policy_decide succeeds, anything else the set
+ * of acceptable policy_decide errors.  After each hostile call the same
+ * thread must still run a good policy.
+ */
+#include "autoconf.h"
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include "log.h"
+#include "policy.h"
+
+static char	 srcdir[1024];
+static char	 tmpdir[] = "/tmp/test_policy.XXXXXX";
+
+static const struct policy_limits lim = { 4u << 20, 200000 };
+
+static const struct tg_candidate two[] = {
+	{ "anthropic.claude-3-5-sonnet-20240620-v1:0", 0.90, 1, 1, 3.0, 15.0, 0.0036 },
+	{ "anthropic.claude-3-haiku-20240307-v1:0", 0.80, 1, 1, 0.25, 1.25, 0.0003 },
+};
+
+static void
+facts_init(struct policy_facts *f, const char *router)
+{
+	memset(f, 0, sizeof(*f));
+	f->router = router;
+	f->request_class = f->tenant = f->conversation_id = f->previous_model = "";
+	f->api = "converse";
+	f->prompt_chars = 800;
+	f->est_input_tokens = 200;
+	f->turns = 1;
+	f->cand = two;
+	f->ncand = 2;
+	f->threshold = 20;
+	f->fallback = two[0].model;
+	f->predictor_ok = 1;
+}
+
+static void
+path_of(char *buf, size_t len, const char *rel)
+{
+	snprintf(buf, len, "%s/%s", srcdir, rel);
+}
+
+static struct policy *
+load_rel(const char *rel)
+{
+	char		 path[1200], err[512];
+	struct policy	*p;
+
+	path_of(path, sizeof(path), rel);
+	p = policy_new(path, &lim, err, sizeof(err));
+	if (p == NULL)
+		fprintf(stderr, "%s: %s\n", rel, err);
+	return p;
+}
+
+/* The default policy decides a plain request: the cheap model. */
+static void
+assert_good_policy_works(void)
+{
+	struct policy		*p = load_rel("lua-policies/default.lua");
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	facts_init(&f, "good");
+	CU_ASSERT_EQUAL(policy_decide(p, &f, &d), POLICY_OK);
+	CU_ASSERT_STRING_EQUAL(d.model, two[1].model);
+	policy_free(p);
+}
+
+static const char *const codes[] = {
+	"ok", "load", "contract", "runtime", "instructions", "memory", "result", "nomem",
+};
+
+/* Does `want` (space-separated names) include error `e`? */
+static int
+expected(const char *want, enum policy_err e)
+{
+	char	 buf[128], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", want);
+	for (tok = strtok_r(buf, " \t\n", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t\n", &save))
+		if ((unsigned)e < sizeof(codes) / sizeof(codes[0]) &&
+		    strcmp(tok, codes[e]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The "-- expect: ..." line and the optional "-- reason: ..." line. */
+static int
+read_expect(const char *path, char *want, size_t len, char *reason, size_t rlen)
+{
+	FILE	*fp = fopen(path, "r");
+	char	 line[256];
+	int	 ok = 0;
+
+	reason[0] = '\0';
+	if (fp != NULL && fgets(line, sizeof(line), fp) != NULL &&
+	    strncmp(line, "-- expect: ", 11) == 0) {
+		snprintf(want, len, "%s", line + 11);
+		want[strcspn(want, "\n")] = '\0';
+		ok = 1;
+		if (fgets(line, sizeof(line), fp) != NULL &&
+		    strncmp(line, "-- reason: ", 11) == 0) {
+			snprintf(reason, rlen, "%s", line + 11);
+			reason[strcspn(reason, "\n")] = '\0';
+		}
+	}
+	if (fp != NULL)
+		fclose(fp);
+	return ok;
+}
+
+static int
+header_safe(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* Run one hostile policy; returns 1 when it behaved as expected. */
+static int
+run_hostile(const char *name)
+{
+	char			 rel[512], path[1200], want[128], err[512], why[256];
+	struct policy		*p;
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+	enum policy_err		 e;
+	int			 i, ok = 1;
+
+	snprintf(rel, sizeof(rel), "tests/policy/hostile/%s", name);
+	path_of(path, sizeof(path), rel);
+	if (!read_expect(path, want, sizeof(want), why, sizeof(why))) {
+		fprintf(stderr, "%s: no '-- expect:' line\n", name);
+		return 0;
+	}
+	p = policy_new(path, &lim, err, sizeof(err));
+	if (strcmp(want, "load") == 0) {
+		if (p != NULL || err[0] == '\0')
+			fprintf(stderr, "%s: loaded, expected a rejection\n", name);
+		policy_free(p);
+		return p == NULL && err[0] != '\0';
+	}
+	if (p == NULL) {
+		fprintf(stderr, "%s: rejected at load: %s\n", name, err);
+		return 0;
+	}
+	facts_init(&f, "hostile");
+	for (i = 0; i < 2 && ok; i++) {
+		e = policy_decide(p, &f, &d);
+		ok = expected(want, e) && d.reason[0] != '\0' &&
+		    strlen(d.reason) < sizeof(d.reason) && header_safe(d.reason) &&
+		    (e == POLICY_OK || strcmp(d.model, f.fallback) == 0) &&
+		    strstr(d.reason, why) != NULL;
+		if (!ok)
+			fprintf(stderr, "%s: got %s (%s), expected %s (%s)\n",
+			    name, codes[e], d.reason, want, why);
+	}
+	policy_free(p);
+	return ok;
+}
+
+static int
+is_lua(const struct dirent *de)
+{
+	size_t	 n = strlen(de->d_name);
+
+	return n > 4 && strcmp(de->d_name + n - 4, ".lua") == 0;
+}
+
+static void
+test_hostile(void)
+{
+	struct dirent	**list = NULL;
+	char		  dir[1200];
+	int		  i, n, good = 0;
+
+	path_of(dir, sizeof(dir), "tests/policy/hostile");
+	n = scandir(dir, &list, is_lua, alphasort);
+	CU_ASSERT_FATAL(n >= 30);
+	for (i = 0; i < n; i++) {
+		if (run_hostile(list[i]->d_name))
+			good++;
+		else
+			CU_FAIL(list[i]->d_name);
+		assert_good_policy_works();
+		free(list[i]);
+	}
+	free(list);
+	printf("\n  %d/%d hostile policies contained\n", good, n);
+	CU_ASSERT_EQUAL(good, n);
+	CU_ASSERT_EQUAL(access("/tmp/tiergate-hostile-pwned", F_OK), -1);
+}
+
+/* ---- the contract ----------------------------------------------------- */
+
+static struct policy *
+load_text(const char *name, const char *text)
+{
+	char		 path[256], err[512];
+	FILE		*fp;
+	struct policy	*p;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	fp = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	fputs(text, fp);
+	fclose(fp);
+	p = policy_new(path, &lim, err, sizeof(err));
+	if (p == NULL)
+		fprintf(stderr, "%s: %s\n", name, err);
+	return p;
+}
+
+/* A policy that reports what it sees in its reason. */
+static void
+test_ctx_fields(void)
+{
+	static const struct tg_candidate c3[] = {
+		{ "m.unpriced", 0.5, 1, 0, 0, 0, 0 },
+		{ "m.big", 0.0, 0, 1, 3.0, 15.0, 0.01 },
+		{ "m.small", 0.7, 1, 1, 0.25, 1.25, 0.001 },
+	};
+	static const char *const mk[] = { "class", "team" };
+	static const char *const mv[] = { "legal", "blue" };
+	struct policy		*p;
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+
+	p = load_text("fields.lua",
+	    "return { decide = function(ctx)\n"
+	    "  if ctx.router ~= 'fields' then return { model = ctx.fallback } end\n"
+	    "  local c = ctx.candidates\n"
+	    "  local keys = {}\n"
+	    "  for k, v in pairs(ctx.metadata) do keys[#keys + 1] = k .. '=' .. v end\n"
+	    "  table.sort(keys)\n"
+	    "  return { model = c[1].model, reason = table.concat({ ctx.router,\n"
+	    "    tostring(ctx.class), tostring(ctx.tenant), ctx.api, ctx.prompt.chars,\n"
+	    "    ctx.prompt.tokens, ctx.turns, tostring(ctx.has_tools), tostring(ctx.has_images),\n"
+	    "    tostring(ctx.has_documents), tostring(ctx.conversation), tostring(ctx.previous_model),\n"
+	    "    #c, c[1].model, c[2].model, c[3].model, tostring(c[2].quality),\n"
+	    "    tostring(c[3].est_cost), tostring(c[3].priced), c[1].price_in,\n"
+	    "    ctx.threshold, ctx.fallback, tostring(ctx.predictor_ok),\n"
+	    "    ctx.spend.tenant_today, ctx.spend.router_today, table.concat(keys, ',') }, '|') }\n"
+	    "end }\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	facts_init(&f, "fields");
+	f.tenant = "acme";
+	f.conversation_id = "conv-1";
+	f.turns = 3;
+	f.has_images = 1;
+	f.cand = c3;
+	f.ncand = 3;
+	f.threshold = 12.5;
+	f.fallback = "m.big";
+	f.tenant_spend_today = 1.5;
+	f.router_spend_today = 2.25;
+	f.metadata_keys = mk;
+	f.metadata_values = mv;
+	f.nmetadata = 2;
+	CU_ASSERT_EQUAL_FATAL(policy_decide(p, &f, &d), POLICY_OK);
+	CU_ASSERT_STRING_EQUAL(d.model, "m.small");
+	CU_ASSERT_STRING_EQUAL(d.reason, "fields|nil|acme|converse|800|200|3|false|true|"
+	    "false|conv-1|nil|3|m.small|m.big|m.unpriced|nil|nil|false|0.25|12.5|m.big|"
+	    "true|1.5|2.25|class=legal,team=blue");
+	policy_free(p);
+}
+
+static void
+test_refusal(void)
+{
+	struct policy		*p;
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+
+	p = load_text("refuse.lua",
+	    "return { decide = function(ctx)\n"
+	    "  if ctx.tenant == 'x' then return { refuse = { status = 403,\n"
+	    "    type = 'AccessDeniedException', message = 'no\\nway' } } end\n"
+	    "  if ctx.tenant == 'y' then return { refuse = {} } end\n"
+	    "  return { model = ctx.candidates[1].model }\n"
+	    "end }\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	facts_init(&f, "r");
+	f.tenant = "x";
+	CU_ASSERT_EQUAL(policy_decide(p, &f, &d), POLICY_OK);
+	CU_ASSERT_EQUAL(d.refuse, 1);
+	CU_ASSERT_EQUAL(d.refuse_status, 403);
+	CU_ASSERT_STRING_EQUAL(d.refuse_type, "AccessDeniedException");
+	CU_ASSERT_STRING_EQUAL(d.refuse_message, "no way");
+	f.tenant = "y";
+	CU_ASSERT_EQUAL(policy_decide(p, &f, &d), POLICY_OK);
+	CU_ASSERT_EQUAL(d.refuse_status, 429);
+	CU_ASSERT_STRING_EQUAL(d.refuse_type, "ThrottlingException");
+	f.tenant = "";
+	CU_ASSERT_EQUAL(policy_decide(p, &f, &d), POLICY_OK);
+	CU_ASSERT_EQUAL(d.refuse, 0);
+	CU_ASSERT_STRING_EQUAL(d.model, two[1].model);
+	CU_ASSERT_STRING_EQUAL(d.reason, "policy chose anthropic.claude-3-haiku-20240307-v1:0");
+	policy_free(p);
+}
+
+/* An error names file and line; the fallback serves. */
+static void
+test_error_reason(void)
+{
+	struct policy		*p;
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+
+	p = load_text("err.lua",
+	    "return { decide = function(ctx)\n"
+	    "  if ctx.router == 'boom' then\n"
+	    "    return ctx.nothing.here\n"
+	    "  end\n"
+	    "  return { model = ctx.fallback }\n"
+	    "end }\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	facts_init(&f, "boom");
+	CU_ASSERT_EQUAL(policy_decide(p, &f, &d), POLICY_E_RUNTIME);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.reason, "policy error: err.lua:3: attempt to index a nil value"));
+	CU_ASSERT_STRING_EQUAL(d.model, f.fallback);
+	CU_ASSERT_PTR_NOT_NULL(strstr(policy_last_traceback(p), "stack traceback"));
+	policy_free(p);
+}
+
+static void
+test_load_errors(void)
+{
+	char	 err[512];
+
+	CU_ASSERT_PTR_NULL(policy_new("/nonexistent/x.lua", &lim, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "No such file"));
+	CU_ASSERT_PTR_NULL(load_text("syn.lua", "return { decide = function(ctx)\n\n  return {\nend }\n"));
+	CU_ASSERT_PTR_NULL(load_text("empty.lua", ""));
+	CU_ASSERT_STRING_EQUAL(policy_strerror(POLICY_E_INSTRUCTIONS),
+	    "policy instruction limit exceeded");
+	CU_ASSERT_STRING_EQUAL(policy_strerror((enum policy_err)99), "unknown policy error");
+}
+
+/* Many calls do not grow the heap: the per-call tables are collected. */
+static void
+test_no_leak(void)
+{
+	struct policy		*p = load_rel("lua-policies/default.lua");
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+	int			 i, ok = 1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	facts_init(&f, "leak");
+	for (i = 0; i < 200000 && ok; i++)
+		ok = policy_decide(p, &f, &d) == POLICY_OK;
+	CU_ASSERT(ok);
+	policy_free(p);
+}
+
+/* ---- hot reload ------------------------------------------------------- */
+
+static void
+write_file(const char *path, const char *text, int via_rename)
+{
+	char	 tmp[512];
+	FILE	*fp;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fp = fopen(via_rename ? tmp : path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	fputs(text, fp);
+	fclose(fp);
+	if (via_rename)
+		CU_ASSERT_EQUAL(rename(tmp, path), 0);
+}
+
+static const char *
+decide_model(struct policy *p)
+{
+	static struct policy_decision	 d;
+	struct policy_facts		 f;
+
+	facts_init(&f, "reload");
+	return policy_decide(p, &f, &d) == POLICY_OK ? d.model : "(error)";
+}
+
+static void
+test_hot_reload(void)
+{
+	char		 path[256], err[512], v1[16];
+	struct policy	*p;
+
+	snprintf(path, sizeof(path), "%s/reload.lua", tmpdir);
+	write_file(path, "return { decide = function(ctx) return { model = ctx.candidates[1].model } end }\n", 0);
+	p = policy_new(path, &lim, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	policy_set_reload_interval(p, 0);
+	snprintf(v1, sizeof(v1), "%s", policy_version(p));
+	CU_ASSERT_STRING_EQUAL(decide_model(p), two[1].model);
+	CU_ASSERT_EQUAL(policy_maybe_reload(p), 0);
+
+	/* broken: rejected, the old one keeps serving, reported once */
+	write_file(path, "return { decide = function(ctx) return { model = \n", 0);
+	CU_ASSERT_EQUAL(policy_maybe_reload(p), -1);
+	CU_ASSERT_EQUAL(policy_maybe_reload(p), 0);
+	CU_ASSERT_STRING_EQUAL(policy_version(p), v1);
+	CU_ASSERT_STRING_EQUAL(decide_model(p), two[1].model);
+
+	/* runs but fails its dry run: rejected too */
+	write_file(path, "return { decide = function(ctx) while true do end end }\n", 1);
+	CU_ASSERT_EQUAL(policy_maybe_reload(p), -1);
+	CU_ASSERT_STRING_EQUAL(decide_model(p), two[1].model);
+
+	/* good again, via rename: swapped */
+	write_file(path, "return { decide = function(ctx) return { model = ctx.fallback } end }\n", 1);
+	CU_ASSERT_EQUAL(policy_maybe_reload(p), 1);
+	CU_ASSERT_STRING_NOT_EQUAL(policy_version(p), v1);
+	CU_ASSERT_STRING_EQUAL(decide_model(p), two[0].model);
+
+	/* deleted: reported, kept */
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	CU_ASSERT_EQUAL(policy_maybe_reload(p), -1);
+	CU_ASSERT_EQUAL(policy_maybe_reload(p), 0);
+	CU_ASSERT_STRING_EQUAL(decide_model(p), two[0].model);
+
+	/* throttled: with the default interval a change is not seen at once */
+	policy_set_reload_interval(p, 60000);
+	CU_ASSERT_EQUAL(policy_maybe_reload(p), 0);
+	write_file(path, "return { decide = function(ctx) return { model = ctx.candidates[1].model } end }\n", 0);
+	CU_ASSERT_EQUAL(policy_maybe_reload(p), 0);
+	CU_ASSERT_STRING_EQUAL(decide_model(p), two[0].model);
+	policy_free(p);
+}
+
+static void
+cleanup_tmp(void)
+{
+	char	 cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+}
+
+int
+main(void)
+{
+	CU_pSuite	 s;
+	const char	*top = getenv("top_srcdir");
+	unsigned	 failed;
+
+	snprintf(srcdir, sizeof(srcdir), "%s", top != NULL ? top : ".");
+	log_open("/dev/null", LOG_LVL_ERR);
+	alarm(300);	/* a hostile policy that hangs fails the test */
+	if (mkdtemp(tmpdir) == NULL)
+		return 99;
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 99;
+	s = CU_add_suite("policy", NULL, NULL);
+	CU_add_test(s, "ctx fields", test_ctx_fields);
+	CU_add_test(s, "refusal", test_refusal);
+	CU_add_test(s, "error reason", test_error_reason);
+	CU_add_test(s, "load errors", test_load_errors);
+	CU_add_test(s, "hostile policies", test_hostile);
+	CU_add_test(s, "no leak", test_no_leak);
+	CU_add_test(s, "hot reload", test_hot_reload);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	cleanup_tmp();
+	return failed == 0 ? 0 : 1;
+}
