@@ -514,6 +514,8 @@ struct delta {
 	int		 status;
 	int		 lat_up;
 	int		 lat_ov;
+	uint64_t	 up_us;
+	uint64_t	 ov_us;
 };
 
 static int
@@ -555,6 +557,7 @@ delta_fill(struct delta *dl, const struct tg_decision *d)
 	if (d->cost_known && d->cf_known) {
 		dl->c[STATS_C_CMP_COST] = dl->c[STATS_C_COST];
 		dl->c[STATS_C_CMP_CF] = dl->c[STATS_C_CF];
+		dl->c[STATS_C_CMP_REQUESTS] = 1;
 	}
 	if (d->model != NULL && d->cf_model != NULL && strcmp(d->model, d->cf_model) != 0)
 		dl->c[STATS_C_CHEAPER] = 1;
@@ -564,6 +567,8 @@ delta_fill(struct delta *dl, const struct tg_decision *d)
 	dl->status = d->status >= 100 && d->status < 600 ? d->status / 100 : 0;
 	dl->lat_up = lat_bucket(d->upstream_us);
 	dl->lat_ov = lat_bucket(d->overhead_us);
+	dl->up_us = d->upstream_us;
+	dl->ov_us = d->overhead_us;
 }
 
 static void
@@ -586,6 +591,8 @@ add_counts(struct stats_counts *sc, const struct delta *dl)
 	add(&sc->status[dl->status], 1);
 	add(&sc->lat_upstream[dl->lat_up], 1);
 	add(&sc->lat_overhead[dl->lat_ov], 1);
+	add(&sc->lat_upstream_sum, dl->up_us);
+	add(&sc->lat_overhead_sum, dl->ov_us);
 }
 
 #define NWORDS(x)	(sizeof(x) / sizeof(uint64_t))
@@ -742,7 +749,7 @@ stats_sticky_put(struct stats *st, const char *conv, const char *model, time_t n
 }
 
 int
-stats_sticky_get(struct stats *st, const char *conv, time_t now, char *out, size_t len)
+stats_sticky_get(struct stats *st, const char *conv, char *out, size_t len, time_t now)
 {
 	struct sh_sticky	*s, copy;
 	uint64_t		 idh, chk;

@@ -43,6 +43,7 @@ enum stats_counter {
 	STATS_C_CMP_COST,	/* nano-$ cost where cost and cf are both priced */
 	STATS_C_CMP_CF,		/* nano-$ cf where cost and cf are both priced */
 	STATS_C_CHEAPER,	/* answered by a model other than the cf model */
+	STATS_C_CMP_REQUESTS,	/* requests with cost and cf both priced */
 	STATS_C__MAX
 };
 
@@ -62,6 +63,8 @@ struct stats_counts {
 	uint64_t	status[STATS_NSTATUS];
 	uint64_t	lat_upstream[STATS_NLAT];
 	uint64_t	lat_overhead[STATS_NLAT];
+	uint64_t	lat_upstream_sum;	/* microseconds */
+	uint64_t	lat_overhead_sum;	/* microseconds */
 };
 
 /* Key strings are truncated to these sizes (NUL included). */
@@ -112,7 +115,7 @@ double		 stats_router_spend_today(struct stats *, const char *router, time_t now
 void		 stats_sticky_put(struct stats *, const char *conversation_id,
 		     const char *model, time_t now);
 int		 stats_sticky_get(struct stats *, const char *conversation_id,
-		     time_t now, char *model_out, size_t len);
+		     char *model_out, size_t len, time_t now);
 
 /* --- readers, for the admin API, /metrics and tests --- */
 
@@ -147,5 +150,9 @@ uint64_t	 stats_dropped(struct stats *);
 
 /* Nano-dollars to dollars. */
 double		 stats_usd(uint64_t nano);
+
+/* `tiergate stats rebuild|show ...` (argv[0] is "stats"); see
+ * gateway/stats_cmd.c.  Returns the process exit status. */
+int		 stats_cmd(int, char **);
 
 #endif
