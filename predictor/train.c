@@ -1,0 +1,923 @@
+/*
+ * train.c - `tiergate train`: learn one gradient-boosted tree ensemble per
+ * model with the XGBoost C API and write a tiergate model JSON.
+ *
+ * Design (documented in predictor/README-training.md):
+ * - every model that appears in the data gets its own booster, objective
+ *   reg:logistic on the 0..1 quality score, base_score = its mean score;
+ * - the dev set is chosen by group (the record's "source"), per family of
+ *   records that share one set of scored models, deterministically from
+ *   --seed; dev metrics are printed, then the final boosters are retrained
+ *   on all the data (--final train keeps the train-split boosters);
+ * - nthread is fixed (--threads, default 1) and the seed is set, so two
+ *   runs with the same inputs write the same file.
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pred_impl.h"
+
+#ifndef HAVE_XGBOOST
+
+int
+pred_cmd_train(int argc, char **argv)
+{
+	fprintf(stderr, "tiergate train: training is disabled in this build "
+	    "(configure did not find XGBoost; install libxgboost-dev and rebuild)\n");
+	return 2;
+}
+
+#else /* HAVE_XGBOOST */
+
+#include <xgboost/c_api.h>
+
+#define MAX_DATA	16		/* --data files */
+#define MAX_LINE	(16u << 20)	/* bytes per JSONL record */
+#define MAX_RECORDS	5000000
+
+struct train_opts {
+	const char	*data[MAX_DATA];
+	size_t		 ndata;
+	const char	*out, *name, *xgb_dir;
+	const char	*models[PRED_MAX_MODELS];
+	size_t		 nmodels;
+	unsigned	 seed, rounds, depth, threads;
+	double		 eta, dev_frac, subsample, colsample, min_child, lambda, alpha, gamma;
+	int		 final_all;
+};
+
+struct record {
+	float		 f[PRED_NFEATURES];
+	float		 score[PRED_MAX_MODELS];	/* NaN: not scored */
+	int		 group;
+	int		 dev;
+};
+
+struct dataset {
+	struct record	*r;
+	size_t		 n, cap;
+	char		*names[PRED_MAX_MODELS];
+	size_t		 nnames;
+	char		**groups;
+	size_t		 ngroups;
+	char		 sha[MAX_DATA][65];
+	size_t		 nread[MAX_DATA];
+};
+
+/* ---- options ------------------------------------------------------------------ */
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: tiergate train --data FILE.jsonl [--data ...] --out MODEL.json\n"
+	    "    [--seed N] [--rounds N] [--depth N] [--eta X] [--dev-frac X]\n"
+	    "    [--subsample X] [--colsample X] [--min-child X] [--lambda X]\n"
+	    "    [--alpha X] [--gamma X] [--threads N] [--models a,b,...]\n"
+	    "    [--final all|train] [--name NAME] [--xgb-dir DIR]\n");
+}
+
+static int
+split_models(struct train_opts *o, char *list)
+{
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (o->nmodels == PRED_MAX_MODELS)
+			return -1;
+		o->models[o->nmodels++] = tok;
+	}
+	return o->nmodels > 0 ? 0 : -1;
+}
+
+static int
+num_opt(const char *name, const char *v, double lo, double hi, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(v, &end);
+	if (errno || *end || end == v || *out < lo || *out > hi) {
+		fprintf(stderr, "train: %s must be a number in [%g, %g]\n", name, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+uint_opt(const char *name, const char *v, unsigned lo, unsigned hi, unsigned *out)
+{
+	double d;
+
+	if (num_opt(name, v, lo, hi, &d) == -1 || d != (unsigned)d)
+		return -1;
+	*out = (unsigned)d;
+	return 0;
+}
+
+static int
+parse_one(struct train_opts *o, const char *k, char *v)
+{
+	if (!strcmp(k, "--data"))
+		return o->ndata < MAX_DATA ? (o->data[o->ndata++] = v, 0) : -1;
+	if (!strcmp(k, "--out"))
+		return o->out = v, 0;
+	if (!strcmp(k, "--name"))
+		return o->name = v, 0;
+	if (!strcmp(k, "--xgb-dir"))
+		return o->xgb_dir = v, 0;
+	if (!strcmp(k, "--models"))
+		return split_models(o, v);
+	if (!strcmp(k, "--final"))
+		return !strcmp(v, "all") ? (o->final_all = 1, 0) :
+		    !strcmp(v, "train") ? (o->final_all = 0, 0) : -1;
+	if (!strcmp(k, "--seed"))
+		return uint_opt(k, v, 0, 2147483647u, &o->seed);
+	if (!strcmp(k, "--rounds"))
+		return uint_opt(k, v, 1, 5000, &o->rounds);
+	if (!strcmp(k, "--depth"))
+		return uint_opt(k, v, 1, 12, &o->depth);
+	if (!strcmp(k, "--threads"))
+		return uint_opt(k, v, 1, 256, &o->threads);
+	if (!strcmp(k, "--eta"))
+		return num_opt(k, v, 1e-4, 1, &o->eta);
+	if (!strcmp(k, "--dev-frac"))
+		return num_opt(k, v, 0, 0.9, &o->dev_frac);
+	if (!strcmp(k, "--subsample"))
+		return num_opt(k, v, 0.05, 1, &o->subsample);
+	if (!strcmp(k, "--colsample"))
+		return num_opt(k, v, 0.01, 1, &o->colsample);
+	if (!strcmp(k, "--min-child"))
+		return num_opt(k, v, 0, 1e6, &o->min_child);
+	if (!strcmp(k, "--lambda"))
+		return num_opt(k, v, 0, 1e6, &o->lambda);
+	if (!strcmp(k, "--alpha"))
+		return num_opt(k, v, 0, 1e6, &o->alpha);
+	if (!strcmp(k, "--gamma"))
+		return num_opt(k, v, 0, 1e6, &o->gamma);
+	return -1;
+}
+
+static int
+parse_opts(int argc, char **argv, struct train_opts *o)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->seed = 1;
+	o->rounds = 120;
+	o->depth = 5;
+	o->threads = 1;
+	o->eta = 0.08;
+	o->dev_frac = 0.2;
+	o->subsample = 0.8;
+	o->colsample = 0.5;
+	o->min_child = 8;
+	o->lambda = 4;
+	o->final_all = 1;
+	for (i = 1; i < argc; i++) {
+		if (i + 1 >= argc || parse_one(o, argv[i], argv[i + 1]) == -1) {
+			fprintf(stderr, "train: bad option %s\n", argv[i]);
+			return -1;
+		}
+		i++;
+	}
+	if (o->ndata == 0 || o->out == NULL)
+		return -1;
+	return 0;
+}
+
+/* ---- reading the data --------------------------------------------------------- */
+
+static int
+name_index(struct dataset *ds, const struct train_opts *o, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ds->nnames; i++)
+		if (!strcmp(ds->names[i], name))
+			return (int)i;
+	if (o->nmodels > 0 || ds->nnames == PRED_MAX_MODELS)
+		return -1;	/* not selected, or too many */
+	if ((ds->names[ds->nnames] = strdup(name)) == NULL)
+		return -1;
+	return (int)ds->nnames++;
+}
+
+static int
+group_index(struct dataset *ds, const char *src)
+{
+	char **g;
+	size_t i;
+
+	for (i = ds->ngroups; i > 0; i--)
+		if (!strcmp(ds->groups[i - 1], src))
+			return (int)(i - 1);
+	if ((g = realloc(ds->groups, (ds->ngroups + 1) * sizeof(*g))) == NULL)
+		return -1;
+	ds->groups = g;
+	if ((g[ds->ngroups] = strdup(src)) == NULL)
+		return -1;
+	return (int)ds->ngroups++;
+}
+
+static struct record *
+new_record(struct dataset *ds)
+{
+	struct record *r;
+	size_t i;
+
+	if (ds->n == ds->cap) {
+		if (ds->cap >= MAX_RECORDS ||
+		    (r = realloc(ds->r, (ds->cap ? 2 * ds->cap : 1024) * sizeof(*r))) == NULL)
+			return NULL;
+		ds->r = r;
+		ds->cap = ds->cap ? 2 * ds->cap : 1024;
+	}
+	r = &ds->r[ds->n];
+	for (i = 0; i < PRED_MAX_MODELS; i++)
+		r->score[i] = NAN;
+	r->dev = 0;
+	return r;
+}
+
+/* The earlier turns of a record, if any, as a borrowed string array. */
+static size_t
+record_turns(const json_t *turns, const char **out, size_t max)
+{
+	const json_t *t;
+	size_t i, n = 0;
+
+	if (!json_is_array(turns))
+		return 0;
+	json_array_foreach(turns, i, t)
+		if (json_is_string(t) && n < max)
+			out[n++] = json_string_value(t);
+	return n;
+}
+
+/* Parse one JSONL line into a record; returns 1 kept, 0 skipped, -1 error. */
+static int
+parse_record(struct dataset *ds, const struct train_opts *o, const char *line, size_t len)
+{
+	const json_t *prompt, *scores, *src, *v;
+	const char *turns[64], *name;
+	struct record *r;
+	json_t *doc;
+	int idx, kept = 0, rc = 0;
+
+	if ((doc = json_loadb(line, len, 0, NULL)) == NULL)
+		return 0;
+	prompt = json_object_get(doc, "prompt");
+	scores = json_object_get(doc, "scores");
+	src = json_object_get(doc, "source");
+	if (!json_is_string(prompt) || !json_is_object(scores))
+		goto done;
+	if ((r = new_record(ds)) == NULL ||
+	    (r->group = group_index(ds, json_is_string(src) ? json_string_value(src) : "")) < 0) {
+		rc = -1;
+		goto done;
+	}
+	json_object_foreach((json_t *)scores, name, v) {
+		if (!json_is_number(v) || (idx = name_index(ds, o, name)) < 0)
+			continue;
+		r->score[idx] = (float)fmin(1, fmax(0, json_number_value(v)));
+		kept = 1;
+	}
+	if (!kept)
+		goto done;
+	pred_features_prompt(json_string_value(prompt), json_string_length(prompt), turns,
+	    record_turns(json_object_get(doc, "turns"), turns, 64), r->f);
+	ds->n++;
+	rc = 1;
+done:
+	json_decref(doc);
+	return rc;
+}
+
+static int
+read_file(struct dataset *ds, const struct train_opts *o, size_t k)
+{
+	char *buf = NULL, *p, *nl, msg[512];
+	size_t len, before = ds->n;
+	int rc = 0;
+
+	if (pred_read_file(o->data[k], 1u << 30, &buf, &len, msg, sizeof(msg)) != PRED_OK) {
+		fprintf(stderr, "train: %s\n", msg);
+		return -1;
+	}
+	pred_sha256_hex(buf, len, ds->sha[k]);
+	for (p = buf; p < buf + len && rc >= 0; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(buf + len - p))) == NULL)
+			nl = buf + len;
+		if ((size_t)(nl - p) > MAX_LINE || (rc = parse_record(ds, o, p, (size_t)(nl - p))) < 0)
+			fprintf(stderr, "train: %s: record too long or out of memory\n", o->data[k]);
+	}
+	free(buf);
+	ds->nread[k] = ds->n - before;
+	fprintf(stderr, "train: %s: %zu records\n", o->data[k], ds->nread[k]);
+	return rc < 0 ? -1 : 0;
+}
+
+/* ---- dev split by group --------------------------------------------------------- */
+
+static uint32_t
+mix32(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x7feb352du;
+	h ^= h >> 15;
+	h *= 0x846ca68bu;
+	return h ^ (h >> 16);
+}
+
+static uint32_t
+str_hash(const char *s, uint32_t seed)
+{
+	uint32_t h = 2166136261u ^ seed;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return mix32(h);
+}
+
+/* Bitmask of the models a record scores: its "family". */
+static uint32_t
+family(const struct record *r, size_t nnames)
+{
+	uint32_t m = 0;
+	size_t i;
+
+	for (i = 0; i < nnames; i++)
+		if (!isnan(r->score[i]))
+			m |= 1u << i;
+	return m;
+}
+
+/* Within one family, mark whole groups as dev, in seeded hash order, until
+ * dev_frac of the family's records are dev; at least one group stays in
+ * training. */
+static void
+split_family(struct dataset *ds, uint32_t fam, double frac, unsigned seed)
+{
+	size_t i, total = 0, dev = 0, *cnt = calloc(ds->ngroups, sizeof(size_t));
+	int g, best, left;
+
+	if (cnt == NULL)
+		return;
+	for (i = 0; i < ds->n; i++)
+		if (family(&ds->r[i], ds->nnames) == fam)
+			cnt[ds->r[i].group]++, total++;
+	for (left = 0, g = 0; g < (int)ds->ngroups; g++)
+		left += cnt[g] > 0;
+	while ((double)dev < frac * (double)total && left > 1) {
+		for (best = -1, g = 0; g < (int)ds->ngroups; g++)
+			if (cnt[g] > 0 && (best < 0 ||
+			    str_hash(ds->groups[g], seed) < str_hash(ds->groups[best], seed)))
+				best = g;
+		for (i = 0; i < ds->n; i++)
+			if (ds->r[i].group == best && family(&ds->r[i], ds->nnames) == fam)
+				ds->r[i].dev = 1;
+		dev += cnt[best];
+		cnt[best] = 0;
+		left--;
+	}
+	free(cnt);
+}
+
+static void
+split_dev(struct dataset *ds, const struct train_opts *o)
+{
+	uint32_t fams[64];
+	size_t i, j, nf = 0;
+
+	for (i = 0; i < ds->n; i++) {
+		uint32_t f = family(&ds->r[i], ds->nnames);
+		for (j = 0; j < nf && fams[j] != f; j++)
+			;
+		if (j == nf && nf < 64)
+			fams[nf++] = f;
+	}
+	for (j = 0; j < nf && o->dev_frac > 0; j++)
+		split_family(ds, fams[j], o->dev_frac, o->seed);
+}
+
+/* ---- metrics --------------------------------------------------------------------- */
+
+struct pair_sort {
+	float	s;
+	int	y;
+};
+
+static int
+cmp_pair(const void *a, const void *b)
+{
+	float x = ((const struct pair_sort *)a)->s, y = ((const struct pair_sort *)b)->s;
+
+	return x < y ? -1 : x > y;
+}
+
+/* AUC of score s for binary labels y (ties get average rank); NaN if one
+ * class is empty. */
+static double
+auc(struct pair_sort *p, size_t n)
+{
+	double rank_sum = 0, npos = 0;
+	size_t i, j, k;
+
+	qsort(p, n, sizeof(*p), cmp_pair);
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && p[j].s == p[i].s; j++)
+			;
+		for (k = i; k < j; k++)
+			if (p[k].y)
+				rank_sum += (double)(i + j + 1) / 2.0, npos++;
+	}
+	if (npos == 0 || npos == (double)n)
+		return NAN;
+	return (rank_sum - npos * (npos + 1) / 2) / (npos * ((double)n - npos));
+}
+
+struct metrics {
+	double	logloss, rmse, auc;
+	size_t	n;
+};
+
+static struct metrics
+score_metrics(const float *pred, const float *label, size_t n)
+{
+	struct metrics m = { 0, 0, NAN, n };
+	struct pair_sort *p = calloc(n ? n : 1, sizeof(*p));
+	double q, y;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		q = fmin(1 - 1e-7, fmax(1e-7, pred[i]));
+		y = label[i];
+		m.logloss -= y * log(q) + (1 - y) * log(1 - q);
+		m.rmse += (pred[i] - y) * (pred[i] - y);
+		if (p != NULL)
+			p[i].s = pred[i], p[i].y = y >= 0.5;
+	}
+	if (n > 0) {
+		m.logloss /= (double)n;
+		m.rmse = sqrt(m.rmse / (double)n);
+	}
+	if (p != NULL)
+		m.auc = auc(p, n);
+	free(p);
+	return m;
+}
+
+/* ---- XGBoost ------------------------------------------------------------------- */
+
+#define XGB(call) do { if ((call) != 0) { \
+	fprintf(stderr, "train: XGBoost: %s\n", XGBGetLastError()); goto fail; } } while (0)
+
+/* Rows of model m (scored, and dev == want or want < 0) as a dense matrix. */
+static DMatrixHandle
+make_matrix(const struct dataset *ds, size_t m, int want, size_t *nrows)
+{
+	DMatrixHandle h = NULL;
+	float *x = NULL, *y = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < ds->n; i++)
+		n += !isnan(ds->r[i].score[m]) && (want < 0 || ds->r[i].dev == want);
+	*nrows = n;
+	if (n == 0 || (x = malloc(n * PRED_NFEATURES * sizeof(float))) == NULL ||
+	    (y = malloc(n * sizeof(float))) == NULL)
+		goto fail;
+	for (n = 0, i = 0; i < ds->n; i++)
+		if (!isnan(ds->r[i].score[m]) && (want < 0 || ds->r[i].dev == want)) {
+			memcpy(x + n * PRED_NFEATURES, ds->r[i].f, sizeof(ds->r[i].f));
+			y[n++] = ds->r[i].score[m];
+		}
+	XGB(XGDMatrixCreateFromMat(x, n, PRED_NFEATURES, NAN, &h));
+	XGB(XGDMatrixSetFloatInfo(h, "label", y, n));
+	free(x);
+	free(y);
+	return h;
+fail:
+	if (h != NULL)
+		XGDMatrixFree(h);
+	free(x);
+	free(y);
+	return NULL;
+}
+
+static double
+mean_label(DMatrixHandle h)
+{
+	const float *y;
+	bst_ulong n, i;
+	double s = 0;
+
+	if (XGDMatrixGetFloatInfo(h, "label", &n, &y) != 0 || n == 0)
+		return 0.5;
+	for (i = 0; i < n; i++)
+		s += y[i];
+	return fmin(0.98, fmax(0.02, s / (double)n));
+}
+
+static BoosterHandle
+train_booster(const struct train_opts *o, DMatrixHandle dtrain, const char *name, const char *what)
+{
+	BoosterHandle b = NULL;
+	char v[64];
+	unsigned it;
+
+	XGB(XGBoosterCreate(&dtrain, 1, &b));
+#define P(k, fmt, x) do { snprintf(v, sizeof(v), fmt, x); XGB(XGBoosterSetParam(b, k, v)); } while (0)
+	P("objective", "%s", "reg:logistic");
+	P("tree_method", "%s", "hist");
+	P("max_depth", "%u", o->depth);
+	P("eta", "%.17g", o->eta);
+	P("subsample", "%.17g", o->subsample);
+	P("colsample_bytree", "%.17g", o->colsample);
+	P("min_child_weight", "%.17g", o->min_child);
+	P("lambda", "%.17g", o->lambda);
+	P("alpha", "%.17g", o->alpha);
+	P("gamma", "%.17g", o->gamma);
+	P("base_score", "%.9g", mean_label(dtrain));
+	P("nthread", "%u", o->threads);
+	P("seed", "%u", o->seed);
+#undef P
+	for (it = 0; it < o->rounds; it++) {
+		XGB(XGBoosterUpdateOneIter(b, (int)it, dtrain));
+		if ((it + 1) % 40 == 0 || it + 1 == o->rounds)
+			fprintf(stderr, "\rtrain: %-32s %s round %u/%u", name, what, it + 1, o->rounds);
+	}
+	fputc('\n', stderr);
+	return b;
+fail:
+	if (b != NULL)
+		XGBoosterFree(b);
+	return NULL;
+}
+
+/* ---- converting XGBoost's JSON into ours ------------------------------------------ */
+
+/* Renumber one XGBoost tree breadth-first from the root (so children come
+ * after parents, as our loader requires) into the five compact arrays. */
+static json_t *
+convert_tree(const json_t *xt)
+{
+	const json_t *L = json_object_get(xt, "left_children"),
+	    *R = json_object_get(xt, "right_children"),
+	    *S = json_object_get(xt, "split_indices"),
+	    *C = json_object_get(xt, "split_conditions"),
+	    *D = json_object_get(xt, "default_left");
+	size_t n = json_array_size(L), head = 0, tail = 1, k;
+	json_int_t *queue = NULL, l, r, id;
+	json_t *t = NULL, *a[5] = { 0 };
+	int i;
+
+	if (n == 0 || json_array_size(R) != n || json_array_size(S) != n ||
+	    json_array_size(C) != n || json_array_size(D) != n ||
+	    (queue = calloc(n, sizeof(*queue))) == NULL)
+		goto fail;
+	for (i = 0; i < 5; i++)
+		if ((a[i] = json_array()) == NULL)
+			goto fail;
+	queue[0] = 0;
+	while (head < tail) {
+		id = queue[head++];
+		l = json_integer_value(json_array_get(L, (size_t)id));
+		r = json_integer_value(json_array_get(R, (size_t)id));
+		if (l != -1 && (tail + 2 > n || l < 0 || r < 0 || (size_t)l >= n || (size_t)r >= n))
+			goto fail;
+		k = tail;
+		if (l != -1) {
+			queue[tail++] = l;
+			queue[tail++] = r;
+		}
+		json_array_append_new(a[0], json_integer(l == -1 ? 0 :
+		    json_integer_value(json_array_get(S, (size_t)id))));
+		json_array_append_new(a[1], json_real((float)json_number_value(json_array_get(C, (size_t)id))));
+		json_array_append_new(a[2], json_integer(l == -1 ? -1 : (json_int_t)k));
+		json_array_append_new(a[3], json_integer(l == -1 ? -1 : (json_int_t)k + 1));
+		json_array_append_new(a[4], json_integer(json_integer_value(json_array_get(D, (size_t)id)) != 0));
+	}
+	t = json_pack("{s:o, s:o, s:o, s:o, s:o}", "split_indices", a[0], "split_conditions", a[1],
+	    "left_children", a[2], "right_children", a[3], "default_left", a[4]);
+	free(queue);
+	return t;
+fail:
+	for (i = 0; i < 5; i++)
+		json_decref(a[i]);
+	free(queue);
+	return NULL;
+}
+
+static json_t *
+convert_booster(BoosterHandle b, const char *name)
+{
+	const char *buf;
+	bst_ulong len;
+	json_t *doc = NULL, *out = NULL, *jt, *t;
+	const json_t *learner, *bs, *trees;
+	double base;
+	size_t i;
+
+	XGB(XGBoosterSaveModelToBuffer(b, "{\"format\": \"json\"}", &len, &buf));
+	if ((doc = json_loadb(buf, len, 0, NULL)) == NULL)
+		goto fail;
+	learner = json_object_get(doc, "learner");
+	bs = json_object_get(json_object_get(learner, "learner_model_param"), "base_score");
+	trees = json_object_get(json_object_get(json_object_get(learner,
+	    "gradient_booster"), "model"), "trees");
+	if (!json_is_string(bs) || !json_is_array(trees))
+		goto fail;
+	base = strtod(json_string_value(bs), NULL);
+	if (!(base > 0 && base < 1) || (jt = json_array()) == NULL)
+		goto fail;
+	out = json_pack("{s:s, s:s, s:f, s:f, s:o}", "name", name, "objective", "reg:logistic",
+	    "base_score", (double)(float)base, "base_margin", (double)(float)log(base / (1 - base)),
+	    "trees", jt);
+	json_array_foreach(trees, i, t) {
+		json_t *ct = convert_tree(t);
+		if (ct == NULL || json_array_append_new(jt, ct) == -1)
+			goto fail;
+	}
+	json_decref(doc);
+	return out;
+fail:
+	fprintf(stderr, "train: cannot convert the XGBoost model of %s\n", name);
+	json_decref(doc);
+	json_decref(out);
+	return NULL;
+}
+
+/* ---- per model --------------------------------------------------------------------- */
+
+/* XGBoost's own predictions for a matrix; caller frees. */
+static float *
+xgb_predict(BoosterHandle b, DMatrixHandle h, size_t n)
+{
+	const float *res;
+	bst_ulong len;
+	float *out;
+
+	if (XGBoosterPredict(b, h, 0, 0, 0, &len, &res) != 0 || len != n ||
+	    (out = malloc(n * sizeof(float))) == NULL)
+		return NULL;
+	memcpy(out, res, n * sizeof(float));
+	return out;
+}
+
+/* Dev predictions of model m for all records (NaN where not dev/scored). */
+struct result {
+	json_t		*model;
+	json_t		*dev;		/* dev metrics object */
+	float		*devpred;	/* ds->n entries */
+};
+
+static int
+dev_eval(const struct dataset *ds, size_t m, BoosterHandle b, struct result *res)
+{
+	DMatrixHandle h;
+	float *pred = NULL, *lab = NULL;
+	struct metrics mt;
+	size_t n, i, k;
+
+	if ((h = make_matrix(ds, m, 1, &n)) == NULL)
+		return 0;	/* no dev rows for this model */
+	if ((pred = xgb_predict(b, h, n)) == NULL || (lab = malloc(n * sizeof(float))) == NULL)
+		goto fail;
+	for (k = 0, i = 0; i < ds->n; i++)
+		if (!isnan(ds->r[i].score[m]) && ds->r[i].dev) {
+			res->devpred[i] = pred[k];
+			lab[k++] = ds->r[i].score[m];
+		}
+	mt = score_metrics(pred, lab, n);
+	fprintf(stderr, "train: %-32s dev n=%zu logloss=%.4f rmse=%.4f auc=%.4f\n",
+	    ds->names[m], n, mt.logloss, mt.rmse, mt.auc);
+	res->dev = json_pack("{s:i, s:f, s:f, s:f}", "n", (json_int_t)n, "logloss", mt.logloss,
+	    "rmse", mt.rmse, "auc", isnan(mt.auc) ? -1.0 : mt.auc);
+	free(pred);
+	free(lab);
+	XGDMatrixFree(h);
+	return 0;
+fail:
+	free(pred);
+	free(lab);
+	XGDMatrixFree(h);
+	return -1;
+}
+
+static int
+save_xgb(const struct train_opts *o, BoosterHandle b, const char *name)
+{
+	char path[4096];
+
+	if (o->xgb_dir == NULL)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s.json", o->xgb_dir, name);
+	if (XGBoosterSaveModel(b, path) != 0) {
+		fprintf(stderr, "train: %s: %s\n", path, XGBGetLastError());
+		return -1;
+	}
+	return 0;
+}
+
+static int
+train_model(const struct dataset *ds, const struct train_opts *o, size_t m, struct result *res)
+{
+	DMatrixHandle h = NULL;
+	BoosterHandle b = NULL;
+	size_t n;
+	int rc = -1;
+
+	if ((h = make_matrix(ds, m, o->dev_frac > 0 ? 0 : -1, &n)) == NULL ||
+	    (b = train_booster(o, h, ds->names[m], "train split")) == NULL ||
+	    dev_eval(ds, m, b, res) == -1)
+		goto done;
+	if (o->final_all && o->dev_frac > 0) {
+		XGBoosterFree(b);
+		XGDMatrixFree(h);
+		b = NULL;
+		if ((h = make_matrix(ds, m, -1, &n)) == NULL ||
+		    (b = train_booster(o, h, ds->names[m], "all data  ")) == NULL)
+			goto done;
+	}
+	if (save_xgb(o, b, ds->names[m]) == -1 ||
+	    (res->model = convert_booster(b, ds->names[m])) == NULL)
+		goto done;
+	rc = 0;
+done:
+	if (b != NULL)
+		XGBoosterFree(b);
+	if (h != NULL)
+		XGDMatrixFree(h);
+	return rc;
+}
+
+/* ---- pair metric and output ----------------------------------------------------------- */
+
+/* For the weak/strong pair: AUC of (q_strong - q_weak) for "the strong
+ * model scored higher", over dev records where the two differ. */
+static json_t *
+pair_metric(const struct dataset *ds, struct result *res, const char *weak, const char *strong)
+{
+	struct pair_sort *p;
+	size_t i, n = 0;
+	int w = -1, s = -1;
+	double a;
+
+	for (i = 0; i < ds->nnames; i++) {
+		if (!strcmp(ds->names[i], weak))
+			w = (int)i;
+		if (!strcmp(ds->names[i], strong))
+			s = (int)i;
+	}
+	if (w < 0 || s < 0 || (p = calloc(ds->n, sizeof(*p))) == NULL)
+		return NULL;
+	for (i = 0; i < ds->n; i++)
+		if (ds->r[i].dev && !isnan(res[s].devpred[i]) && !isnan(res[w].devpred[i]) &&
+		    ds->r[i].score[s] != ds->r[i].score[w]) {
+			p[n].s = res[s].devpred[i] - res[w].devpred[i];
+			p[n++].y = ds->r[i].score[s] > ds->r[i].score[w];
+		}
+	a = auc(p, n);
+	free(p);
+	fprintf(stderr, "train: pair %s/%s dev: %zu records differ, AUC(strong wins) = %.4f\n",
+	    weak, strong, n, a);
+	return json_pack("{s:s, s:s, s:i, s:f}", "weak", weak, "strong", strong,
+	    "n", (json_int_t)n, "auc_strong_wins", isnan(a) ? -1.0 : a);
+}
+
+static json_t *
+train_info(const struct dataset *ds, const struct train_opts *o, struct result *res, double secs)
+{
+	json_t *data = json_array(), *dev = json_object(), *pair;
+	size_t i;
+
+	for (i = 0; i < o->ndata; i++)
+		json_array_append_new(data, json_pack("{s:s, s:s, s:i}", "file",
+		    strrchr(o->data[i], '/') ? strrchr(o->data[i], '/') + 1 : o->data[i],
+		    "sha256", ds->sha[i], "records", (json_int_t)ds->nread[i]));
+	for (i = 0; i < ds->nnames; i++)
+		if (res[i].dev != NULL)
+			json_object_set(dev, ds->names[i], res[i].dev);
+	pair = pair_metric(ds, res, "mixtral-8x7b-instruct", "gpt-4-1106-preview");
+	if (pair != NULL)
+		json_object_set_new(dev, "pair", pair);
+	(void)secs;
+	return json_pack("{s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:s, s:i, s:o, s:o}",
+	    "seed", (json_int_t)o->seed, "rounds", (json_int_t)o->rounds, "depth", (json_int_t)o->depth,
+	    "eta", o->eta, "subsample", o->subsample, "colsample_bytree", o->colsample,
+	    "min_child_weight", o->min_child, "lambda", o->lambda, "alpha", o->alpha,
+	    "gamma", o->gamma, "dev_frac", o->dev_frac, "final", o->final_all ? "all" : "train",
+	    "threads", (json_int_t)o->threads, "data", data, "dev", dev);
+}
+
+static int
+write_model(const struct dataset *ds, const struct train_opts *o, struct result *res, double secs)
+{
+	json_t *models = json_array(), *doc;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < ds->nnames; i++)
+		json_array_append(models, res[i].model);
+	doc = json_pack("{s:s, s:i, s:i, s:i, s:s, s:o, s:o}", "format", PRED_MODEL_FORMAT,
+	    "version", PRED_MODEL_VERSION, "schema_version", PRED_SCHEMA_VERSION,
+	    "nfeatures", PRED_NFEATURES, "name", o->name ? o->name : "model",
+	    "models", models, "train", train_info(ds, o, res, secs));
+	if (doc == NULL)
+		return -1;
+	rc = json_dump_file(doc, o->out, JSON_COMPACT | JSON_REAL_PRECISION(9) |
+	    JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (rc != 0)
+		fprintf(stderr, "train: cannot write %s\n", o->out);
+	return rc;
+}
+
+/* ---- the command ------------------------------------------------------------------------ */
+
+static void
+dataset_free(struct dataset *ds)
+{
+	size_t i;
+
+	for (i = 0; i < ds->nnames; i++)
+		free(ds->names[i]);
+	for (i = 0; i < ds->ngroups; i++)
+		free(ds->groups[i]);
+	free(ds->groups);
+	free(ds->r);
+}
+
+static int
+load_data(struct dataset *ds, const struct train_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nmodels; i++)
+		if ((ds->names[ds->nnames++] = strdup(o->models[i])) == NULL)
+			return -1;
+	for (i = 0; i < o->ndata; i++)
+		if (read_file(ds, o, i) == -1)
+			return -1;
+	if (ds->n == 0 || ds->nnames == 0) {
+		fprintf(stderr, "train: no usable records\n");
+		return -1;
+	}
+	split_dev(ds, o);
+	return 0;
+}
+
+int
+pred_cmd_train(int argc, char **argv)
+{
+	struct train_opts o;
+	struct dataset ds = { 0 };
+	struct result res[PRED_MAX_MODELS] = { { 0 } };
+	struct timespec t0, t1;
+	size_t m, i;
+	int rc = 1;
+
+	if (parse_opts(argc, argv, &o) == -1) {
+		usage();
+		return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (load_data(&ds, &o) == -1)
+		goto done;
+	for (i = 0, m = 0; i < ds.n; i++)
+		m += ds.r[i].dev;
+	fprintf(stderr, "train: %zu records, %zu groups, %zu models, %zu dev records\n",
+	    ds.n, ds.ngroups, ds.nnames, m);
+	for (m = 0; m < ds.nnames; m++) {
+		if ((res[m].devpred = malloc(ds.n * sizeof(float))) == NULL)
+			goto done;
+		for (i = 0; i < ds.n; i++)
+			res[m].devpred[i] = NAN;
+		if (train_model(&ds, &o, m, &res[m]) == -1)
+			goto done;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (write_model(&ds, &o, res, (double)(t1.tv_sec - t0.tv_sec)) != 0)
+		goto done;
+	fprintf(stderr, "train: wrote %s (%zu models) in %lds\n", o.out, ds.nnames,
+	    (long)(t1.tv_sec - t0.tv_sec));
+	rc = 0;
+done:
+	for (m = 0; m < PRED_MAX_MODELS; m++) {
+		json_decref(res[m].model);
+		json_decref(res[m].dev);
+		free(res[m].devpred);
+	}
+	dataset_free(&ds);
+	return rc;
+}
+
+#endif /* HAVE_XGBOOST */
