@@ -1,1 +1,3 @@
-# gateway/stream.mk: owned by its module; filled in as the module lands.
+# gateway/stream.mk - the streaming relay (ConverseStream, InvokeModel and
+# InvokeModelWithResponseStream).  Part of the core library; its tests.
+libtgcore_a_SOURCES += gateway/stream.c gateway/stream_impl.h

@@ -1,0 +1,700 @@
+/*
+ * stream.c - ConverseStream, InvokeModel and InvokeModelWithResponseStream.
+ *
+ * Routing is route.c's: route_prepare() decides, route_invoke() calls the
+ * chosen model (and the router's fallback when it fails before any byte),
+ * route_price(), route_headers() and route_done() account.  What this file
+ * adds:
+ *
+ *  - the relay: upstream event-stream frames go to the client one by one,
+ *    each as soon as the decoder (eventstream.c, CRC-checked) completes it;
+ *    nothing waits for the end of the stream.  On the way, the `metadata`
+ *    event (ConverseStream) or the last `chunk` (InvokeModel streams, with
+ *    amazon-bedrock-invocationMetrics) gives the token usage, and for a
+ *    router that frame is re-encoded with the model that answered in it.
+ *  - errors after the first byte become an exception frame, as Bedrock
+ *    sends them, and the stream ends; when the client goes away the
+ *    upstream transfer is stopped.
+ *  - InvokeModel bodies are the provider's native schema.  They are sent
+ *    upstream untouched; to route one, the router needs Converse-shaped
+ *    facts, so stream_view() builds a small Converse-shaped view (text of
+ *    system and messages, markers for images, documents and tools, the
+ *    output cap) that only the predictor and the policy see.
+ */
+#include "autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "config.h"
+#include "eventstream.h"
+#include "gateway.h"
+#include "log.h"
+#include "route.h"
+#include "stream.h"
+#include "stream_impl.h"
+
+#define ES_CTYPE	"application/vnd.amazon.eventstream"
+
+/* One relayed stream. */
+struct stream_relay {
+	struct route_ctx	*rc;
+	const struct bedrock_call *call;
+	struct es_decoder	*dec;
+	int			 invoke;	/* InvokeModelWithResponseStream */
+	int			 begun;		/* response headers went out */
+	int			 ended;		/* an exception frame went out */
+	enum tg_upstream_err	 up_err;	/* what ended it, for the record */
+	uint64_t		 t_call_ns;	/* when the upstream call started */
+};
+
+/* ---- pure helpers (tested in tests/unit/test_stream.c) ------------------- */
+
+static uint64_t
+stream_u64(const json_t *o, const char *k)
+{
+	json_int_t	 v = json_integer_value(json_object_get(o, k));
+
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+unsigned char *
+stream_b64_decode(const char *s, size_t len, size_t *outlen)
+{
+	unsigned char	*out;
+	int		 n;
+
+	if (len % 4 != 0 || len > (size_t)1 << 30 ||
+	    (out = malloc(len / 4 * 3 + 1)) == NULL)
+		return NULL;
+	if ((n = EVP_DecodeBlock(out, (const unsigned char *)s, (int)len)) < 0) {
+		free(out);
+		return NULL;
+	}
+	/* EVP_DecodeBlock counts the bytes '=' padding stands for. */
+	if (len > 0 && s[len - 1] == '=')
+		n--;
+	if (len > 1 && s[len - 2] == '=')
+		n--;
+	out[n] = '\0';
+	*outlen = n;
+	return out;
+}
+
+char *
+stream_b64_encode(const void *buf, size_t len)
+{
+	char	*out;
+
+	if (len > (size_t)1 << 29 || (out = malloc((len + 2) / 3 * 4 + 1)) == NULL)
+		return NULL;
+	EVP_EncodeBlock((unsigned char *)out, buf, (int)len);
+	return out;
+}
+
+/* Re-encode `m` with a new JSON payload, keeping its headers.  Steals j. */
+static enum es_err
+stream_reencode(const struct es_message *m, json_t *j, unsigned char **out, size_t *len)
+{
+	char		*s;
+	enum es_err	 e;
+
+	s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (s == NULL)
+		return ES_E_NOMEM;
+	e = es_encode(m->headers, m->nheaders, s, strlen(s), out, len);
+	free(s);
+	return e;
+}
+
+enum es_err
+stream_metadata_frame(const struct es_message *m, const char *invoked,
+    struct stream_usage *u, unsigned char **out, size_t *len)
+{
+	json_t	*j, *usage, *trace;
+
+	*out = NULL;
+	j = json_loadb((const char *)m->payload, m->payload_len, 0, NULL);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return ES_E_ARG;
+	}
+	usage = json_object_get(j, "usage");
+	u->input_tokens = stream_u64(usage, "inputTokens");
+	u->output_tokens = stream_u64(usage, "outputTokens");
+	u->cache_read_tokens = stream_u64(usage, "cacheReadInputTokens");
+	u->cache_write_tokens = stream_u64(usage, "cacheWriteInputTokens");
+	u->seen = 1;
+	if (invoked == NULL) {
+		json_decref(j);
+		return ES_OK;
+	}
+	if (!json_is_object(trace = json_object_get(j, "trace"))) {
+		trace = json_object();
+		json_object_set_new(j, "trace", trace);
+	}
+	json_object_set_new(trace, "promptRouter",
+	    json_pack("{s:s}", "invokedModelId", invoked));
+	return stream_reencode(m, j, out, len);
+}
+
+/* The decoded JSON of a chunk's {"bytes": base64} payload, or NULL. */
+static json_t *
+stream_chunk_inner(json_t *outer)
+{
+	const char	*b64 = json_string_value(json_object_get(outer, "bytes"));
+	unsigned char	*raw;
+	size_t		 n;
+	json_t		*inner;
+
+	if (b64 == NULL || (raw = stream_b64_decode(b64, strlen(b64), &n)) == NULL)
+		return NULL;
+	inner = strstr((char *)raw, "amazon-bedrock-invocationMetrics") != NULL ?
+	    json_loadb((char *)raw, n, 0, NULL) : NULL;
+	free(raw);
+	return inner;
+}
+
+enum es_err
+stream_chunk_frame(const struct es_message *m, const char *invoked,
+    struct stream_usage *u, unsigned char **out, size_t *len)
+{
+	json_t		*outer, *inner = NULL, *im;
+	char		*s = NULL, *b64 = NULL;
+
+	*out = NULL;
+	outer = json_loadb((const char *)m->payload, m->payload_len, 0, NULL);
+	if ((inner = stream_chunk_inner(outer)) == NULL ||
+	    !json_is_object(im = json_object_get(inner, "amazon-bedrock-invocationMetrics")))
+		goto keep;
+	u->input_tokens = stream_u64(im, "inputTokenCount");
+	u->output_tokens = stream_u64(im, "outputTokenCount");
+	u->cache_read_tokens = stream_u64(im, "cacheReadInputTokenCount");
+	u->cache_write_tokens = stream_u64(im, "cacheWriteInputTokenCount");
+	u->seen = 1;
+	if (invoked == NULL)
+		goto keep;
+	json_object_set_new(inner, "amazon-bedrock-trace", json_pack("{s:{s:s}}",
+	    "promptRouter", "invokedModelId", invoked));
+	if ((s = json_dumps(inner, JSON_COMPACT)) == NULL ||
+	    (b64 = stream_b64_encode(s, strlen(s))) == NULL)
+		goto keep;
+	json_object_set_new(outer, "bytes", json_string(b64));
+	free(s);
+	free(b64);
+	json_decref(inner);
+	return stream_reencode(m, outer, out, len);
+keep:
+	free(s);
+	free(b64);
+	json_decref(inner);
+	json_decref(outer);
+	return ES_OK;
+}
+
+enum es_err
+stream_exception_frame(const char *type, const char *message,
+    unsigned char **out, size_t *len)
+{
+	char		*s;
+	enum es_err	 e;
+
+	s = json_dumps(json_pack("{s:s}", "message", message), JSON_COMPACT);
+	if (s == NULL)
+		return ES_E_NOMEM;
+	e = es_encode_json("exception", type, s, strlen(s), out, len);
+	free(s);
+	return e;
+}
+
+enum tg_upstream_err
+stream_exception_class(const struct es_message *m)
+{
+	const struct es_header *h = es_find(m, ":exception-type");
+
+	if (es_string_is(h, "throttlingException"))
+		return TG_UP_THROTTLED;
+	if (es_string_is(h, "serviceUnavailableException"))
+		return TG_UP_UNAVAILABLE;
+	if (es_string_is(h, "modelTimeoutException"))
+		return TG_UP_TIMEOUT;
+	if (es_string_is(h, "validationException"))
+		return TG_UP_CLIENT;
+	return TG_UP_INTERNAL;
+}
+
+/* ---- the relay --------------------------------------------------------------- */
+
+static int
+stream_begin(struct stream_relay *sr)
+{
+	struct route_ctx	*rc = sr->rc;
+
+	sr->begun = 1;
+	rc->d.model = sr->call->model_id;
+	/* Overhead is our time before the upstream call; from here on the
+	 * clock runs for the model. */
+	rc->d.upstream_us = (http_now_ns() - sr->t_call_ns) / 1000;
+	route_headers(rc);
+	if (sr->invoke)
+		http_add_header(rc->req, "x-amzn-bedrock-content-type", "application/json");
+	return http_stream_begin(rc->req, 200, ES_CTYPE);
+}
+
+static int
+stream_write(struct stream_relay *sr, const void *buf, size_t len)
+{
+	if (!sr->begun && stream_begin(sr) != 0)
+		return -1;
+	return http_stream_write(sr->rc->req, buf, len);
+}
+
+/* End the client's stream with an exception frame (Bedrock's union member
+ * names: internalServerException, modelStreamErrorException, ...). */
+static void
+stream_fail(struct stream_relay *sr, enum tg_upstream_err why, const char *type,
+    const char *message)
+{
+	unsigned char	*f = NULL;
+	size_t		 n;
+
+	log_warn("request %s: stream from %s ended with %s: %s", sr->rc->req->request_id,
+	    sr->call->model_id, type, message);
+	sr->ended = 1;
+	sr->up_err = why;
+	if (stream_exception_frame(type, message, &f, &n) == ES_OK)
+		stream_write(sr, f, n);
+	free(f);
+}
+
+static void
+stream_usage(struct route_ctx *rc, const struct stream_usage *u)
+{
+	rc->d.input_tokens = u->input_tokens;
+	rc->d.output_tokens = u->output_tokens;
+	rc->d.cache_read_tokens = u->cache_read_tokens;
+	rc->d.cache_write_tokens = u->cache_write_tokens;
+}
+
+/* The frame that carries usage: read it, and for a router re-encode it
+ * with the model that answered. */
+static int
+stream_usage_frame(struct stream_relay *sr, const struct es_message *m)
+{
+	struct stream_usage	 u = { 0 };
+	const char		*invoked;
+	unsigned char		*f = NULL;
+	size_t			 n = 0;
+	enum es_err		 e;
+	int			 rc;
+
+	if (!sr->begun && stream_begin(sr) != 0)
+		return -1;
+	invoked = sr->rc->router != NULL ? sr->rc->d.model : NULL;
+	e = sr->invoke ? stream_chunk_frame(m, invoked, &u, &f, &n) :
+	    stream_metadata_frame(m, invoked, &u, &f, &n);
+	if (u.seen)
+		stream_usage(sr->rc, &u);
+	if (e != ES_OK)
+		log_warn("request %s: usage frame relayed as is: %s",
+		    sr->rc->req->request_id, es_strerror(e));
+	rc = f != NULL ? stream_write(sr, f, n) : stream_write(sr, m->frame, m->frame_len);
+	free(f);
+	return rc;
+}
+
+static int
+stream_frame(struct stream_relay *sr, const struct es_message *m)
+{
+	const struct es_header	*mt = es_find(m, ":message-type");
+	const struct es_header	*et = es_find(m, ":event-type");
+
+	if (es_string_is(mt, "exception") || es_string_is(mt, "error")) {
+		sr->ended = 1;
+		sr->up_err = stream_exception_class(m);
+		return stream_write(sr, m->frame, m->frame_len);
+	}
+	if (es_string_is(et, sr->invoke ? "chunk" : "metadata"))
+		return stream_usage_frame(sr, m);
+	return stream_write(sr, m->frame, m->frame_len);
+}
+
+/* bedrock_data_fn: decode, relay each complete frame.  -1 stops curl. */
+static int
+stream_on_data(void *v, const char *buf, size_t len)
+{
+	struct stream_relay	*sr = v;
+	struct es_message	 m;
+	enum es_err		 e;
+	size_t			 used;
+	char			 msg[160];
+
+	while (len > 0 && !sr->ended) {
+		e = es_decoder_push(sr->dec, buf, len, &used, &m);
+		buf += used;
+		len -= used;
+		if (e == ES_OK && stream_frame(sr, &m) != 0)
+			return -1;
+		if (e != ES_OK && e != ES_AGAIN) {
+			snprintf(msg, sizeof(msg), "The model's stream could not be "
+			    "decoded: %s", es_strerror(e));
+			stream_fail(sr, TG_UP_BAD_RESPONSE, "internalServerException", msg);
+			return -1;	/* nothing after a bad frame can be trusted */
+		}
+	}
+	return sr->rc->req->client_gone ? -1 : 0;
+}
+
+/* After the transfer: an exception frame when the stream did not end
+ * cleanly and nothing said so yet. */
+static void
+stream_end(struct stream_relay *sr, int failed, const struct bedrock_result *res)
+{
+	if (sr->ended || sr->rc->req->client_gone)
+		return;
+	if (!failed && es_decoder_finish(sr->dec) == ES_OK)
+		return;
+	if (!failed || res->err == TG_UP_BAD_RESPONSE)
+		stream_fail(sr, TG_UP_BAD_RESPONSE, "modelStreamErrorException",
+		    "The model's stream ended in the middle of a frame");
+	else if (res->err == TG_UP_TIMEOUT)
+		stream_fail(sr, TG_UP_TIMEOUT, sr->invoke ? "modelTimeoutException" :
+		    "modelStreamErrorException", res->message);
+	else if (res->err == TG_UP_CONNECT)
+		stream_fail(sr, TG_UP_CONNECT, "serviceUnavailableException",
+		    "The connection to the model was lost mid-stream");
+	else
+		stream_fail(sr, res->err, "internalServerException", res->message);
+}
+
+/*
+ * Relay an upstream failure that happened before any byte, in Bedrock's
+ * shape.  LOCAL COPY of route.c's static route_upstream_error(): the lead
+ * is asked to export it from route.h, then this goes.
+ */
+static void
+stream_upstream_error(struct route_ctx *rc, const struct bedrock_result *res)
+{
+	int	 st = res->status;
+
+	if (res->err == TG_UP_BAD_RESPONSE || res->err == TG_UP_CONNECT || st == 0)
+		http_send_error(rc->req, res->err == TG_UP_TIMEOUT ? 504 : 502,
+		    res->err == TG_UP_TIMEOUT ? "ModelTimeoutException" :
+		    "ServiceUnavailableException", "%s", res->message);
+	else
+		http_send_error(rc->req, st, res->error_type[0] ? res->error_type :
+		    "InternalServerException", "%s", res->message);
+}
+
+/* Call the chosen model and relay its event stream; rc was prepared. */
+static void
+stream_relay(struct route_ctx *rc, const char *action, int invoke)
+{
+	struct bedrock_call	 call = { 0 };
+	struct bedrock_result	 res = { 0 };
+	struct stream_relay	 sr = { 0 };
+	int			 failed;
+
+	sr.rc = rc;
+	sr.call = &call;
+	sr.invoke = invoke;
+	if ((sr.dec = es_decoder_new(rc->req->limits->max_upstream_bytes)) == NULL) {
+		http_send_error(rc->req, 500, "InternalServerException", "Out of memory");
+		return;
+	}
+	call.action = action;
+	call.body = rc->req->body;
+	call.body_len = rc->req->body_len;
+	call.accept = ES_CTYPE;
+	call.on_data = stream_on_data;
+	call.ctx = &sr;
+	sr.t_call_ns = http_now_ns();
+	failed = route_invoke(rc, &call, &res) != 0;
+	rc->d.upstream_us = res.upstream_us;
+	if (failed && !sr.begun && res.delivered == 0) {
+		route_headers(rc);
+		stream_upstream_error(rc, &res);
+	} else {
+		if (!sr.begun)
+			stream_begin(&sr);	/* a 2xx without a whole frame */
+		stream_end(&sr, failed, &res);
+		rc->d.upstream_err = sr.up_err;
+		rc->d.model = call.model_id;
+		route_price(rc);
+	}
+	es_decoder_free(sr.dec);
+	free(res.body);
+}
+
+/* ---- InvokeModel ----------------------------------------------------------- */
+
+/* Append Converse blocks for a native content value: a string, or blocks
+ * of the Anthropic ({"type":"text","text"}, image, document, tool_use,
+ * tool_result) or Nova ({"text"}, {"image"}, ...) kind.  Non-text blocks
+ * become empty markers ({"image":{}}) that only say they are there. */
+static void
+stream_view_blocks(const json_t *c, json_t *out)
+{
+	const json_t	*b;
+	const char	*t, *mark;
+	size_t		 i;
+
+	if (json_is_string(c)) {
+		json_array_append_new(out, json_pack("{s:O}", "text", c));
+		return;
+	}
+	json_array_foreach(c, i, b) {
+		t = json_string_value(json_object_get(b, "type"));
+		mark = NULL;
+		if (json_is_string(json_object_get(b, "text")))
+			json_array_append_new(out, json_pack("{s:O}", "text",
+			    json_object_get(b, "text")));
+		else if ((t && !strcmp(t, "image")) || json_object_get(b, "image") ||
+		    json_object_get(b, "video"))
+			mark = "image";
+		else if ((t && !strcmp(t, "document")) || json_object_get(b, "document"))
+			mark = "document";
+		else if ((t && !strcmp(t, "tool_use")) || json_object_get(b, "toolUse"))
+			mark = "toolUse";
+		else if ((t && !strcmp(t, "tool_result")) || json_object_get(b, "toolResult"))
+			mark = "toolResult";
+		if (mark != NULL)
+			json_array_append_new(out, json_pack("{s:{}}", mark));
+	}
+}
+
+static json_t *
+stream_view_messages(const json_t *native)
+{
+	const json_t	*ms = json_object_get(native, "messages"), *m;
+	const char	*role, *prompt;
+	json_t		*out = json_array(), *content;
+	size_t		 i;
+
+	json_array_foreach(ms, i, m) {
+		role = json_string_value(json_object_get(m, "role"));
+		content = json_array();
+		stream_view_blocks(json_object_get(m, "content"), content);
+		json_array_append_new(out, json_pack("{s:s, s:o}", "role",
+		    role != NULL && strcmp(role, "assistant") == 0 ? "assistant" : "user",
+		    "content", content));
+	}
+	if (json_array_size(out) > 0)
+		return out;
+	/* Prompt-completion schemas: Llama, Mistral, Cohere ("prompt"),
+	 * Titan ("inputText"). */
+	if ((prompt = json_string_value(json_object_get(native, "prompt"))) == NULL &&
+	    (prompt = json_string_value(json_object_get(native, "inputText"))) == NULL)
+		prompt = "";
+	json_array_append_new(out, json_pack("{s:s, s:[{s:s}]}", "role", "user",
+	    "content", "text", prompt));
+	return out;
+}
+
+/* The native body's output cap, whatever the provider calls it; 0: none. */
+static json_int_t
+stream_view_max_tokens(const json_t *n)
+{
+	const json_t	*v;
+
+	if ((v = json_object_get(n, "max_tokens")) == NULL &&
+	    (v = json_object_get(n, "max_gen_len")) == NULL &&
+	    (v = json_object_get(json_object_get(n, "inferenceConfig"), "max_new_tokens")) == NULL)
+		v = json_object_get(json_object_get(n, "textGenerationConfig"), "maxTokenCount");
+	return json_is_integer(v) && json_integer_value(v) > 0 ? json_integer_value(v) : 0;
+}
+
+json_t *
+stream_view(const json_t *native)
+{
+	json_t		*view, *sys = json_array(), *tools;
+	const json_t	*s = json_object_get(native, "system");
+	json_int_t	 max = stream_view_max_tokens(native);
+	size_t		 i, ntools;
+
+	stream_view_blocks(s, sys);
+	view = json_pack("{s:o, s:o}", "messages", stream_view_messages(native),
+	    "system", sys);
+	if (max > 0)
+		json_object_set_new(view, "inferenceConfig", json_pack("{s:I}", "maxTokens", max));
+	tools = json_object_get(native, "tools");
+	if (tools == NULL)
+		tools = json_object_get(json_object_get(native, "toolConfig"), "tools");
+	if ((ntools = json_array_size(tools)) > 0 || json_object_get(native, "toolConfig")) {
+		json_object_set_new(view, "toolConfig", json_pack("{s:[]}", "tools"));
+		for (i = 0; i < ntools; i++)
+			json_array_append_new(json_object_get(json_object_get(view,
+			    "toolConfig"), "tools"), json_object());
+	}
+	return view;
+}
+
+/* The provider shared by every model of `r`, or NULL with the first two
+ * that differ in a and b. */
+const char *
+stream_router_provider(const struct tg_config *cfg, const struct tg_router *r,
+    const char **a, const char **b)
+{
+	const char	*p0 = cfg->models[r->models[0]].provider, *p;
+	size_t		 i;
+
+	for (i = 1; i < r->nmodels; i++) {
+		p = cfg->models[r->models[i]].provider;
+		if (strcmp(p, p0) != 0) {
+			*a = p0;
+			*b = p;
+			return NULL;
+		}
+	}
+	p = cfg->models[r->fallback].provider;
+	if (strcmp(p, p0) != 0) {
+		*a = p0;
+		*b = p;
+		return NULL;
+	}
+	return p0;
+}
+
+/* The decision of a request refused before route_prepare() ran, as
+ * route_prepare() would have started it; route_done() records it. */
+static void
+stream_refused(struct route_ctx *rc, struct tg_req *req, const char *tenant,
+    const char *api, const char *router)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->req = req;
+	rc->d.time = time(NULL);
+	rc->d.request_id = req->request_id;
+	rc->d.router = router;
+	rc->d.tenant = tenant != NULL ? tenant : "";
+	rc->d.api = api;
+	rc->d.request_class = "";
+}
+
+/*
+ * route_prepare() for a native body: validate it as JSON (size was capped
+ * when it was read), refuse a router whose models need different native
+ * schemas, then let route_prepare() run on the Converse-shaped view.  The
+ * native body is back in req->body when this returns.  Returns as
+ * route_prepare() does; route_done() must be called either way.
+ */
+static int
+stream_prepare_invoke(struct route_ctx *rc, struct tg_req *req, const char *tenant,
+    const char *model_id, const char *api)
+{
+	const struct tg_config	*cfg = req->worker->cfg;
+	const struct tg_router	*r = config_router(cfg, model_id);
+	const char		*pa = NULL, *pb = NULL;
+	json_t			*native = NULL, *view_json;
+	char			*view = NULL, *body = req->body, msg[512];
+	size_t			 body_len = req->body_len;
+	int			 st;
+
+	if (req_parse_json(req->body, req->body_len, req->limits->max_json_depth,
+	    &native, msg, sizeof(msg)) != REQ_OK) {
+		http_send_error(req, 400, "ValidationException", "%s", msg);
+		stream_refused(rc, req, tenant, api, r != NULL ? r->id : "");
+		return 400;
+	}
+	if (r != NULL && stream_router_provider(cfg, r, &pa, &pb) == NULL) {
+		http_send_error(req, 400, "ValidationException", "router %s mixes "
+		    "providers %s, %s: InvokeModel needs one native body schema; use "
+		    "Converse", r->id, pa, pb);
+		json_decref(native);
+		stream_refused(rc, req, tenant, api, r->id);
+		return 400;
+	}
+	view_json = stream_view(native);
+	json_decref(native);
+	if ((view = json_dumps(view_json, JSON_COMPACT)) == NULL) {
+		json_decref(view_json);
+		http_send_error(req, 500, "InternalServerException", "Out of memory");
+		stream_refused(rc, req, tenant, api, r != NULL ? r->id : "");
+		return 500;
+	}
+	json_decref(view_json);
+	req->body = view;
+	req->body_len = strlen(view);
+	st = route_prepare(rc, req, tenant, model_id, api);
+	req->body = body;
+	req->body_len = body_len;
+	free(view);
+	return st;
+}
+
+/* POST /model/{id}/invoke: the native answer, usage from Bedrock's token
+ * count headers; for a router, the answering model is added under
+ * "amazon-bedrock-trace" (where Bedrock puts traces in native bodies) as
+ * {"promptRouter":{"invokedModelId":...}}. */
+static void
+stream_invoke_answer(struct route_ctx *rc, const struct bedrock_result *res)
+{
+	json_t	*j = NULL;
+
+	rc->d.input_tokens = strtoull(res->input_tokens_hdr, NULL, 10);
+	rc->d.output_tokens = strtoull(res->output_tokens_hdr, NULL, 10);
+	route_price(rc);
+	route_headers(rc);
+	if (res->input_tokens_hdr[0] != '\0')
+		http_add_header(rc->req, "x-amzn-bedrock-input-token-count", res->input_tokens_hdr);
+	if (res->output_tokens_hdr[0] != '\0')
+		http_add_header(rc->req, "x-amzn-bedrock-output-token-count", res->output_tokens_hdr);
+	if (rc->router != NULL)
+		j = json_loadb(res->body != NULL ? res->body : "", res->body_len, 0, NULL);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		http_send_raw(rc->req, 200, "application/json", res->body != NULL ?
+		    res->body : "", res->body_len);
+		return;
+	}
+	json_object_set_new(j, "amazon-bedrock-trace", json_pack("{s:{s:s}}",
+	    "promptRouter", "invokedModelId", rc->d.model));
+	http_send_json(rc->req, 200, j);
+}
+
+static void
+stream_invoke(struct route_ctx *rc)
+{
+	struct bedrock_call	 call = { 0 };
+	struct bedrock_result	 res = { 0 };
+
+	call.action = "invoke";
+	call.body = rc->req->body;
+	call.body_len = rc->req->body_len;
+	if (route_invoke(rc, &call, &res) != 0) {
+		rc->d.upstream_us = res.upstream_us;
+		route_headers(rc);
+		stream_upstream_error(rc, &res);
+	} else {
+		rc->d.upstream_us = res.upstream_us;
+		stream_invoke_answer(rc, &res);
+	}
+	free(res.body);
+}
+
+void
+stream_handle(struct tg_req *req, const char *tenant, const char *model_id,
+    const char *action)
+{
+	struct route_ctx	 rc;
+	int			 st;
+
+	if (strcmp(action, "converse-stream") == 0)
+		st = route_prepare(&rc, req, tenant, model_id, "converse-stream");
+	else
+		st = stream_prepare_invoke(&rc, req, tenant, model_id, action);
+	if (st != 0)
+		goto done;
+	if (strcmp(action, "invoke") == 0)
+		stream_invoke(&rc);
+	else
+		stream_relay(&rc, action, strcmp(action, "converse-stream") != 0);
+done:
+	route_done(&rc);
+}

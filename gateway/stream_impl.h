@@ -1,0 +1,68 @@
+/*
+ * stream_impl.h - stream.c's pure parts, exposed for tests/unit/test_stream.c.
+ * Nothing outside stream.c and its test includes this.
+ */
+#ifndef TG_STREAM_IMPL_H
+#define TG_STREAM_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "decision.h"
+#include "eventstream.h"
+
+struct tg_config;
+struct tg_router;
+
+/* Token usage read from a stream's usage frame. */
+struct stream_usage {
+	int		 seen;		/* the frame carried usage */
+	uint64_t	 input_tokens;
+	uint64_t	 output_tokens;
+	uint64_t	 cache_read_tokens;
+	uint64_t	 cache_write_tokens;
+};
+
+/*
+ * ConverseStream `metadata` event: read usage into u; when `invoked` is not
+ * NULL, set trace.promptRouter.invokedModelId to it and encode the frame
+ * again (same headers, new CRCs) into *out (caller frees with free()).
+ * *out stays NULL when the frame is to be relayed unchanged.  ES_E_ARG when
+ * the payload is not a JSON object.
+ */
+enum es_err	 stream_metadata_frame(const struct es_message *m, const char *invoked,
+		    struct stream_usage *u, unsigned char **out, size_t *len);
+/*
+ * InvokeModelWithResponseStream `chunk` event ({"bytes": base64 JSON}):
+ * when the decoded chunk carries amazon-bedrock-invocationMetrics, read
+ * usage into u and, with `invoked`, add
+ * "amazon-bedrock-trace":{"promptRouter":{"invokedModelId":...}} to it and
+ * re-encode into *out (caller frees).  *out NULL: relay unchanged.
+ */
+enum es_err	 stream_chunk_frame(const struct es_message *m, const char *invoked,
+		    struct stream_usage *u, unsigned char **out, size_t *len);
+/* An exception frame as Bedrock sends one: :exception-type `type`, payload
+ * {"message": message}.  Caller frees *out. */
+enum es_err	 stream_exception_frame(const char *type, const char *message,
+		    unsigned char **out, size_t *len);
+/* Upstream error class of an exception frame, from :exception-type. */
+enum tg_upstream_err stream_exception_class(const struct es_message *m);
+
+/* Base64 (RFC 4648, padded).  Both return NULL on bad input or no memory;
+ * caller frees.  The decoded buffer is NUL-terminated (not counted). */
+unsigned char	*stream_b64_decode(const char *s, size_t len, size_t *outlen);
+char		*stream_b64_encode(const void *buf, size_t len);
+
+/* Converse-shaped view of a native InvokeModel body, for prediction and
+ * policy only: system and message text, {"image":{}}-style markers for
+ * non-text blocks, inferenceConfig.maxTokens, toolConfig.tools (one empty
+ * entry per native tool).  New reference. */
+json_t		*stream_view(const json_t *native);
+
+/* The provider every model (and the fallback) of `r` shares, or NULL with
+ * the first two that differ in *a and *b. */
+const char	*stream_router_provider(const struct tg_config *, const struct tg_router *,
+		    const char **a, const char **b);
+
+#endif
