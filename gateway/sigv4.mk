@@ -3,7 +3,8 @@
 noinst_LIBRARIES += libtgsigv4.a
 libtgsigv4_a_SOURCES = \
 	gateway/sigv4.h gateway/sigv4.c \
-	gateway/creds.h gateway/creds.c
+	gateway/creds.h gateway/creds.c \
+	gateway/eventstream.h gateway/eventstream.c
 
 TG_MODULE_LIBS += libtgsigv4.a
 
@@ -23,4 +24,10 @@ TESTS += tests/unit/test_creds
 tests_unit_test_creds_SOURCES = tests/unit/test_creds.c
 tests_unit_test_creds_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_creds_LDADD = libtgsigv4.a $(CUNIT_LIBS) $(TG_SYSLIBS)
+
+check_PROGRAMS += tests/unit/test_eventstream
+TESTS += tests/unit/test_eventstream
+tests_unit_test_eventstream_SOURCES = tests/unit/test_eventstream.c
+tests_unit_test_eventstream_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_eventstream_LDADD = libtgsigv4.a $(CUNIT_LIBS) $(TG_SYSLIBS)
 endif
