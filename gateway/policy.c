@@ -544,6 +544,8 @@ ps_new(const struct ps_src *src, const struct policy_limits *lim,
 	if ((ps->L = lua_newstate(ps_alloc, ps)) == NULL)
 		goto nomem;
 	*(struct pstate **)lua_getextraspace(ps->L) = ps;
+	/* each call leaves ~20 short-lived tables: the young generation */
+	lua_gc(ps->L, LUA_GCGEN, 0, 0);
 	lua_pushcfunction(ps->L, ps_msgh);
 	lua_pushcfunction(ps->L, ps_setup);
 	lua_pushlightuserdata(ps->L, (void *)src);

@@ -14,10 +14,16 @@
 -- model within the threshold of the best predicted quality".  Candidates
 -- without a prediction are skipped; if none has one, the fallback serves.
 
+-- Short model names for reasons, memoized (model ids come from the config,
+-- so the cache stays small; it is capped anyway).
+local shorts, nshorts = {}, 0
 local function short(model)
-  local s = model:match("([^.]+)$") or model   -- drop provider / region
+  local s = shorts[model]
+  if s then return s end
+  s = model:match("([^.]+)$") or model          -- drop provider / region
   s = s:gsub("%-%d%d%d%d%d%d%d%d.*$", "")       -- drop -20240307-v1:0
   s = s:gsub("%-v%d+:%d+$", "")                  -- drop -v1:0
+  if nshorts < 256 then shorts[model], nshorts = s, nshorts + 1 end
   return s
 end
 
