@@ -52,7 +52,7 @@ function main() {
     console.error(`bedrock-emulator: ${opts.config}: ${e.message}`);
     process.exit(2);
   }
-  const { server } = createEmulator(config, { quiet: opts.quiet });
+  const { server, close } = createEmulator(config, { quiet: opts.quiet });
   server.on('error', (e) => {
     console.error(`bedrock-emulator: ${e.message}`);
     process.exit(1);
@@ -63,8 +63,7 @@ function main() {
     process.stdout.write(`bedrock-emulator listening on 127.0.0.1:${port}\n`);
   });
   const stop = () => {
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
+    close(() => process.exit(0));
     setTimeout(() => process.exit(0), 2000).unref();
   };
   process.on('SIGTERM', stop);

@@ -140,7 +140,8 @@ async function resign(config, cred, req, rawUrl, body, auth, signed, amzDate) {
     return fail('InvalidSignatureException', MSG.badSignature);
   }
   const request = new HttpRequest({
-    method: req.method, protocol: 'https:', hostname: String(req.headers.host || '').split(':')[0],
+    method: req.method, protocol: 'https:',
+    hostname: String(req.headers.host ?? req.headers[':authority'] ?? '').split(':')[0],
     path: q < 0 ? rawUrl : rawUrl.slice(0, q), query, headers, body,
   });
   const out = await signerFor(config, cred).sign(request,
@@ -165,8 +166,8 @@ async function verifySigV4(config, req, rawUrl, body, now) {
     return fail('IncompleteSignatureException', "Authorization header requires existence of a valid " +
       "'X-Amz-Date' header (YYYYMMDD'T'HHMMSS'Z').");
   const signed = auth.signedHeaders.split(';');
-  if (!signed.includes('host') || !signed.includes('x-amz-date'))
-    return fail('InvalidSignatureException', "'Host' and 'X-Amz-Date' must be signed headers.");
+  if (!(signed.includes('host') || signed.includes(':authority')) || !signed.includes('x-amz-date'))
+    return fail('InvalidSignatureException', "'Host' (HTTP/2: ':authority') and 'X-Amz-Date' must be signed headers.");
   return checkSkew(config, amzDate, now) || checkScope(config, scope, amzDateStr) ||
     checkSessionToken(cred, req.headers) || checkPayloadHash(req.headers, body) ||
     resign(config, cred, req, rawUrl, body, auth, signed, amzDate);

@@ -2,6 +2,8 @@
 // (read body → authenticate → resolve model → faults → validate → wait →
 // answer) and delivery of JSON and event-stream answers with faults applied.
 import http from 'node:http';
+import http2 from 'node:http2';
+import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BedrockError, MSG, sendError } from './errors.js';
@@ -88,8 +90,19 @@ async function write(res, buf) {
   return !res.destroyed;
 }
 
+// Abrupt end of an answer: HTTP/1.1 closes the TCP connection with a RST;
+// HTTP/2 resets only the stream (RST_STREAM INTERNAL_ERROR).
+function resetConnection(res) {
+  if (res.stream) res.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+  else res.socket?.resetAndDestroy();
+}
+
+// Sends buf, then ends the exchange without completing the response.
 function endAfter(res, buf) {
-  res.write(buf, () => res.socket?.end());
+  res.write(buf, () => {
+    if (res.stream) res.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    else res.socket?.end();
+  });
 }
 
 function sendNotJson(ctx) {
@@ -138,7 +151,7 @@ async function deliverStream(ctx, frames, headers = {}) {
     if (i === cut && ctx.fault === 'mid_stream_error') return (res.end(streamException(ctx)), 200);
     if (i === cut && ctx.fault === 'stream_reset') {
       await sleep(20); // let the frames sent so far reach the client before the RST
-      res.socket?.resetAndDestroy();
+      resetConnection(res);
       return 200;
     }
     if (i > 0 && delay > 0 && !(typeof frames[i] === 'function')) await sleep(delay);
@@ -202,7 +215,7 @@ async function applyEarlyFault(ctx) {
     return sendError(ctx.res, ctx.requestId, ...ERROR_FAULTS[fault]);
   }
   if (fault === 'reset') {
-    ctx.res.socket?.resetAndDestroy();
+    resetConnection(ctx.res);
     return 0;
   }
   if (fault === 'slow_headers') await sleep(ctx.config.slowMs);
@@ -283,16 +296,14 @@ async function onRequest(state, quiet, req, res) {
       `${ctx.fault ? ` fault=${ctx.fault}` : ''}`);
 }
 
-// Creates (not yet listening) the emulator server for a loaded config.
-export function createEmulator(config, { quiet = false } = {}) {
-  const state = new EmulatorState(config);
+function createHttp1(handler) {
   const server = http.createServer({
     keepAlive: true,
     keepAliveTimeout: 65_000,
     headersTimeout: 70_000,
     requestTimeout: 0,
     maxHeaderSize: 64 * 1024,
-  }, (req, res) => { onRequest(state, quiet, req, res); });
+  }, handler);
   server.keepAliveTimeout = 65_000;
   server.maxHeadersCount = 200;
   server.maxRequestsPerSocket = 0;
@@ -300,5 +311,41 @@ export function createEmulator(config, { quiet = false } = {}) {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     else socket.destroy();
   });
-  return { server, state };
+  return server;
+}
+
+function createHttp2(handler) {
+  const server = http2.createServer({
+    maxSessionMemory: 64,
+    settings: { maxConcurrentStreams: 1000 },
+  }, handler);
+  server.on('sessionError', () => {});
+  return server;
+}
+
+// Creates (not yet listening) the emulator for a loaded config: one TCP
+// listener that serves HTTP/1.1, and HTTP/2 with prior knowledge (h2c, what
+// the AWS SDK's default HTTP/2 handler speaks on http:// endpoints), chosen
+// by the connection's first bytes. close() ends every connection.
+export function createEmulator(config, { quiet = false } = {}) {
+  const state = new EmulatorState(config);
+  const handler = (req, res) => { onRequest(state, quiet, req, res); };
+  const h1 = createHttp1(handler);
+  const h2 = createHttp2(handler);
+  const sockets = new Set();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.once('readable', () => {
+      const head = socket.read();
+      if (!head) return;
+      socket.unshift(head);
+      (head.subarray(0, 3).toString('latin1') === 'PRI' ? h2 : h1).emit('connection', socket);
+    });
+  });
+  const close = (cb) => {
+    server.close(cb);
+    for (const s of sockets) s.destroy();
+  };
+  return { server, state, close };
 }
