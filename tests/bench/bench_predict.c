@@ -217,45 +217,83 @@ tree_nodes(const struct pred_trees *tr, size_t t)
 	    tr->roots[t];
 }
 
-/* One tree in XGBoost 1.x JSON (doc/json-schema.rst, RegTree): node 0 is
- * the root, leaves carry their value in split_conditions. */
+/* Breadth-first order of a tree's nodes: XGBoost's CPU predictor takes
+ * the right child to be left + 1 (GetNextNode: LeftChild() + !(x < cond)),
+ * which breadth-first numbering guarantees.  old[k] is the source index of
+ * new node k, neu[i] the new index of source node i. */
+static void
+bfs_order(const struct pred_node *nd, size_t n, int32_t *old, int32_t *neu)
+{
+	size_t	 head = 0, tail = 1;
+
+	old[0] = 0;
+	neu[0] = 0;
+	while (head < tail && tail < n) {
+		const struct pred_node	*x = &nd[old[head++]];
+
+		if (x->left < 0)
+			continue;
+		neu[x->left] = (int32_t)tail;
+		old[tail++] = x->left;
+		neu[x->right] = (int32_t)tail;
+		old[tail++] = x->right;
+	}
+}
+
+/* Appends integer v to the array member key of j. */
+static void
+push_int(json_t *j, const char *key, json_int_t v)
+{
+	json_array_append_new(json_object_get(j, key), json_integer(v));
+}
+
+static void
+push_real(json_t *j, const char *key, double v)
+{
+	json_array_append_new(json_object_get(j, key), json_real(v));
+}
+
+/* One tree in XGBoost 1.x JSON (doc/json-schema.rst, RegTree), numbered
+ * breadth-first; leaves carry their value in split_conditions. */
 static json_t *
 xgb_tree(const struct pred_trees *tr, size_t t)
 {
-	const struct pred_node	*nd = tr->nodes + tr->roots[t];
-	size_t			 n = tree_nodes(tr, t), i;
-	json_t			*j, *par, *zero = json_array(), *one = json_array();
+	const struct pred_node	*nd = tr->nodes + tr->roots[t], *x;
+	size_t			 n = tree_nodes(tr, t), k;
+	int32_t			*old = calloc(n, sizeof(*old));
+	int32_t			*neu = calloc(n, sizeof(*neu));
 	int32_t			*parent = calloc(n, sizeof(*parent));
+	json_t			*j;
 
-	par = json_array();
-	for (i = 0; i < n; i++)
-		parent[i] = i == 0 ? 2147483647 : -1;
-	for (i = 0; i < n; i++)
-		if (nd[i].left >= 0) {
-			parent[nd[i].left] = (int32_t)i;
-			parent[nd[i].right] = (int32_t)i;
+	bfs_order(nd, n, old, neu);
+	parent[0] = 2147483647;
+	for (k = 0; k < n; k++)
+		if (nd[old[k]].left >= 0) {
+			parent[neu[nd[old[k]].left]] = (int32_t)k;
+			parent[neu[nd[old[k]].right]] = (int32_t)k;
 		}
-	j = json_pack("{s:[],s:[],s:[],s:[],s:[],s:[],s:[],s:[],s:[],s:[],s:[],s:I}",
-	    "base_weights", "default_left", "left_children", "right_children",
-	    "split_conditions", "split_indices", "split_type", "categories",
-	    "categories_nodes", "categories_segments", "categories_sizes",
-	    "id", (json_int_t)t);
-	for (i = 0; i < n; i++) {
-		json_array_append_new(json_object_get(j, "base_weights"), json_real(nd[i].value));
-		json_array_append_new(json_object_get(j, "default_left"), json_integer(nd[i].default_left));
-		json_array_append_new(json_object_get(j, "left_children"), json_integer(nd[i].left));
-		json_array_append_new(json_object_get(j, "right_children"), json_integer(nd[i].right));
-		json_array_append_new(json_object_get(j, "split_conditions"), json_real(nd[i].value));
-		json_array_append_new(json_object_get(j, "split_indices"), json_integer(nd[i].left >= 0 ? nd[i].feat : 0));
-		json_array_append_new(json_object_get(j, "split_type"), json_integer(0));
-		json_array_append_new(par, json_integer(parent[i]));
-		json_array_append_new(zero, json_real(0));
-		json_array_append_new(one, json_real(1));
+	j = json_pack("{s:[],s:[],s:[],s:[],s:[],s:[],s:[],s:[],s:[],s:[],"
+	    "s:[],s:[],s:[],s:[],s:I}", "base_weights", "default_left",
+	    "left_children", "right_children", "split_conditions",
+	    "split_indices", "split_type", "parents", "loss_changes",
+	    "sum_hessian", "categories", "categories_nodes",
+	    "categories_segments", "categories_sizes", "id", (json_int_t)t);
+	for (k = 0; k < n; k++) {
+		x = &nd[old[k]];
+		push_real(j, "base_weights", x->value);
+		push_int(j, "default_left", x->default_left);
+		push_int(j, "left_children", x->left < 0 ? -1 : neu[x->left]);
+		push_int(j, "right_children", x->left < 0 ? -1 : neu[x->right]);
+		push_real(j, "split_conditions", x->value);
+		push_int(j, "split_indices", x->left < 0 ? 0 : x->feat);
+		push_int(j, "split_type", 0);
+		push_int(j, "parents", parent[k]);
+		push_real(j, "loss_changes", 0);
+		push_real(j, "sum_hessian", 1);
 	}
+	free(old);
+	free(neu);
 	free(parent);
-	json_object_set_new(j, "parents", par);
-	json_object_set_new(j, "loss_changes", zero);
-	json_object_set_new(j, "sum_hessian", one);
 	json_object_set_new(j, "tree_param", json_pack("{s:s,s:o,s:o,s:s}",
 	    "num_deleted", "0", "num_feature", json_sprintf("%d", PRED_NFEATURES),
 	    "num_nodes", json_sprintf("%zu", n), "size_leaf_vector", "0"));
@@ -318,7 +356,7 @@ fail:
 
 static const char xgb_config[] = "{\"type\": 0, \"training\": false, "
     "\"iteration_begin\": 0, \"iteration_end\": 0, \"strict_shape\": false, "
-    "\"missing\": NaN}";
+    "\"missing\": NaN, \"cache_id\": 0}";
 
 /* XGBoost's quality for model i on f: one single-row predict.  -1 on an
  * XGBoost error. */
@@ -342,7 +380,9 @@ transform(const struct pred_trees *tr, float margin)
 	return tr->transform == PRED_T_LOGISTIC ? pred_sigmoid(margin) : margin;
 }
 
-/* Max |compiled - XGBoost| over the samples, all models. */
+/* Max |ours - XGBoost| over the samples, all models; ours is either the
+ * JSON model itself (checks the conversion) or the compiled default
+ * (checks that the default was built from this JSON). */
 static double
 xgb_check(const struct pred_model *def, const struct pred_model *json,
     BoosterHandle *b, struct sample *s, char (*iface)[160])
@@ -354,8 +394,11 @@ xgb_check(const struct pred_model *def, const struct pred_model *json,
 	for (k = 0; k < NSIZES; k++) {
 		pred_predict(def, s[k].f, q);
 		for (i = 0; i < json->count; i++) {
-			if (xgb_predict(b[i], iface[k], &m) == -1)
+			if (xgb_predict(b[i], iface[k], &m) == -1) {
+				fprintf(stderr, "bench_predict: XGBoost: %s\n",
+				    XGBGetLastError());
 				return INFINITY;
+			}
 			d = fabs((double)q[i] - transform(&json->trees[i], m));
 			max = d > max ? d : max;
 		}
@@ -432,7 +475,9 @@ run_xgb(const char *path, struct sample *s, size_t calls, uint64_t *t)
 		snprintf(iface[i], sizeof(iface[i]), "{\"data\": [%llu, true], "
 		    "\"shape\": [1, %d], \"typestr\": \"<f4\", \"version\": 3}",
 		    (unsigned long long)(uintptr_t)s[i].f, PRED_NFEATURES);
-	printf("max |compiled default - xgboost| on the samples: %.3g\n",
+	printf("max |interpreted %s - xgboost|: %.3g\n", path,
+	    xgb_check(json, json, b, s, iface));
+	printf("max |compiled default - xgboost|: %.3g\n",
 	    xgb_check(pred_model_default(), json, b, s, iface));
 	bench_xgb(pred_model_default(), json, b, s, iface, calls, t);
 	rc = 0;
