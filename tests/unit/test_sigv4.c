@@ -3,8 +3,9 @@
  * (tests/sigv4/v4, every case, every step), against AWS's JavaScript
  * signer for Bedrock paths, and sigv4_verify()'s verdicts.
  *
- * The suite is found through $top_srcdir/tests/sigv4/v4 (exported by
- * `make check`), else relative to this binary (tests/unit/../sigv4/v4).
+ * The suite is found through $top_srcdir/tests/sigv4/v4 or
+ * $srcdir/tests/sigv4/v4 (exported by `make check`), else relative to this
+ * binary (tests/unit/../sigv4/v4).
  */
 #include "autoconf.h"
 
@@ -802,18 +803,29 @@ test_round_trip(void)
 
 /* ---- main ------------------------------------------------------------------ */
 
+/* $top_srcdir (parallel harness), $srcdir (serial harness, relative to the
+ * build directory), then the source tree next to this binary. */
 static void
 find_vectors(const char *argv0)
 {
-	const char	*top = getenv("top_srcdir");
+	const char	*env[2] = { getenv("top_srcdir"), getenv("srcdir") };
 	char		 self[PATH_MAX];
+	DIR		*d;
+	size_t		 i;
 
-	if (top != NULL && *top != '\0') {
-		snprintf(vecdir, sizeof(vecdir), "%s/tests/sigv4/v4", top);
-		return;
+	for (i = 0; i < 2; i++) {
+		if (env[i] == NULL || *env[i] == '\0' || (size_t)snprintf(vecdir,
+		    sizeof(vecdir), "%s/tests/sigv4/v4", env[i]) >= sizeof(vecdir))
+			continue;
+		if ((d = opendir(vecdir)) != NULL) {
+			closedir(d);
+			return;
+		}
 	}
 	snprintf(self, sizeof(self), "%s", argv0);
-	snprintf(vecdir, sizeof(vecdir), "%s/../sigv4/v4", dirname(self));
+	if ((size_t)snprintf(vecdir, sizeof(vecdir), "%s/../sigv4/v4", dirname(self)) >=
+	    sizeof(vecdir))
+		vecdir[0] = '\0';
 }
 
 int
