@@ -1,7 +1,22 @@
-# gateway/stats.mk - shared stats file, decision log, admin API, /metrics,
-# `tiergate stats`.
+# gateway/stats.mk - shared stats file, decision log, admin API, /metrics
+# and `tiergate stats`.  Owned by the telemetry module.
 noinst_LIBRARIES += libtgstats.a
 TG_MODULE_LIBS += libtgstats.a
 libtgstats_a_SOURCES = \
-	gateway/stats.h gateway/stats.c
+	gateway/stats.h gateway/stats.c \
+	gateway/declog.h gateway/declog.c \
+	gateway/stats_api.h gateway/stats_api.c gateway/stats_decisions.c \
+	gateway/metrics.c \
+	gateway/admin.h gateway/admin.c \
+	gateway/stats_cmd.c
 EXTRA_DIST += docs/admin-api.md
+
+TG_STATS_TESTLIBS = libtgstats.a libtgcore.a
+
+if HAVE_CUNIT
+check_PROGRAMS += tests/unit/test_stats
+TESTS += tests/unit/test_stats
+tests_unit_test_stats_SOURCES = tests/unit/test_stats.c
+tests_unit_test_stats_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_stats_LDADD = $(TG_STATS_TESTLIBS) $(CUNIT_LIBS) $(TG_SYSLIBS)
+endif
