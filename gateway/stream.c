@@ -358,17 +358,19 @@ stream_end(struct stream_relay *sr, int failed, const struct bedrock_result *res
 {
 	if (sr->ended || sr->rc->req->client_gone)
 		return;
-	if (!failed && es_decoder_finish(sr->dec) == ES_OK)
+	if (!failed) {
+		if (es_decoder_finish(sr->dec) != ES_OK)
+			stream_fail(sr, TG_UP_BAD_RESPONSE, "modelStreamErrorException",
+			    "The model's stream ended in the middle of a frame");
 		return;
-	if (!failed || res->err == TG_UP_BAD_RESPONSE)
-		stream_fail(sr, TG_UP_BAD_RESPONSE, "modelStreamErrorException",
-		    "The model's stream ended in the middle of a frame");
-	else if (res->err == TG_UP_TIMEOUT)
+	}
+	if (res->err == TG_UP_TIMEOUT)
 		stream_fail(sr, TG_UP_TIMEOUT, sr->invoke ? "modelTimeoutException" :
 		    "modelStreamErrorException", res->message);
 	else if (res->err == TG_UP_CONNECT)
-		stream_fail(sr, TG_UP_CONNECT, "serviceUnavailableException",
-		    "The connection to the model was lost mid-stream");
+		stream_fail(sr, TG_UP_CONNECT, "serviceUnavailableException", res->message);
+	else if (res->err == TG_UP_BAD_RESPONSE)
+		stream_fail(sr, TG_UP_BAD_RESPONSE, "modelStreamErrorException", res->message);
 	else
 		stream_fail(sr, res->err, "internalServerException", res->message);
 }
