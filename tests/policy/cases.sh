@@ -1,0 +1,45 @@
+#!/bin/bash
+# cases.sh - `policy check` on every shipped policy and `policy test` of
+# each policy against its data-driven cases in lua-policies/tests/.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/policy/lib.sh"
+
+for f in "$P"/default.lua "$P"/examples/*.lua; do
+	expect_rc 0 "policy check $(basename "$f")" "$POLICY_TOOL" policy check "$f"
+done
+for c in "$P"/tests/*.cases; do
+	name=$(basename "$c" .cases)
+	lua="$P/examples/$name.lua"
+	[ "$name" = default ] && lua="$P/default.lua"
+	out=$("$POLICY_TOOL" policy test "$lua" "$c" 2>&1); rc=$?
+	if [ $rc -eq 0 ] && echo "$out" | grep -Eq '^[1-9][0-9]* passed, 0 failed$'; then
+		pass "policy test $name: $(echo "$out" | tail -1)"
+	else
+		fail "policy test $name"; echo "$out"
+	fi
+done
+
+# A failing case is reported with a diff and exit status 1.
+out=$("$POLICY_TOOL" policy test "$P/default.lua" "$top_srcdir/tests/policy/failing.cases" 2>&1); rc=$?
+if [ $rc -eq 1 ] && echo "$out" | grep -q '^1 passed, 1 failed$' &&
+    echo "$out" | grep -q 'expected model a.small, got b.large'; then
+	pass "failing case reported"
+else
+	fail "failing case not reported"; echo "$out"
+fi
+
+# check reports file:line for a syntax error and rejects contract breakers.
+out=$("$POLICY_TOOL" policy check "$top_srcdir/tests/policy/hostile/syntax_error.lua" 2>&1); rc=$?
+if [ $rc -eq 1 ] && echo "$out" | grep -q 'syntax_error.lua:5:'; then
+	pass "check: syntax error with line number"
+else
+	fail "check: syntax error"; echo "$out"
+fi
+expect_rc 1 "check: no decide" "$POLICY_TOOL" policy check "$top_srcdir/tests/policy/hostile/no_decide.lua"
+expect_rc 1 "check: missing file" "$POLICY_TOOL" policy check /nonexistent.lua
+expect_rc 2 "usage" "$POLICY_TOOL" policy frobnicate
+
+# The tiergate binary, once it dispatches `policy`, runs the same code.
+if [ -x "${TIERGATE:-}" ] && "$TIERGATE" policy check "$P/default.lua" >/dev/null 2>&1; then
+	expect_rc 0 "tiergate policy test default" "$TIERGATE" policy test "$P/default.lua" "$P/tests/default.cases"
+fi
+finish
