@@ -59,7 +59,12 @@ function main() {
   });
   server.listen({ host: '127.0.0.1', port: opts.port, backlog: 4096 }, () => {
     const { port } = server.address();
-    if (opts['port-file']) writePortFile(opts['port-file'], port);
+    try {
+      if (opts['port-file']) writePortFile(opts['port-file'], port);
+    } catch (e) {
+      console.error(`bedrock-emulator: --port-file: ${e.message}`);
+      process.exit(1);
+    }
     process.stdout.write(`bedrock-emulator listening on 127.0.0.1:${port}\n`);
   });
   const stop = () => {

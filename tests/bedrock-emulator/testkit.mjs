@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -24,10 +24,17 @@ export const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0';
 export const codec = new EventStreamCodec(toUtf8, fromUtf8);
 export const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 
+// A temp directory removed when the process exits.
+export function tempDir() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bedrock-emu-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 // A config derived from the default one, written to a temp file.
 export function writeConfig(patch) {
   const cfg = { ...JSON.parse(readFileSync(DEFAULT_CONFIG, 'utf8')), ...patch };
-  const dir = mkdtempSync(path.join(tmpdir(), 'bedrock-emu-'));
+  const dir = tempDir();
   const file = path.join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(cfg));
   return file;

@@ -4,13 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startEmulator, bearer, sendSigned, request, userMsg, json, SERVER, HAIKU } from '../testkit.mjs';
+import { startEmulator, tempDir, bearer, sendSigned, request, userMsg, json, SERVER, HAIKU } from '../testkit.mjs';
 
 test('--port-file gets the port; SIGTERM exits 0', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bedrock-emu-'));
+  const dir = tempDir();
   const file = path.join(dir, 'port');
   const emu = await startEmulator(['--port-file', file]);
   assert.equal(readFileSync(file, 'utf8').trim(), String(emu.port));
@@ -19,7 +18,7 @@ test('--port-file gets the port; SIGTERM exits 0', async () => {
 });
 
 test('a bad config file is reported and exits 2', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bedrock-emu-'));
+  const dir = tempDir();
   const file = path.join(dir, 'bad.json');
   writeFileSync(file, JSON.stringify({ models: { x: { latency: 5 } } }));
   const proc = spawn(process.execPath, [SERVER, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
