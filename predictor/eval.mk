@@ -23,3 +23,12 @@ endif
 TESTS += tests/predictor-tools/predict-eval.sh
 EXTRA_DIST += tests/predictor-tools/predict-eval.sh \
 	tests/predictor-tools/fixture.jsonl
+
+# The predictor speed benchmark: built by `make check` so that it keeps
+# compiling, never run by it (tests/bench/bench-predict.sh runs it).
+check_PROGRAMS += tests/bench/bench_predict
+tests_bench_bench_predict_SOURCES = tests/bench/bench_predict.c
+tests_bench_bench_predict_CPPFLAGS = $(AM_CPPFLAGS) $(XGBOOST_CFLAGS)
+tests_bench_bench_predict_LDADD = libpred.a libtgcore.a $(XGBOOST_LIBS) \
+	$(TG_SYSLIBS) -lm
+EXTRA_DIST += tests/bench/bench-predict.sh
