@@ -663,6 +663,70 @@ test_verify_sdk_request(void)
 	CU_ASSERT_EQUAL(sigv4_verify(&p, NULL), SIGV4_E_SIGNATURE);
 }
 
+/*
+ * A ConverseCommand as the real AWS SDK for JavaScript signs it:
+ * @aws-sdk/client-bedrock-runtime 3.1164.0 (tests/package-lock.json) with
+ * endpoint http://127.0.0.1:8080, region us-east-1, the credentials below,
+ * modelId = the router ARN, one user message "hello"; the request was
+ * captured by a custom requestHandler (no network) on 2026-11-22.  Note the
+ * SDK signs content-length and its own amz-sdk-* and x-amz-user-agent
+ * headers, and the host with its port.
+ */
+#define SDK_AKID	"TGKEXAMPLE0001"
+#define SDK_SECRET	"tg-secret/EXAMPLE+key0000000000000000000"
+
+static int
+sdk_secret(void *ctx, const char *akid, char *secret, size_t len)
+{
+	(void)ctx;
+	if (strcmp(akid, SDK_AKID) != 0)
+		return -1;
+	snprintf(secret, len, "%s", SDK_SECRET);
+	return 0;
+}
+
+static void
+test_verify_real_sdk(void)
+{
+	static const char		 body[] =
+	    "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"hello\"}]}]}";
+	struct fake_req			 r;
+	struct sigv4_verify_params	 p;
+	time_t				 t;
+
+	memset(&r, 0, sizeof(r));
+	fake_set(&r, "content-type", "application/json");
+	fake_set(&r, "content-length", "59");
+	fake_set(&r, "x-amz-user-agent", "aws-sdk-js/3.1163.0");
+	fake_set(&r, "user-agent", "aws-sdk-js/3.1163.0 ua/2.1 os/linux#6.18.44-fc-v657 "
+	    "lang/js md/nodejs#20.20.2 api/bedrock-runtime#3.1163.0 m/N,E,e");
+	fake_set(&r, "host", "127.0.0.1:8080");
+	fake_set(&r, "amz-sdk-invocation-id", "03c2eea7-435c-4b5a-8521-e0e0828f779b");
+	fake_set(&r, "amz-sdk-request", "attempt=1; max=1");
+	fake_set(&r, "x-amz-date", "20261122T173218Z");
+	fake_set(&r, "x-amz-content-sha256",
+	    "331b626fbec967399a3c05643d22e56af43ee9839874a2db641bd025f84436d8");
+	fake_set(&r, "authorization", "AWS4-HMAC-SHA256 Credential=" SDK_AKID "/20261122/"
+	    "us-east-1/bedrock/aws4_request, SignedHeaders=amz-sdk-invocation-id;"
+	    "amz-sdk-request;content-length;content-type;host;x-amz-content-sha256;"
+	    "x-amz-date;x-amz-user-agent, Signature="
+	    "c1bb4d7992c9d2fa6246f2095e974769feb5b5642796b8fba42a35a2443aab3d");
+	p = vparams(&r, "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3A"
+	    "default-prompt-router%2Fanthropic.claude%3A1/converse", body);
+	p.secret = sdk_secret;
+	CU_ASSERT_EQUAL_FATAL(sigv4_parse_amz_date("20261122T173218Z", &t), 0);
+	p.now = t + 60;
+	CU_ASSERT_EQUAL(sigv4_verify(&p, NULL), SIGV4_OK);
+	/* the unsigned User-Agent may change; a signed header may not */
+	fake_set(&r, "user-agent", "curl/8");
+	CU_ASSERT_EQUAL(sigv4_verify(&p, NULL), SIGV4_OK);
+	fake_set(&r, "amz-sdk-request", "attempt=2; max=3");
+	CU_ASSERT_EQUAL(sigv4_verify(&p, NULL), SIGV4_E_SIGNATURE);
+	fake_set(&r, "amz-sdk-request", "attempt=1; max=1");
+	fake_set(&r, "host", "127.0.0.1:8081");
+	CU_ASSERT_EQUAL(sigv4_verify(&p, NULL), SIGV4_E_SIGNATURE);
+}
+
 static void
 test_verify_failures(void)
 {
@@ -847,6 +911,7 @@ main(int argc, char *argv[])
 	CU_add_test(s, "Bedrock paths against @smithy/signature-v4", test_bedrock_sign);
 	CU_add_test(s, "session token", test_session_token);
 	CU_add_test(s, "verify: a request signed by the JS SDK signer", test_verify_sdk_request);
+	CU_add_test(s, "verify: a ConverseCommand signed by the AWS SDK", test_verify_real_sdk);
 	CU_add_test(s, "verify: tampering", test_verify_failures);
 	CU_add_test(s, "verify: unknown key, skew, scope", test_verify_key_time_scope);
 	CU_add_test(s, "verify: malformed headers", test_verify_malformed);
