@@ -662,7 +662,8 @@ sigv4_canonical_request(const struct sigv4_canon *c, char *out, size_t outlen,
 	struct sbuf	 b, sig;
 	enum sigv4_err	 e;
 
-	if (c == NULL || !valid_token(c->method, 32) || c->payload_hash == NULL ||
+	if (c == NULL || out == NULL || outlen == 0 || signed_hdrs == NULL || signedlen == 0 ||
+	    !valid_token(c->method, 32) || c->payload_hash == NULL ||
 	    *c->payload_hash == '\0' || strchr(c->payload_hash, '\n') != NULL ||
 	    (c->headers == NULL && c->nheaders > 0))
 		return SIGV4_E_ARG;
