@@ -1,3 +1,12 @@
 # gateway/stream.mk - the streaming relay (ConverseStream, InvokeModel and
 # InvokeModelWithResponseStream).  Part of the core library; its tests.
 libtgcore_a_SOURCES += gateway/stream.c gateway/stream_impl.h
+
+if HAVE_CUNIT
+check_PROGRAMS += tests/unit/test_stream
+TESTS += tests/unit/test_stream
+tests_unit_test_stream_SOURCES = tests/unit/test_stream.c
+tests_unit_test_stream_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_stream_LDADD = libtgcore.a $(TG_MODULE_LIBS) libtgcore.a \
+	$(TG_MODULE_LIBS) $(CUNIT_LIBS) $(TG_SYSLIBS)
+endif
