@@ -45,7 +45,7 @@ struct train_opts {
 	const char	*data[MAX_DATA];
 	size_t		 ndata;
 	const char	*out, *name, *xgb_dir;
-	const char	*models[PRED_MAX_MODELS];
+	char		 models[PRED_MAX_MODELS][PRED_MAX_NAME];
 	size_t		 nmodels;
 	unsigned	 seed, rounds, depth, threads;
 	double		 eta, dev_frac, subsample, colsample, min_child, lambda, alpha, gamma;
@@ -83,15 +83,19 @@ usage(void)
 	    "    [--final all|train] [--name NAME] [--xgb-dir DIR]\n");
 }
 
+/* Split "a,b,c" into o->models; argv is left untouched. */
 static int
-split_models(struct train_opts *o, char *list)
+split_models(struct train_opts *o, const char *list)
 {
-	char *tok, *save = NULL;
+	size_t n;
 
-	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (o->nmodels == PRED_MAX_MODELS)
+	while (*list) {
+		n = strcspn(list, ",");
+		if (o->nmodels == PRED_MAX_MODELS || n == 0 || n >= PRED_MAX_NAME)
 			return -1;
-		o->models[o->nmodels++] = tok;
+		memcpy(o->models[o->nmodels], list, n);
+		o->models[o->nmodels++][n] = '\0';
+		list += n + (list[n] == ',');
 	}
 	return o->nmodels > 0 ? 0 : -1;
 }

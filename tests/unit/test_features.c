@@ -1,0 +1,306 @@
+/*
+ * test_features.c - the prompt feature vector: determinism, hostile input,
+ * the documented counts, and training/serving parity.
+ */
+#include "autoconf.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "pred.h"
+#include "pred_feat.h"
+
+static float fa[PRED_NFEATURES], fb[PRED_NFEATURES];
+
+static void
+prompt(const char *s, float *f)
+{
+	pred_features_prompt(s, strlen(s), NULL, 0, f);
+}
+
+static int
+all_finite(const float *f)
+{
+	int i;
+
+	for (i = 0; i < PRED_NFEATURES; i++)
+		if (!isfinite(f[i]) || f[i] < 0)
+			return 0;
+	return 1;
+}
+
+static float
+bucket_sum(const float *f, int from, int n)
+{
+	float s = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		s += f[from + i];
+	return s;
+}
+
+static json_t *
+parse(const char *s)
+{
+	json_t *j = json_loads(s, 0, NULL);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	return j;
+}
+
+static void
+test_deterministic(void)
+{
+	const char *s = "Explain, step by step, why the sky is blue. Use 3 bullet points.";
+
+	prompt(s, fa);
+	prompt(s, fb);
+	CU_ASSERT_EQUAL(memcmp(fa, fb, sizeof(fa)), 0);
+	/* state from a different earlier call must not leak */
+	prompt("completely different text 12345 ```code```", fb);
+	prompt(s, fb);
+	CU_ASSERT_EQUAL(memcmp(fa, fb, sizeof(fa)), 0);
+}
+
+static void
+test_empty(void)
+{
+	pred_features_prompt("", 0, NULL, 0, fa);
+	CU_ASSERT(all_finite(fa));
+	CU_ASSERT_EQUAL(fa[F_CHARS], 0);
+	CU_ASSERT_EQUAL(fa[F_TOKENS], 0);
+	CU_ASSERT_EQUAL(fa[F_WORDS], 0);
+	CU_ASSERT_EQUAL(fa[F_USER_TURNS], 1);
+	pred_features_prompt(NULL, 5, NULL, 0, fb);
+	CU_ASSERT_EQUAL(memcmp(fa, fb, sizeof(fa)), 0);
+	CU_ASSERT_EQUAL(pred_estimate_tokens("", 0), 0);
+	CU_ASSERT_EQUAL(pred_estimate_tokens(NULL, 10), 0);
+}
+
+/* 1 MB of pseudo-random bytes, NULs and broken UTF-8 included. */
+static void
+test_megabyte_garbage(void)
+{
+	size_t n = 1u << 20, i;
+	uint32_t x = 12345;
+	char *buf = malloc(n);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	for (i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (char)(x >> 16);
+	}
+	pred_features_prompt(buf, n, NULL, 0, fa);
+	CU_ASSERT(all_finite(fa));
+	CU_ASSERT_EQUAL(fa[F_CHARS], (float)n);
+	CU_ASSERT(fa[F_INVALID_UTF8] > 1000);
+	/* every byte of one text emits exactly one char trigram */
+	CU_ASSERT_EQUAL(bucket_sum(fa, F_CHAR3, 1 << F_CHAR3_BITS), (float)n);
+	pred_features_prompt(buf, n, NULL, 0, fb);
+	CU_ASSERT_EQUAL(memcmp(fa, fb, sizeof(fa)), 0);
+	/* one long word without separators */
+	memset(buf, 'a', n);
+	pred_features_prompt(buf, n, NULL, 0, fa);
+	CU_ASSERT_EQUAL(fa[F_WORDS], 1);
+	CU_ASSERT_EQUAL(fa[F_MAXWORD], (float)n);
+	CU_ASSERT(all_finite(fa));
+	free(buf);
+}
+
+static void
+test_nul_and_invalid_utf8(void)
+{
+	static const char s[] = "ab\0cd \xff\xfe \xc3\x28 \xe2\x82 ok";
+
+	pred_features_prompt(s, sizeof(s) - 1, NULL, 0, fa);
+	CU_ASSERT_EQUAL(fa[F_CHARS], sizeof(s) - 1);
+	CU_ASSERT_EQUAL(fa[F_INVALID_UTF8], 5);	/* ff fe c3 e2 82 */
+	CU_ASSERT(all_finite(fa));
+	CU_ASSERT_EQUAL(fa[F_WORDS], 6);	/* ab cd \xff\xfe \xc3 \xe2\x82 ok */
+}
+
+static void
+test_scripts(void)
+{
+	prompt("Привет мир", fa);
+	CU_ASSERT_EQUAL(fa[F_SCRIPT_CYRILLIC], 9);
+	CU_ASSERT_EQUAL(fa[F_WORDS], 2);
+	CU_ASSERT_EQUAL(fa[F_INVALID_UTF8], 0);
+	prompt("日本語のテキスト", fa);
+	CU_ASSERT_EQUAL(fa[F_SCRIPT_CJK], 8);
+	CU_ASSERT_EQUAL(fa[F_TOKENS], 8);
+	prompt("مرحبا שלום", fa);
+	CU_ASSERT_EQUAL(fa[F_SCRIPT_RTL], 9);
+	prompt("αβγ café 😀", fa);
+	CU_ASSERT_EQUAL(fa[F_SCRIPT_GREEK], 3);
+	CU_ASSERT_EQUAL(fa[F_SCRIPT_LATINX], 1);
+	CU_ASSERT_EQUAL(fa[F_SCRIPT_SYMBOL], 1);
+	CU_ASSERT(fa[F_NONASCII_RATIO] > 0 && fa[F_NONASCII_RATIO] < 1);
+}
+
+static void
+test_counts(void)
+{
+	prompt("Solve this step by step in 50 words.\n"
+	    "```\nint x = 1;\n```\n"
+	    "A. one\nB. two\n- item\n1. first\n"
+	    "What is $x^2$? See https://example.com", fa);
+	CU_ASSERT_EQUAL(fa[F_STEPBYSTEP], 1);
+	CU_ASSERT_EQUAL(fa[F_WORDLIMIT], 1);
+	CU_ASSERT(fa[F_KW_MATH] >= 1);
+	CU_ASSERT_EQUAL(fa[F_CODE_FENCES], 2);
+	CU_ASSERT_EQUAL(fa[F_CODE_LINES], 1);
+	CU_ASSERT_EQUAL(fa[F_OPTION_LINES], 2);
+	CU_ASSERT_EQUAL(fa[F_LIST_LINES], 2);
+	CU_ASSERT_EQUAL(fa[F_QMARKS], 1);
+	CU_ASSERT_EQUAL(fa[F_LATEX], 2);
+	CU_ASSERT_EQUAL(fa[F_URLS], 1);
+	CU_ASSERT_EQUAL(fa[F_LINES], 9);
+	CU_ASSERT_EQUAL(fa[F_SENTENCES], 5);	/* "words." "A." "B." "1." "$?" */
+	CU_ASSERT_EQUAL(fa[F_UPPER], 5);	/* S A B W S */
+	/* hashed unigrams count every word once */
+	CU_ASSERT_EQUAL(bucket_sum(fa, F_WORD1, 1 << F_WORD1_BITS), fa[F_WORDS]);
+	CU_ASSERT_EQUAL(bucket_sum(fa, F_WORD2, 1 << F_WORD2_BITS), fa[F_WORDS] - 1);
+	CU_ASSERT_EQUAL(fa[F_TOKENS], (float)pred_estimate_tokens("Solve this step by step in 50 words.\n"
+	    "```\nint x = 1;\n```\n"
+	    "A. one\nB. two\n- item\n1. first\n"
+	    "What is $x^2$? See https://example.com", strlen("Solve this step by step in 50 words.\n"
+	    "```\nint x = 1;\n```\n"
+	    "A. one\nB. two\n- item\n1. first\n"
+	    "What is $x^2$? See https://example.com")));
+}
+
+static void
+test_tokens(void)
+{
+	CU_ASSERT_EQUAL(pred_estimate_tokens("hello world", 11), 2);
+	CU_ASSERT_EQUAL(pred_estimate_tokens("123456", 6), 2);
+	CU_ASSERT_EQUAL(pred_estimate_tokens("a, b.", 5), 4);
+	CU_ASSERT(pred_estimate_tokens("internationalization", 20) >= 2);
+}
+
+static void
+test_turns(void)
+{
+	const char *turns[2] = { "first question?", "second question?" };
+
+	pred_features_prompt("third", 5, turns, 2, fa);
+	CU_ASSERT_EQUAL(fa[F_USER_TURNS], 3);
+	CU_ASSERT_EQUAL(fa[F_MESSAGES], 5);
+	CU_ASSERT_EQUAL(fa[F_LAST_CHARS], 5);
+	CU_ASSERT_EQUAL(fa[F_CHARS], 15 + 16 + 5);
+	CU_ASSERT_EQUAL(fa[F_QMARKS], 2);
+	CU_ASSERT_EQUAL(fa[F_LAST_TOKENS], 1);
+}
+
+/* A one-message Converse request and the same text as a training record
+ * give the same vector. */
+static void
+test_converse_parity(void)
+{
+	json_t *req = parse("{\"messages\":[{\"role\":\"user\",\"content\":"
+	    "[{\"text\":\"Write a Python function that sorts a list. Explain why.\"}]}]}");
+	const char *t = "Write a Python function that sorts a list. Explain why.";
+
+	CU_ASSERT_EQUAL(pred_features_converse(req, fa), 0);
+	prompt(t, fb);
+	CU_ASSERT_EQUAL(memcmp(fa, fb, sizeof(fa)), 0);
+	json_decref(req);
+}
+
+static void
+test_converse_blocks(void)
+{
+	json_t *req = parse("{\"system\":[{\"text\":\"You are terse.\"},{\"cachePoint\":{}}],"
+	    "\"messages\":["
+	    "{\"role\":\"user\",\"content\":[{\"text\":\"Look:\"},"
+	    "  {\"image\":{\"format\":\"png\",\"source\":{\"bytes\":\"AAAA\"}}},"
+	    "  {\"document\":{\"name\":\"d\",\"format\":\"pdf\",\"source\":{\"bytes\":\"AAAA\"}}}]},"
+	    "{\"role\":\"assistant\",\"content\":[{\"text\":\"Calling a tool.\"},"
+	    "  {\"toolUse\":{\"toolUseId\":\"1\",\"name\":\"f\",\"input\":{}}}]},"
+	    "{\"role\":\"user\",\"content\":[{\"toolResult\":{\"toolUseId\":\"1\","
+	    "  \"content\":[{\"text\":\"secret tool output\"}]}},{\"text\":\"And now?\"}]}],"
+	    "\"toolConfig\":{\"tools\":[{\"toolSpec\":{}},{\"toolSpec\":{}}]}}");
+
+	CU_ASSERT_EQUAL(pred_features_converse(req, fa), 0);
+	CU_ASSERT_EQUAL(fa[F_IMAGES], 1);
+	CU_ASSERT_EQUAL(fa[F_DOCUMENTS], 1);
+	CU_ASSERT_EQUAL(fa[F_TOOLS], 2);
+	CU_ASSERT_EQUAL(fa[F_TOOL_BLOCKS], 2);
+	CU_ASSERT_EQUAL(fa[F_MESSAGES], 3);
+	CU_ASSERT_EQUAL(fa[F_USER_TURNS], 2);
+	CU_ASSERT_EQUAL(fa[F_SYSTEM_CHARS], 14);
+	CU_ASSERT_EQUAL(fa[F_ASSISTANT_CHARS], 15);
+	CU_ASSERT_EQUAL(fa[F_LAST_CHARS], 8);
+	CU_ASSERT_EQUAL(fa[F_CHARS], 14 + 5 + 8);
+	/* tool output and assistant text are not read */
+	CU_ASSERT_EQUAL(fa[F_WORDS], 3 + 1 + 2);
+	json_decref(req);
+}
+
+static void
+test_converse_odd(void)
+{
+	static const char *odd[] = {
+		"{}",
+		"{\"messages\":\"not an array\",\"system\":5}",
+		"{\"messages\":[1,\"x\",null,{\"content\":\"str\"},{\"role\":7,\"content\":[1,[],{}]}]}",
+		"{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":{\"nested\":{\"a\":[[[[1]]]]}}}]}]}",
+		"{\"toolConfig\":{\"tools\":{}},\"system\":[{\"text\":null}]}",
+	};
+	json_t *req, *deep, *cur;
+	size_t i;
+
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		req = parse(odd[i]);
+		CU_ASSERT_EQUAL(pred_features_converse(req, fa), 0);
+		CU_ASSERT(all_finite(fa));
+		json_decref(req);
+	}
+	/* 10000 levels of nesting where a content array is expected */
+	deep = json_array();
+	for (cur = deep, i = 0; i < 10000; i++) {
+		json_t *n = json_array();
+		json_array_append_new(cur, n);
+		cur = n;
+	}
+	req = json_pack("{s:[{s:s, s:o}]}", "messages", "role", "user", "content", deep);
+	CU_ASSERT_EQUAL(pred_features_converse(req, fa), 0);
+	CU_ASSERT_EQUAL(fa[F_WORDS], 0);
+	json_decref(req);
+	req = json_array();
+	CU_ASSERT_EQUAL(pred_features_converse(req, fa), -1);
+	CU_ASSERT_EQUAL(bucket_sum(fa, 0, PRED_NFEATURES), 0);
+	json_decref(req);
+	CU_ASSERT_EQUAL(pred_features_converse(NULL, fa), -1);
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 99;
+	s = CU_add_suite("features", NULL, NULL);
+	CU_add_test(s, "deterministic", test_deterministic);
+	CU_add_test(s, "empty", test_empty);
+	CU_add_test(s, "1 MB garbage", test_megabyte_garbage);
+	CU_add_test(s, "NUL and invalid UTF-8", test_nul_and_invalid_utf8);
+	CU_add_test(s, "scripts", test_scripts);
+	CU_add_test(s, "counts", test_counts);
+	CU_add_test(s, "tokens", test_tokens);
+	CU_add_test(s, "turns", test_turns);
+	CU_add_test(s, "converse parity", test_converse_parity);
+	CU_add_test(s, "converse blocks", test_converse_blocks);
+	CU_add_test(s, "converse odd input", test_converse_odd);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	int fails = (int)CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return fails ? 1 : 0;
+}
