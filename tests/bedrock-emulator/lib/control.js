@@ -57,12 +57,20 @@ function isLoopback(addr) {
 }
 
 // Handles /_emulator/* with an already read body; returns the status sent.
-export function handleControl(state, req, res, path, body) {
+// GET /_emulator/log?tag=T&model=M filters the log (exact matches).
+function filteredLog(state, query) {
+  const p = new URLSearchParams(query);
+  const tag = p.get('tag');
+  const model = p.get('model');
+  return state.log.filter((e) => (tag === null || e.tag === tag) && (model === null || e.model === model));
+}
+
+export function handleControl(state, req, res, path, body, query = '') {
   if (!isLoopback(req.socket.remoteAddress)) return json(res, 403, { message: 'control API is loopback-only' });
   const route = `${req.method} ${path}`;
   switch (route) {
     case 'GET /_emulator/health': return json(res, 200, { ok: true });
-    case 'GET /_emulator/log': return json(res, 200, state.log);
+    case 'GET /_emulator/log': return json(res, 200, query ? filteredLog(state, query) : state.log);
     case 'GET /_emulator/stats': return json(res, 200, { ...state.stats, in_flight: state.inFlight });
     case 'GET /_emulator/faults': return json(res, 200, state.faults.pending());
     case 'POST /_emulator/reset':

@@ -241,9 +241,9 @@ async function handleModel(ctx, raw, m) {
   const text = raw.toString('utf8');
   ctx.overrides = parseOverrides(text);
   const marker = ctx.state.faults.takeMarker(text);
-  ctx.fault = marker ? marker.fault : ctx.state.faults.takeQueued(ctx.modelId);
+  ctx.fault = marker.fault ?? ctx.state.faults.takeQueued(ctx.modelId);
   ctx.entry.fault_applied = ctx.fault;
-  ctx.entry.tag = marker?.tag ?? null;
+  ctx.entry.tag = ctx.overrides.tag ?? marker.tag;
   const early = await applyEarlyFault(ctx);
   if (early !== null) return early;
   const body = parseJsonBody(raw);
@@ -270,7 +270,8 @@ async function route(ctx) {
 
 async function onControl(state, req, res) {
   const { body } = await readBody(req, state.config.maxBodyBytes);
-  handleControl(state, req, res, (req.url || '').split('?')[0], body);
+  const [path, query = ''] = (req.url || '').split('?', 2);
+  handleControl(state, req, res, path, body, query);
 }
 
 // Control requests are neither logged nor counted.

@@ -2,7 +2,7 @@
 // in-prompt markers that concurrent tests can use without interfering.
 //
 //   [[fault:F]]  [[fault:F xN]]  [[fault:F xN #TAG]]  [[fault:F x* #TAG]]
-//   [[latency:MS]]  [[words:N]]  [[notool]]
+//   [[latency:MS]]  [[words:N]]  [[notool]]  [[tag:NAME]]
 //
 // A fault marker applies to the first N requests (default 1, "*" = all)
 // that carry that exact marker string; counts are kept per marker string.
@@ -15,6 +15,7 @@ export const FAULTS = new Set([
 const FAULT_RE = /\[\[fault:([A-Za-z0-9_]+)(?:\s+x(\d+|\*))?(?:\s+#([A-Za-z0-9_.:\-]+))?\]\]/g;
 const LATENCY_RE = /\[\[latency:(\d{1,7})\]\]/;
 const WORDS_RE = /\[\[words:(\d{1,7})\]\]/;
+const TAG_RE = /\[\[tag:([A-Za-z0-9_.:\-]+)\]\]/;
 const MAX_LATENCY_MS = 600000;
 const MAX_WORDS = 1000000;
 const MAX_MARKERS = 100000;
@@ -60,11 +61,14 @@ export class FaultState {
     return null;
   }
 
-  // First fault marker in text that still has uses left, consumed; or null.
-  // Unknown fault names are ignored (the request is answered normally).
+  // Consumes the first fault marker in text that still has uses left.
+  // Returns {fault (or null), tag}: the tag of that marker, else of the first
+  // fault marker present. Unknown fault names are ignored.
   takeMarker(text) {
     FAULT_RE.lastIndex = 0;
+    let firstTag = null;
     for (let m; (m = FAULT_RE.exec(text)) !== null;) {
+      firstTag ??= m[3] ?? null;
       if (!FAULTS.has(m[1])) continue;
       const used = this.markerUses.get(m[0]) ?? 0;
       const limit = m[2] === '*' ? Infinity : Number(m[2] ?? 1);
@@ -73,11 +77,11 @@ export class FaultState {
       this.markerUses.set(m[0], used + 1);
       return { fault: m[1], tag: m[3] ?? null };
     }
-    return null;
+    return { fault: null, tag: firstTag };
   }
 }
 
-// Per-request overrides from [[latency:MS]], [[words:N]] and [[notool]].
+// Per-request overrides from [[latency:MS]], [[words:N]], [[notool]], [[tag:NAME]].
 export function parseOverrides(text) {
   const out = {};
   const l = LATENCY_RE.exec(text);
@@ -85,5 +89,7 @@ export function parseOverrides(text) {
   const w = WORDS_RE.exec(text);
   if (w) out.answerWords = Math.min(Number(w[1]), MAX_WORDS);
   if (text.includes('[[notool]]')) out.noTool = true;
+  const t = TAG_RE.exec(text);
+  if (t) out.tag = t[1];
   return out;
 }

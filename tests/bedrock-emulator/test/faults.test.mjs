@@ -168,3 +168,17 @@ test('faults are not consumed by requests that fail authentication', async () =>
   assert.equal(bad.status, 403);
   assert.equal((await post(userMsg(`[[fault:429 x1 #${t}]]`))).status, 429);
 });
+
+test('log entries carry the marker tag, also once the fault is used up; ?tag= and ?model= filter', async () => {
+  const t = tag();
+  for (let i = 0; i < 3; i++) await post(userMsg(`r${i} [[fault:429 x2 #${t}]]`));
+  const log = json(await control('GET', `/_emulator/log?tag=${t}`));
+  assert.deepEqual(log.map((e) => [e.fault_applied, e.status]), [['429', 429], ['429', 429], [null, 200]]);
+  const plain = `plain-${t}`;
+  await post(userMsg(`labelled [[tag:${plain}]]`), 'converse', 'amazon.nova-micro-v1:0');
+  const mine = json(await control('GET', `/_emulator/log?tag=${plain}`));
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0].model, 'amazon.nova-micro-v1:0');
+  const byModel = json(await control('GET', `/_emulator/log?model=${encodeURIComponent('amazon.nova-micro-v1:0')}`));
+  assert.ok(byModel.length >= 1 && byModel.every((e) => e.model === 'amazon.nova-micro-v1:0'));
+});
