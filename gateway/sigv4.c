@@ -323,6 +323,21 @@ sigv4_cgi_var(const char *lname, char *out, size_t outlen)
 	return sb_status(&b);
 }
 
+const char *
+sigv4_cgi_header(void *envp, const char *lname)
+{
+	char	**e, var[128];
+	size_t	  n;
+
+	if (envp == NULL || sigv4_cgi_var(lname, var, sizeof(var)) != SIGV4_OK)
+		return NULL;
+	n = strlen(var);
+	for (e = envp; *e != NULL; e++)
+		if (strncmp(*e, var, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
 /* ---- canonical URI ----------------------------------------------------------- */
 
 static void

@@ -214,6 +214,11 @@ typedef const char	*(*sigv4_header_fn)(void *ctx, const char *lname);
 typedef int		 (*sigv4_secret_fn)(void *ctx, const char *access_key_id,
 			    char *secret, size_t secretlen);
 
+/* A sigv4_header_fn over a CGI/FastCGI environment: `envp` is a
+ * NULL-terminated array of "NAME=value" strings (FCGX_Request.envp, or
+ * `environ` under plain CGI); names are mapped with sigv4_cgi_var(). */
+const char	*sigv4_cgi_header(void *envp, const char *lname);
+
 struct sigv4_verify_params {
 	const char	*method;	/* REQUEST_METHOD */
 	const char	*wire_path;	/* REQUEST_URI up to '?', still %-encoded */

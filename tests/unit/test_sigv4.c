@@ -412,6 +412,8 @@ static void
 test_helpers(void)
 {
 	char	 hex[SIGV4_HEX_LEN + 1], date[SIGV4_AMZDATE_LEN + 1], var[32];
+	char	*envp[] = { "HTTP_HOSTX=no", "HTTP_HOST=h:8080", "CONTENT_TYPE=application/json",
+		    "HTTP_CONTENT_LENGTH=no", "HTTP_AMZ_SDK_REQUEST=attempt=1; max=1", NULL };
 	time_t	 t;
 
 	sigv4_sha256_hex("abc", 3, hex);
@@ -430,6 +432,11 @@ test_helpers(void)
 	CU_ASSERT_EQUAL(sigv4_cgi_var("content-type", var, sizeof(var)), SIGV4_OK);
 	CU_ASSERT_STRING_EQUAL(var, "CONTENT_TYPE");
 	CU_ASSERT_EQUAL(sigv4_cgi_var("x-amz-content-sha256", var, 8), SIGV4_E_TOOLONG);
+	CU_ASSERT_STRING_EQUAL(sigv4_cgi_header(envp, "host"), "h:8080");
+	CU_ASSERT_STRING_EQUAL(sigv4_cgi_header(envp, "content-type"), "application/json");
+	CU_ASSERT_STRING_EQUAL(sigv4_cgi_header(envp, "amz-sdk-request"), "attempt=1; max=1");
+	CU_ASSERT_PTR_NULL(sigv4_cgi_header(envp, "x-amz-date"));
+	CU_ASSERT_PTR_NULL(sigv4_cgi_header(envp, "content-length"));
 	CU_ASSERT_STRING_EQUAL(sigv4_aws_error(SIGV4_E_SIGNATURE), "InvalidSignatureException");
 	CU_ASSERT_STRING_EQUAL(sigv4_aws_error(SIGV4_E_UNKNOWN_KEY), "UnrecognizedClientException");
 	CU_ASSERT_EQUAL(sigv4_http_status(SIGV4_E_SKEW), 403);
