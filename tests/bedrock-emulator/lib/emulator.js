@@ -337,7 +337,11 @@ export function createEmulator(config, { quiet = false } = {}) {
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+    const idle = () => socket.destroy();
+    socket.setTimeout(70_000, idle); // until the first bytes; then the protocol's own timeouts apply
     socket.once('readable', () => {
+      socket.setTimeout(0);
+      socket.off('timeout', idle);
       const head = socket.read();
       if (!head) return;
       socket.unshift(head);
