@@ -1,5 +1,28 @@
 # gateway/policy.mk - the Lua policy host (gateway/policy.c) and the
-# operator commands `tiergate policy check|test` and `tiergate replay`.
+# operator commands `tiergate policy check|test` and `tiergate replay`
+# (gateway/policy_cmd.c).  The policies themselves, their cases and the
+# script tests are in lua-policies/policies.mk.
 noinst_LIBRARIES += libtgpolicy.a
 libtgpolicy_a_SOURCES = gateway/policy.h gateway/policy.c gateway/policy_cmd.c
 TG_MODULE_LIBS += libtgpolicy.a
+
+# The policy commands alone, for the script tests (tests/policy/*.sh).
+check_PROGRAMS += tests/policy/policy_tool
+tests_policy_policy_tool_SOURCES = tests/policy/policy_tool.c
+tests_policy_policy_tool_LDADD = libtgpolicy.a libtgcore.a $(TG_SYSLIBS)
+
+if HAVE_CUNIT
+check_PROGRAMS += tests/unit/test_policy
+TESTS += tests/unit/test_policy
+tests_unit_test_policy_SOURCES = tests/unit/test_policy.c
+tests_unit_test_policy_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_policy_LDADD = libtgpolicy.a libtgcore.a $(CUNIT_LIBS) $(TG_SYSLIBS)
+endif
+
+# The policy benchmark: built by `make check` so that it keeps compiling,
+# never run by it (timings drift on shared machines; see tests/bench/README.md).
+check_PROGRAMS += tests/bench/bench_policy
+tests_bench_bench_policy_SOURCES = tests/bench/bench_policy.c
+tests_bench_bench_policy_LDADD = libtgpolicy.a libtgcore.a $(TG_SYSLIBS)
+
+dist_man_MANS += man/tiergate-policy.7
