@@ -16,6 +16,7 @@ check_PROGRAMS += tests/unit/test_policy
 TESTS += tests/unit/test_policy
 tests_unit_test_policy_SOURCES = tests/unit/test_policy.c
 tests_unit_test_policy_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_policy_CPPFLAGS = $(AM_CPPFLAGS) -DTG_TOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_policy_LDADD = libtgpolicy.a libtgcore.a $(CUNIT_LIBS) $(TG_SYSLIBS)
 endif
 
