@@ -396,6 +396,10 @@ policy_cmd_test(int argc, char **argv)
 int
 policy_cmd(int argc, char **argv)
 {
+	if (argc >= 1 && strcmp(argv[0], "policy") == 0) {
+		argc--;
+		argv++;
+	}
 	if (argc >= 1 && strcmp(argv[0], "check") == 0)
 		return policy_cmd_check(argc, argv);
 	if (argc >= 1 && strcmp(argv[0], "test") == 0)
