@@ -10,3 +10,9 @@ tests_unit_test_stream_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_stream_LDADD = libtgcore.a $(TG_MODULE_LIBS) libtgcore.a \
 	$(TG_MODULE_LIBS) $(CUNIT_LIBS) $(TG_SYSLIBS)
 endif
+
+# Real-client tests (AWS SDK for JavaScript through lighttpd) and streaming
+# through real web servers; both skip (77) without node, node_modules or
+# the web server.
+TESTS += tests/sdk/run.sh
+EXTRA_DIST += tests/sdk/run.sh tests/sdk/sdk.test.mjs
