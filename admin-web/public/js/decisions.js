@@ -1,0 +1,101 @@
+// decisions.js: recent decisions (/admin/api/decisions), newest first, with
+// "Load older" paging through the API's opaque `before` cursor.
+import * as F from './format.js';
+import { $, h, setText, setMoney } from './dom.js';
+import { SortTable } from './table.js';
+
+const MAX_ROWS = 1000;
+let table = null;
+let rows = [];
+
+function rowKey(d) {
+  return d.request_id + '@' + d.ts;
+}
+
+function qualityCell(d, td) {
+  td.replaceChildren();
+  const list = h('ul', 'qualities', '', td);
+  for (const c of d.candidates || []) {
+    const li = h('li', c.model === d.chosen ? 'chosen' : '', '', list);
+    h('span', 'q-model', F.shortModel(c.model), li);
+    h('span', 'q-value', F.fmtQuality(c.quality), li);
+    if (c.priced === false) h('span', 'tag', 'unpriced', li);
+    li.title = c.model + (c.model === d.chosen ? ' (chosen)' : '');
+  }
+}
+
+function reasonCell(d, td) {
+  td.replaceChildren();
+  h('span', '', d.reason || F.NONE, td);
+  if (d.fallback) h('span', 'tag tag-warn', 'fallback: ' + d.fallback, td);
+  if (d.upstream_error) h('span', 'tag tag-warn', d.upstream_error, td);
+}
+
+function latencyCell(d, td) {
+  setText(td, F.fmtMillis(d.upstream_ms) + ' · ' + F.fmtMicros(d.overhead_us));
+}
+
+function savedValue(d) {
+  return typeof d.cost === 'number' && typeof d.cf_cost === 'number' ? d.cf_cost - d.cost : null;
+}
+
+function columns() {
+  return [
+    { key: 'ts', label: 'Time (UTC)', numeric: false, sort: (d) => d.ts, cell: (d, td) => setText(td, F.fmtTime(d.ts).replace(' UTC', '')) },
+    { key: 'router', label: 'Router', cell: (d, td) => setText(td, F.fmtRouter(d.router)) },
+    { key: 'tenant', label: 'Tenant', cell: (d, td) => setText(td, F.fmtTenant(d.tenant)) },
+    { key: 'class', label: 'Class', cell: (d, td) => setText(td, F.fmtClass(d.class)) },
+    { key: 'model', label: 'Answered by', sort: (d) => d.model || '', cell: (d, td) => { setText(td, d.model ? F.shortModel(d.model) : F.NONE); td.title = d.model || ''; } },
+    { key: 'reason', label: 'Reason', cell: reasonCell },
+    { key: 'quality', label: 'Predicted quality', sort: false, cell: qualityCell },
+    { key: 'cost', label: 'Cost', numeric: true, cell: (d, td) => setMoney(td, d.cost) },
+    { key: 'saved', label: 'Saved', numeric: true, sort: savedValue, cell: (d, td) => setText(td, savedValue(d) === null ? F.NONE : F.fmtUSD(savedValue(d))) },
+    { key: 'latency', label: 'Latency (Bedrock · tiergate)', numeric: true, sort: (d) => d.upstream_ms, cell: latencyCell },
+    { key: 'status', label: 'Status', numeric: true, cell: (d, td) => { setText(td, String(d.status)); td.classList.toggle('bad', d.status >= 400); } },
+  ];
+}
+
+function ensureTable() {
+  if (!table) table = new SortTable($('table-decisions'), columns(), { sortKey: 'ts', rowKey, empty: 'No decisions logged yet.' });
+}
+
+/** Merges the newest page into the list (keeps older pages already loaded). */
+export function renderNewest(page) {
+  ensureTable();
+  const known = new Set(rows.map(rowKey));
+  const fresh = page.decisions.filter((d) => !known.has(rowKey(d)));
+  if (!rows.length) moreCursor = page.next_before;
+  rows = fresh.concat(rows).slice(0, MAX_ROWS);
+  table.update(rows);
+  updateMore();
+}
+
+/** Appends an older page fetched with the `before` cursor. */
+export function renderOlder(page) {
+  ensureTable();
+  const known = new Set(rows.map(rowKey));
+  rows = rows.concat(page.decisions.filter((d) => !known.has(rowKey(d)))).slice(0, MAX_ROWS);
+  moreCursor = page.next_before;
+  table.update(rows);
+  updateMore();
+}
+
+let moreCursor = null;
+
+/** The cursor for "Load older", or null at the start of the log. */
+export function olderCursor() {
+  return moreCursor;
+}
+
+function updateMore() {
+  const b = $('decisions-more');
+  b.hidden = moreCursor === null || moreCursor === undefined || rows.length >= MAX_ROWS;
+  setText($('decisions-count'), F.fmtInt(rows.length) + ' shown');
+}
+
+/** Shows a message in the decisions section (its own errors). */
+export function decisionsMessage(text) {
+  const m = $('decisions-message');
+  setText(m, text);
+  m.hidden = text === '';
+}

@@ -1,0 +1,92 @@
+// whatif.js: the threshold what-if (/admin/api/whatif?router=ID) for the
+// router picked in the selector (/admin/api/routers).
+import * as F from './format.js';
+import { $, setText } from './dom.js';
+import { WhatIfChart } from './charts.js';
+
+const COST_COLOR = '#2563eb';
+const CF_COLOR = '#6b7280';
+const QUALITY_COLOR = '#c2410c';
+const STRONG_COLOR = '#7c3aed';
+
+let chart = null;
+
+/** Fills the router <select>, keeping the current choice when it still exists. */
+export function renderRouterOptions(routers, selected) {
+  const sel = $('whatif-router');
+  const ids = routers.map((r) => r.id);
+  const same = sel.options.length === ids.length && ids.every((id, i) => sel.options[i].value === id);
+  if (!same) {
+    sel.replaceChildren(...routers.map((r) => new Option(r.name && r.name !== r.id ? r.name + ' (' + r.id + ')' : r.id, r.id)));
+  }
+  const pick = ids.includes(selected) ? selected : ids[0] || '';
+  sel.value = pick;
+  sel.disabled = ids.length === 0;
+  $('whatif-norouters').hidden = ids.length > 0;
+  return pick;
+}
+
+function tipRows(d) {
+  return (i) => {
+    const p = d.points[i];
+    return {
+      title: 'response_quality_difference = ' + p.threshold + (p.current ? ' (current)' : ''),
+      rows: [
+        { color: COST_COLOR, label: 'Projected cost', value: F.fmtUSD(p.cost_usd) + (p.unpriced_requests > 0 ? ' + ' + F.fmtInt(p.unpriced_requests) + ' unpriced' : '') },
+        { color: CF_COLOR, dashed: true, label: 'Counterfactual', value: F.fmtUSD(p.cf_cost_usd) },
+        { label: 'Savings', value: F.fmtUSD(p.savings_usd) + ' (' + F.fmtPct(p.savings_pct) + ')' },
+        { color: QUALITY_COLOR, label: 'Mean predicted quality', value: F.fmtQuality(p.mean_quality) },
+        { color: STRONG_COLOR, dashed: true, label: 'Strong-model share', value: F.fmtShare(p.strong_share) },
+      ],
+    };
+  };
+}
+
+function renderSummary(d, router) {
+  const cur = d.points.find((p) => p.current);
+  setText($('whatif-threshold'), d.current_threshold === null || d.current_threshold === undefined ? F.NONE : String(d.current_threshold));
+  setText($('whatif-decisions'), F.fmtInt(d.decisions) + (d.decisions ? ' (' + F.fmtTime(d.from) + ' – ' + F.fmtTime(d.to) + ')' : ''));
+  setText($('whatif-current'), cur
+    ? F.fmtUSD(cur.cost_usd) + ' · savings ' + F.fmtPct(cur.savings_pct) + ' · quality ' + F.fmtQuality(cur.mean_quality)
+    : F.NONE);
+  const a = d.actual || {};
+  setText($('whatif-actual'), F.fmtUSD(a.cost_usd) + ' · savings ' + F.fmtPct(a.savings_pct) + ' · strong share ' + F.fmtShare(a.strong_share));
+  setText($('whatif-strong'), F.shortModel(d.strong_model || (router && router.strong_model) || ''));
+}
+
+/** Renders one /admin/api/whatif answer. */
+export function renderWhatif(d, router) {
+  if (!chart) {
+    chart = new WhatIfChart($('chart-whatif'), {
+      label: 'Projected cost and quality against the response quality difference threshold',
+      tipRows: (i) => chart.tipRowsNow(i),
+    });
+  }
+  chart.tipRowsNow = tipRows(d);
+  const pick = (f) => d.points.map((p) => (typeof p[f] === 'number' ? p[f] : NaN));
+  chart.host.dataset.router = d.router;
+  chart.update({
+    points: d.points,
+    current: Math.round(d.current_threshold),
+    leftFormat: F.fmtUSDAxis,
+    rightFormat: (v) => v.toFixed(2),
+    left: [
+      { key: 'cost', label: 'Projected cost ($, left)', color: COST_COLOR, values: pick('cost_usd') },
+      { key: 'cf', label: 'Counterfactual ($, left)', color: CF_COLOR, dashed: true, thin: true, values: pick('cf_cost_usd') },
+    ],
+    right: [
+      { key: 'quality', label: 'Mean predicted quality (right)', color: QUALITY_COLOR, values: pick('mean_quality') },
+      { key: 'strong', label: 'Strong-model share (right)', color: STRONG_COLOR, dashed: true, thin: true, values: pick('strong_share') },
+    ],
+    empty: d.decisions === 0 ? 'No logged decisions for this router yet' : '',
+  });
+  renderSummary(d, router);
+  whatifMessage('');
+}
+
+/** Shows a message in the what-if section (its own errors, not global ones). */
+export function whatifMessage(text) {
+  const m = $('whatif-message');
+  setText(m, text);
+  m.hidden = text === '';
+}

@@ -1,0 +1,378 @@
+// Browser tests of the admin console (issue 6), headless Debian chromium
+// driven by playwright-core. Run with tests/console/run.sh; see lib.mjs
+// for how the target (a real stack, or the fixture server) is chosen.
+// Nothing here depends on fixture data: every expectation is computed from
+// the JSON the admin API returns at the time of the check.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { target, launch, getJson, shot } from './lib.mjs';
+import * as F from '../../admin-web/public/js/format.js';
+
+let T;
+let B;
+
+before(async () => {
+  T = await target();
+  B = await launch();
+});
+
+after(async () => {
+  if (B) await B.close();
+  if (T) await T.stop();
+});
+
+function statsUrl(window) {
+  const u = new URL(T.statsUrl);
+  u.searchParams.set('window', window);
+  return u.href;
+}
+
+function apiUrl(path) {
+  return new URL(path, new URL('.', T.statsUrl)).href;
+}
+
+async function openPage(opts = {}) {
+  const page = await B.context.newPage();
+  if (opts.viewport) await page.setViewportSize(opts.viewport);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.errors = errors;
+  return page;
+}
+
+/** Opens the console and signs in through the form. */
+async function signIn(page, query = '') {
+  await page.goto(T.consoleUrl + query);
+  await page.waitForSelector('#token', { state: 'visible' });
+  await page.fill('#token', T.token);
+  await page.click('#login-submit');
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
+}
+
+function renders(page) {
+  return page.evaluate(() => Number(document.body.dataset.statsRenders || 0));
+}
+
+/** Clicks "Refresh" and waits until the page rendered a new stats answer. */
+async function refreshed(page) {
+  const n = await renders(page);
+  await page.click('#refresh-now');
+  await page.waitForFunction((k) => Number(document.body.dataset.statsRenders || 0) > k, n, { timeout: 15000 });
+}
+
+/* ---- what the page must show for a stats answer ---- */
+
+function expectedKpis(s) {
+  const t = s.totals;
+  return {
+    spend: F.fmtUSD(t.cost_usd),
+    'cf-spend': F.fmtUSD(t.cf_cost_usd),
+    savings: F.fmtUSD(t.savings_usd),
+    'savings-pct': F.fmtPct(t.savings_pct),
+    requests: F.fmtInt(t.requests),
+    cheaper: F.fmtShare(t.routed_cheaper_share),
+    fallback: F.fmtShare(t.fallback_rate),
+    p50: F.fmtMicros(s.latency.overhead_us.p50),
+    p99: F.fmtMicros(s.latency.overhead_us.p99),
+  };
+}
+
+function expectedRouters(s) {
+  return s.routers.map((r) => ({
+    router: r.router,
+    models: r.models.map((m) => [F.shortModel(m.model), F.fmtInt(m.requests), F.fmtShare(m.share), F.fmtUSD(m.cost_usd)]),
+  }));
+}
+
+function expectedRows(list, key, fmtKey) {
+  return list.map((r) => [fmtKey(r[key]), F.fmtInt(r.requests), F.fmtUSD(r.cost_usd), F.fmtUSD(r.savings_usd)])
+    .sort((a, b) => a[0].localeCompare(b[0]));
+}
+
+async function pageNumbers(page) {
+  return page.evaluate(() => {
+    const kpis = {};
+    for (const k of document.querySelectorAll('[data-kpi]')) {
+      const v = k.querySelector('.kpi-value');
+      if (k.dataset.kpi === 'overhead') {
+        kpis.p50 = v.querySelector('[data-value="p50"]').textContent;
+        kpis.p99 = v.querySelector('[data-value="p99"]').textContent;
+      } else if (k.dataset.kpi !== 'upstream') {
+        kpis[k.dataset.kpi] = v.textContent;
+      }
+    }
+    const cell = (tr, col) => {
+      const td = tr.querySelector(`[data-col="${col}"]`);
+      return (td.querySelector('.money') || td).textContent.trim();
+    };
+    const rows = (id, key) => Array.from(document.querySelectorAll(`#${id} tbody tr[data-key]`))
+      .map((tr) => [cell(tr, key), cell(tr, 'requests'), cell(tr, 'cost_usd'), cell(tr, 'savings_usd')])
+      .sort((a, b) => a[0].localeCompare(b[0]));
+    const routers = Array.from(document.querySelectorAll('#routers .router-card')).map((c) => ({
+      router: c.dataset.router,
+      models: Array.from(c.querySelectorAll('tbody tr[data-key]')).map((tr) =>
+        [tr.querySelector('.model-id').textContent, cell(tr, 'requests'), cell(tr, 'share'), cell(tr, 'cost_usd')]),
+    }));
+    return { kpis, routers, classes: rows('table-class', 'class'), tenants: rows('table-tenant', 'tenant') };
+  });
+}
+
+function expectedNumbers(s) {
+  return {
+    kpis: expectedKpis(s),
+    routers: expectedRouters(s),
+    classes: expectedRows(s.by_class, 'class', F.fmtClass),
+    tenants: expectedRows(s.by_tenant.tenants, 'tenant', F.fmtTenant),
+  };
+}
+
+/**
+ * Compares the page with a fresh stats answer. Traffic may still be flowing
+ * on a live stack, so on a mismatch the page is refreshed and compared with
+ * a new answer, a few times, before failing.
+ */
+async function assertPageMatchesStats(page, window) {
+  let last;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (attempt) await refreshed(page);
+    const before = await getJson(statsUrl(window), T.token);
+    const seen = await pageNumbers(page);
+    const afterJ = await getJson(statsUrl(window), T.token);
+    last = { seen, want: expectedNumbers(afterJ), stable: JSON.stringify(expectedNumbers(before)) === JSON.stringify(expectedNumbers(afterJ)) };
+    if (JSON.stringify(last.seen) === JSON.stringify(last.want)) return afterJ;
+  }
+  assert.deepEqual(last.seen, last.want, 'page numbers differ from the stats JSON');
+  return null;
+}
+
+/* ---- tests ---- */
+
+test('the numbers on the page equal the stats JSON', { timeout: 120000 }, async () => {
+  const page = await openPage();
+  await signIn(page);
+  const s = await assertPageMatchesStats(page, '24h');
+  assert.ok(s.totals.requests > 0 || !T.fixture, 'the fixture has traffic');
+  if (!T.fixture && s.totals.requests === 0) console.log('# warning: the stack has no traffic in the last 24h');
+  const wanted = new Set(s.routers.map((r) => r.router));
+  const shown = await page.$$eval('#routers .router-card', (cs) => cs.map((c) => c.dataset.router));
+  assert.deepEqual(new Set(shown), wanted, 'one routing card per router in the stats');
+  for (const r of s.routers) {
+    for (const m of r.models.filter((x) => x.cost_usd === null)) {
+      const txt = await page.$eval(`#routers .router-card[data-router="${r.router}"] tr[data-key="${m.model}"] [data-col="cost_usd"] .money`, (n) => n.textContent);
+      assert.equal(txt, 'unpriced', `${m.model} has no price: shown as unpriced, not $0`);
+    }
+  }
+  await page.click('[data-window="1h"]');
+  await page.waitForSelector('body[data-stats-loaded="1h"]');
+  await assertPageMatchesStats(page, '1h');
+  await page.reload();
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
+  assert.equal(await page.isVisible('#login'), false, 'the token survives a reload (sessionStorage)');
+  assert.equal(await page.evaluate(() => document.querySelector('[data-window="1h"]').getAttribute('aria-pressed')), 'true');
+  assert.deepEqual(page.errors, [], 'no JavaScript errors');
+  await page.close();
+});
+
+test('the window selector changes the requested window and the series', { timeout: 120000 }, async () => {
+  const page = await openPage();
+  await signIn(page);
+  const seen = {};
+  assert.equal(await page.getAttribute('[data-window="24h"]', 'aria-pressed'), 'true', '24h is the default');
+  for (const w of ['1h', '7d', '30d', '24h']) {
+    const req = page.waitForRequest((r) => r.url().includes('/stats?') && new URL(r.url()).searchParams.get('window') === w);
+    await page.click(`[data-window="${w}"]`);
+    await req;
+    await page.waitForSelector(`body[data-stats-loaded="${w}"]`);
+    const s = await getJson(statsUrl(w), T.token);
+    const chart = await page.evaluate(() => {
+      const svg = document.querySelector('#chart-requests svg');
+      const bars = svg.querySelector('.plot g');
+      return {
+        points: Number(svg.dataset.points),
+        bars: bars ? bars.querySelectorAll('rect').length : 0,
+        savingsPoints: Number(document.querySelector('#chart-savings svg').dataset.points),
+        labels: Array.from(svg.querySelectorAll('.axis-x text')).map((t) => t.textContent),
+        pressed: document.querySelector(`[data-window]:not([aria-pressed="false"])`).dataset.window,
+      };
+    });
+    assert.equal(chart.points, s.window.buckets, `${w}: one point per bucket`);
+    assert.equal(chart.points, s.series.points.length);
+    assert.equal(chart.savingsPoints, s.window.buckets);
+    if (s.series.models.length) assert.equal(chart.bars, s.window.buckets, `${w}: one bar per bucket per model`);
+    assert.equal(chart.pressed, w);
+    const last = s.series.points[s.series.points.length - 1].t;
+    assert.equal(chart.labels[chart.labels.length - 1], F.fmtBucket(last, s.series.granularity_s), `${w}: last x label is the last bucket`);
+    seen[w] = chart;
+    await shot(page, 'window-' + w, { fullPage: false });
+  }
+  const counts = Object.values(seen).map((c) => c.points);
+  assert.equal(new Set(counts).size, 4, 'each window has its own number of points: ' + counts);
+  assert.notDeepEqual(seen['1h'].labels, seen['30d'].labels);
+  await page.close();
+});
+
+test('a wrong token shows the error and is not kept', { timeout: 60000 }, async () => {
+  const page = await openPage();
+  await page.goto(T.consoleUrl);
+  await page.waitForSelector('#token', { state: 'visible' });
+  await page.fill('#token', 'wrong-' + T.token.split('').reverse().join(''));
+  await page.click('#login-submit');
+  await page.waitForSelector('#login-error', { state: 'visible' });
+  const msg = await page.textContent('#login-error');
+  assert.match(msg, /rejected/i);
+  assert.match(msg, /401/);
+  assert.equal(await page.isVisible('#dashboard'), false);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('tiergate.adminToken')), null);
+  assert.equal(await page.getAttribute('#token', 'aria-invalid'), 'true');
+  await shot(page, 'wrong-token');
+  await page.close();
+});
+
+test('the what-if chart moves when the router changes', { timeout: 60000 }, async (t) => {
+  const routers = (await getJson(apiUrl('routers'), T.token)).routers;
+  const page = await openPage();
+  await signIn(page);
+  await page.waitForSelector('#chart-whatif svg[data-points="101"]');
+  const read = () => page.evaluate(() => ({
+    router: document.querySelector('#chart-whatif').dataset.router,
+    cost: document.querySelector('#chart-whatif path[data-key="cost"]').getAttribute('d'),
+    quality: document.querySelector('#chart-whatif path[data-key="quality"]').getAttribute('d'),
+    marker: document.querySelector('#chart-whatif .current-label').textContent,
+    markerX: document.querySelector('#chart-whatif .current-line').getAttribute('x1'),
+    options: Array.from(document.querySelectorAll('#whatif-router option')).map((o) => o.value),
+    threshold: document.querySelector('#whatif-threshold').textContent,
+  }));
+  const a = await read();
+  assert.deepEqual(a.options, routers.map((r) => r.id), 'the selector lists the configured routers');
+  const wa = await getJson(apiUrl('whatif?router=' + encodeURIComponent(a.router)), T.token);
+  assert.equal(a.marker, 'current: ' + Math.round(wa.current_threshold), 'the current setting is marked');
+  assert.equal(a.threshold, String(wa.current_threshold));
+  if (routers.length < 2) {
+    t.skip('only one router is configured: cannot change it');
+    return page.close();
+  }
+  const other = routers.find((r) => r.id !== a.router).id;
+  const resp = page.waitForResponse((r) => r.url().includes('/whatif?') && r.url().includes(encodeURIComponent(other)));
+  await page.selectOption('#whatif-router', other);
+  await resp;
+  await page.waitForSelector(`#chart-whatif[data-router="${other}"]`);
+  const b = await read();
+  const wb = await getJson(apiUrl('whatif?router=' + encodeURIComponent(other)), T.token);
+  assert.equal(b.marker, 'current: ' + Math.round(wb.current_threshold));
+  const same = JSON.stringify(wa.points) === JSON.stringify(wb.points);
+  if (!same) assert.ok(a.cost !== b.cost || a.quality !== b.quality, 'the chart paths changed with the router');
+  if (wa.current_threshold !== wb.current_threshold) assert.notEqual(a.markerX, b.markerX, 'the marker moved');
+  await page.focus('#chart-whatif .chart-frame');
+  await page.keyboard.press('ArrowRight');
+  assert.match(await page.textContent('#chart-whatif .chart-tip'), /response_quality_difference = \d+/);
+  await shot(page, 'whatif-' + other);
+  await page.close();
+});
+
+/** A zero-traffic answer of the same shape as a real stats answer. */
+function zeroStats(s) {
+  const zt = (t) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, typeof v === 'number' ? 0 : v]));
+  const totals = { ...zt(s.totals), savings_pct: null };
+  const lat = { count: 0, p50: null, p90: null, p99: null };
+  return { ...s, totals, lifetime: { ...totals }, routers: [], by_class: [],
+    by_tenant: { ...s.by_tenant, tenants: [] }, latency: { upstream_ms: lat, overhead_us: lat },
+    series: { ...s.series, models: [], points: s.series.points.map((p) => ({ t: p.t, requests: 0, cost_usd: 0,
+      unpriced_requests: 0, cf_cost_usd: 0, savings_usd: 0, fallbacks: 0, by_model: {} })) } };
+}
+
+test('a fresh install (zero requests) shows the empty state', { timeout: 60000 }, async () => {
+  const page = await openPage();
+  await page.route('**/api/stats?*', async (route) => {
+    const res = await route.fetch();
+    route.fulfill({ response: res, json: zeroStats(await res.json()) });
+  });
+  await page.route('**/api/decisions?*', (route) => route.fulfill({
+    json: { schema_version: 1, generated_at: 0, limit: 50, next_before: null, decisions: [] } }));
+  await signIn(page);
+  assert.equal(await page.isVisible('#empty-state'), true);
+  assert.equal(await page.textContent('[data-kpi="spend"] .kpi-value'), '$0.00');
+  assert.equal(await page.textContent('[data-kpi="requests"] .kpi-value'), '0');
+  assert.equal(await page.textContent('[data-kpi="savings-pct"] .kpi-value'), F.NONE);
+  assert.equal(await page.textContent('[data-kpi="overhead"] [data-value="p50"]'), F.NONE);
+  assert.match(await page.textContent('#chart-requests .empty-text'), /No requests/);
+  assert.match(await page.textContent('#table-class tbody'), /No requests in this window/);
+  assert.match(await page.textContent('#table-decisions tbody'), /No decisions logged yet/);
+  assert.equal(await page.isVisible('#routers-empty'), true);
+  await shot(page, 'empty-state', { fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('the API being down or failing shows a clear message, then recovers', { timeout: 60000 }, async () => {
+  const page = await openPage();
+  await signIn(page);
+  await page.route('**/api/**', (route) => route.abort('connectionrefused'));
+  await page.click('#refresh-now');
+  await page.waitForSelector('#banner', { state: 'visible' });
+  assert.match(await page.textContent('#banner-text'), /Cannot reach the tiergate admin API/);
+  await shot(page, 'api-down');
+  await page.unroute('**/api/**');
+  await page.route('**/api/stats?*', (route) => route.fulfill({ status: 503,
+    headers: { 'x-amzn-ErrorType': 'ServiceUnavailableException' }, json: { message: 'stats file not configured' } }));
+  await page.click('#banner-retry');
+  await page.waitForFunction(() => /503/.test(document.querySelector('#banner-text').textContent));
+  assert.match(await page.textContent('#banner-text'), /HTTP 503: stats file not configured/);
+  await page.unroute('**/api/stats?*');
+  await page.click('#banner-retry');
+  await page.waitForSelector('#banner', { state: 'hidden' });
+  await page.route('**/api/stats?*', (route) => route.fulfill({ status: 401,
+    headers: { 'x-amzn-ErrorType': 'UnauthorizedException' }, json: { message: 'invalid admin token' } }));
+  await page.click('#refresh-now');
+  await page.waitForSelector('#login-error', { state: 'visible' });
+  assert.match(await page.textContent('#login-error'), /rejected.*401/);
+  await page.close();
+});
+
+test('periodic refresh updates the page in place', { timeout: 60000 }, async () => {
+  const page = await openPage();
+  await signIn(page, '?refresh=1');
+  await page.evaluate(() => {
+    window.__nodes = ['[data-kpi="spend"] .kpi-value', '#chart-requests svg', '#table-class tbody tr']
+      .map((q) => document.querySelector(q));
+  });
+  const n = await renders(page);
+  await page.waitForFunction((k) => Number(document.body.dataset.statsRenders) >= k + 2, n, { timeout: 15000 });
+  const kept = await page.evaluate(() => window.__nodes.map((x) => x.isConnected));
+  assert.deepEqual(kept, [true, true, true], 'KPI, chart and table rows are reused, not rebuilt');
+  await page.close();
+});
+
+test('tables sort with buttons and aria-sort; charts answer the keyboard', { timeout: 60000 }, async () => {
+  const page = await openPage();
+  await signIn(page);
+  const th = '#table-class th:has(button[data-key="requests"])';
+  assert.equal(await page.getAttribute(th, 'aria-sort'), 'descending');
+  await page.focus('#table-class button[data-key="requests"]');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.getAttribute(th, 'aria-sort'), 'ascending');
+  const nums = await page.$$eval('#table-class tbody tr[data-key] [data-col="requests"]',
+    (tds) => tds.map((td) => Number(td.textContent.replace(/,/g, ''))));
+  assert.deepEqual(nums, nums.slice().sort((x, y) => x - y));
+  await page.focus('#chart-requests .chart-frame');
+  await page.keyboard.press('Home');
+  const tip = await page.textContent('#chart-requests .chart-tip');
+  assert.match(tip, /UTC/);
+  assert.match(await page.textContent('#chart-requests [aria-live]'), /All models/);
+  await page.close();
+});
+
+async function noHorizontalScroll(page) {
+  return page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+}
+
+test('laptop and phone widths have no horizontal scroll', { timeout: 90000 }, async () => {
+  for (const [name, viewport] of [['laptop', { width: 1366, height: 900 }], ['phone', { width: 390, height: 844 }]]) {
+    const page = await openPage({ viewport });
+    await signIn(page);
+    await page.waitForSelector('#chart-whatif svg[data-points="101"]');
+    const w = await noHorizontalScroll(page);
+    assert.ok(w.scroll <= w.client, `${name}: scrollWidth ${w.scroll} > ${w.client}`);
+    await shot(page, 'console-' + name, { fullPage: true });
+    await page.close();
+  }
+});
