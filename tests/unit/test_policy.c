@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@
 
 static char	 srcdir[1024];
 static char	 tmpdir[] = "/tmp/test_policy.XXXXXX";
+
+static int	file_contains(const char *, const char *);
 
 static const struct policy_limits lim = { 4u << 20, 200000 };
 
@@ -404,9 +407,11 @@ decide_model(struct policy *p)
 static void
 test_hot_reload(void)
 {
-	char		 path[256], err[512], v1[16];
+	char		 path[256], err[512], v1[16], logpath[256];
 	struct policy	*p;
 
+	snprintf(logpath, sizeof(logpath), "%s/reload.log", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(log_open(logpath, LOG_LVL_INFO), 0);
 	snprintf(path, sizeof(path), "%s/reload.lua", tmpdir);
 	write_file(path, "return { decide = function(ctx) return { model = ctx.candidates[1].model } end }\n", 0);
 	p = policy_new(path, &lim, err, sizeof(err));
@@ -447,6 +452,73 @@ test_hot_reload(void)
 	CU_ASSERT_EQUAL(policy_maybe_reload(p), 0);
 	CU_ASSERT_STRING_EQUAL(decide_model(p), two[0].model);
 	policy_free(p);
+	log_open("/dev/null", LOG_LVL_ERR);
+	CU_ASSERT(file_contains(logpath, "reload rejected: reload.lua:2: unexpected symbol near <eof>"));
+	CU_ASSERT(file_contains(logpath, "reload rejected: dry run: policy limit"));
+	CU_ASSERT(file_contains(logpath, "reloaded, version"));
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+struct worker_arg {
+	const char	*rel;		/* policy under tests/ or lua-policies/ */
+	const char	*router;
+	enum policy_err	 want;
+	int		 ok;
+};
+
+/* One policy per thread, as the gateway does; hostile ones next to good
+ * ones must not disturb them. */
+static void *
+worker(void *v)
+{
+	struct worker_arg	*a = v;
+	struct policy		*p = load_rel(a->rel);
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+	int			 i, n = a->want == POLICY_OK ? 20000 : 20;
+
+	a->ok = p != NULL;
+	facts_init(&f, a->router);
+	for (i = 0; i < n && a->ok; i++)
+		a->ok = policy_decide(p, &f, &d) == a->want;
+	policy_free(p);
+	return NULL;
+}
+
+static void
+test_threads(void)
+{
+	struct worker_arg	 args[] = {
+		{ "lua-policies/default.lua", "t", POLICY_OK, 0 },
+		{ "tests/policy/hostile/infinite_loop.lua", "hostile", POLICY_E_INSTRUCTIONS, 0 },
+		{ "lua-policies/default.lua", "t", POLICY_OK, 0 },
+		{ "tests/policy/hostile/memory_bomb.lua", "hostile", POLICY_E_MEMORY, 0 },
+	};
+	pthread_t		 t[4];
+	size_t			 i;
+
+	for (i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL, worker, &args[i]), 0);
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		CU_ASSERT(args[i].ok);
+	}
+}
+
+static int
+file_contains(const char *path, const char *needle)
+{
+	char	 buf[8192];
+	size_t	 n;
+	FILE	*fp = fopen(path, "r");
+
+	if (fp == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	return strstr(buf, needle) != NULL;
 }
 
 static void
@@ -455,7 +527,7 @@ cleanup_tmp(void)
 	char	 cmd[128];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
+	if (getenv("KEEP_TMP") == NULL && system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
 }
 
@@ -486,6 +558,7 @@ main(void)
 	CU_add_test(s, "hostile policies", test_hostile);
 	CU_add_test(s, "no leak", test_no_leak);
 	CU_add_test(s, "hot reload", test_hot_reload);
+	CU_add_test(s, "threads", test_threads);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();
