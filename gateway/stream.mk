@@ -14,5 +14,6 @@ endif
 # Real-client tests (AWS SDK for JavaScript through lighttpd) and streaming
 # through real web servers; both skip (77) without node, node_modules or
 # the web server.
-TESTS += tests/sdk/run.sh
-EXTRA_DIST += tests/sdk/run.sh tests/sdk/sdk.test.mjs
+TESTS += tests/sdk/run.sh tests/stream/no-buffer.sh
+EXTRA_DIST += tests/sdk/run.sh tests/sdk/sdk.test.mjs \
+	tests/stream/no-buffer.sh tests/stream/frame-times.mjs
