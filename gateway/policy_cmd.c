@@ -144,7 +144,12 @@ facts_from_json(const json_t *o, struct facts_buf *fb, char *err, size_t errlen)
 	f->cand = fb->cand;
 	f->ncand = json_array_size(cands);
 	f->predictor_ok = jbool(o, "predictor_ok", 1);
-	f->fallback = jstr(o, "fallback", fb->cand[f->ncand - 1].model);
+	/* a logged line's "fallback" is a reason name, not a model: only a
+	 * candidate counts */
+	f->fallback = fb->cand[f->ncand - 1].model;
+	for (i = 0; i < f->ncand; i++)
+		if (strcmp(fb->cand[i].model, jstr(o, "fallback", "")) == 0)
+			f->fallback = fb->cand[i].model;
 	meta_from_json(json_object_get(o, "metadata"), fb);
 	f->metadata_keys = fb->mkeys;
 	f->metadata_values = fb->mvals;
@@ -423,7 +428,7 @@ struct replay {
 	double			 threshold;	/* < 0: as logged */
 	struct tg_config	*cfg;
 	long			 lines, decisions, skipped, malformed, changed;
-	long			 refused, errors, unpriced;
+	long			 refused, errors, unpriced, logged_unpriced;
 	double			 cost, cf_cost, logged_cost;
 	struct model_tally	*models;
 	size_t			 nmodels;
@@ -548,7 +553,10 @@ replay_account(struct replay *r, const json_t *line, const struct policy_facts *
 	tally(r, model, cost);
 	r->cost += cost;
 	r->cf_cost += tok_cost(cf, line);
-	r->logged_cost += lg != NULL && lg->priced ? tok_cost(lg, line) : tok_cost(cf, line);
+	if (lg != NULL && lg->priced)
+		r->logged_cost += tok_cost(lg, line);
+	else
+		r->logged_unpriced++;
 	spend_add(r, line, "tenant", f->tenant, cost);
 	spend_add(r, line, "router", f->router, cost);
 }
@@ -653,6 +661,7 @@ replay_print_json(const struct replay *r, const char *policy)
 	json_object_set_new(o, "savings", json_real(r->cf_cost - r->cost));
 	json_object_set_new(o, "savings_pct", json_real(pct(r->cf_cost - r->cost, r->cf_cost)));
 	json_object_set_new(o, "logged_cost", json_real(r->logged_cost));
+	json_object_set_new(o, "logged_unpriced", json_integer(r->logged_unpriced));
 	json_object_set_new(o, "logged_savings_pct",
 	    json_real(pct(r->cf_cost - r->logged_cost, r->cf_cost)));
 	json_object_set_new(o, "models", ms);
@@ -682,8 +691,12 @@ replay_print(const struct replay *r, const char *policy)
 	printf("counterfactual cost  $%.6f (everything on the strongest model)\n", r->cf_cost);
 	printf("savings              $%.6f (%.1f%%)\n", r->cf_cost - r->cost,
 	    pct(r->cf_cost - r->cost, r->cf_cost));
-	printf("as logged            $%.6f (%.1f%% savings)\n", r->logged_cost,
+	printf("as logged            $%.6f (%.1f%% savings", r->logged_cost,
 	    pct(r->cf_cost - r->logged_cost, r->cf_cost));
+	if (r->logged_unpriced > 0)
+		printf("; %ld logged decisions unpriced or unanswered, not counted",
+		    r->logged_unpriced);
+	printf(")\n");
 }
 
 static void

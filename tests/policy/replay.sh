@@ -37,6 +37,31 @@ check "budget guard replays spend per UTC day" \
   --policy "$P/examples/budget_guard.lua" "$D/budget.jsonl"
 out=$("$POLICY_TOOL" replay --policy "$P/default.lua" "$D/decisions.jsonl" 2>&1)
 echo "$out" | grep -q 'savings *\$0.049500 (55.0%)' && pass "text report" || { fail "text report"; echo "$out"; }
+# --config needs the config module, i.e. the tiergate binary: the router's
+# fallback (haiku here) then serves the unscored line 4; router "support"
+# only: haiku, sonnet, haiku, haiku = 3 × $0.0015 + $0.018 = $0.0225.
+if [ -x "${TIERGATE:-}" ] && "$TIERGATE" replay --policy "$P/default.lua" "$D/decisions.jsonl" >/dev/null 2>&1; then
+	tmp=$(mktemp -d)
+	cat >"$tmp/tiergate.json" <<CONF
+{ "region": "us-east-1",
+  "models": {
+    "anthropic.claude-3-haiku-20240307-v1:0": { "input": 0.25, "output": 1.25 },
+    "anthropic.claude-3-5-sonnet-20240620-v1:0": { "input": 3, "output": 15 } },
+  "routers": [ { "id": "support", "name": "Support",
+    "models": ["anthropic.claude-3-haiku-20240307-v1:0", "anthropic.claude-3-5-sonnet-20240620-v1:0"],
+    "fallback": "anthropic.claude-3-haiku-20240307-v1:0", "response_quality_difference": 20 } ] }
+CONF
+	if "$TIERGATE" check-config "$tmp/tiergate.json" >/dev/null 2>&1; then
+		out=$("$TIERGATE" replay --json --config "$tmp/tiergate.json" --router support \
+		    --policy "$P/default.lua" "$D/decisions.jsonl" 2>&1)
+		echo "$out" | jq -e ".decisions == 4 and (.cost | $(close 0.0225))" >/dev/null &&
+		    pass "replay --config uses the router's fallback" ||
+		    { fail "replay --config"; echo "$out"; }
+	else
+		echo "skip: replay --config (minimal config rejected: $("$TIERGATE" check-config "$tmp/tiergate.json" 2>&1))"
+	fi
+	rm -rf "$tmp"
+fi
 expect_rc 2 "usage: no policy" "$POLICY_TOOL" replay "$D/decisions.jsonl"
 expect_rc 2 "usage: bad threshold" "$POLICY_TOOL" replay --policy "$P/default.lua" --threshold 101 "$D/decisions.jsonl"
 expect_rc 1 "missing log" "$POLICY_TOOL" replay --policy "$P/default.lua" /nonexistent.jsonl
