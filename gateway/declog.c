@@ -476,6 +476,29 @@ declog_parse(json_t *o, struct tg_decision *d)
 /* --- scanning -------------------------------------------------------- */
 
 #define SCAN_WINDOW	(2 * DECLOG_MAX_LINE)
+#define LINE_MARK	"{\"v\":1,\"time\":\""
+
+/*
+ * A writer killed in the middle of write(2) can leave a torn line without
+ * its '\n'; the next writer's line is then glued to it.  Every line starts
+ * with LINE_MARK, which cannot occur unescaped inside a JSON string, so
+ * deliver the text from the last LINE_MARK on and the fragment is dropped.
+ */
+static int
+deliver(const char *line, size_t len, off_t off, declog_line_fn fn, void *arg)
+{
+	const char	*p, *last = NULL;
+	size_t		 ml = strlen(LINE_MARK);
+
+	for (p = line; (p = memmem(p, len - (size_t)(p - line), LINE_MARK, ml)) != NULL; p++)
+		last = p;
+	if (last != NULL && last != line) {
+		off += last - line;
+		len -= (size_t)(last - line);
+		line = last;
+	}
+	return fn(line, len, off, arg);
+}
 
 static int
 pread_all(int fd, char *buf, size_t len, off_t off)
@@ -520,7 +543,7 @@ scan_window(const char *buf, size_t n, off_t ws, declog_line_fn fn, void *arg)
 			s = 0;
 		else
 			break;
-		if (fn(buf + s, p - s - 1, ws + (off_t)s, arg) != 0)
+		if (deliver(buf + s, p - s - 1, ws + (off_t)s, fn, arg) != 0)
 			return -1;
 		p = s;
 	}
@@ -577,7 +600,7 @@ declog_scan(const char *path, declog_line_fn fn, void *arg, char *err, size_t er
 	}
 	while ((n = getline(&line, &cap, f)) > 0) {
 		if (line[n - 1] == '\n' && n <= SCAN_WINDOW &&
-		    fn(line, (size_t)n - 1, off, arg) != 0)
+		    deliver(line, (size_t)n - 1, off, fn, arg) != 0)
 			break;
 		off += n;
 	}

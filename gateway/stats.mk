@@ -20,3 +20,12 @@ tests_unit_test_stats_SOURCES = tests/unit/test_stats.c
 tests_unit_test_stats_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_stats_LDADD = $(TG_STATS_TESTLIBS) $(CUNIT_LIBS) $(TG_SYSLIBS)
 endif
+
+# Multi-process load, SIGKILL and rebuild checks driven by one helper.
+check_PROGRAMS += tests/stats/stats-driver
+tests_stats_stats_driver_SOURCES = tests/stats/stats-driver.c
+tests_stats_stats_driver_LDADD = $(TG_STATS_TESTLIBS) $(TG_SYSLIBS)
+TESTS += tests/stats/concurrency.sh tests/stats/sigkill.sh \
+	tests/stats/rebuild.sh tests/stats/promtool.sh
+dist_noinst_SCRIPTS += tests/stats/concurrency.sh tests/stats/sigkill.sh \
+	tests/stats/rebuild.sh tests/stats/promtool.sh tests/stats/common.sh

@@ -288,7 +288,9 @@ group_cmp(const void *a, const void *b)
 
 	if (x->c[STATS_C_REQUESTS] != y->c[STATS_C_REQUESTS])
 		return x->c[STATS_C_REQUESTS] < y->c[STATS_C_REQUESTS] ? 1 : -1;
-	return strcmp(x->name, y->name);
+	if (strcmp(x->name, y->name) != 0 || x->sub == NULL || y->sub == NULL)
+		return strcmp(x->name, y->name);
+	return strcmp(x->sub, y->sub);
 }
 
 static json_t *
@@ -387,7 +389,10 @@ tenant_cmp(const void *a, const void *b)
 
 	x = json_integer_value(json_object_get(*(json_t *const *)a, "requests"));
 	y = json_integer_value(json_object_get(*(json_t *const *)b, "requests"));
-	return x == y ? 0 : x < y ? 1 : -1;
+	if (x != y)
+		return x < y ? 1 : -1;
+	return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "tenant")),
+	    json_string_value(json_object_get(*(json_t *const *)b, "tenant")));
 }
 
 static json_t *
@@ -461,6 +466,30 @@ bucket_read(struct stats *st, const struct window *w, time_t t,
 		stats_bucket_read(st, STATS_MINUTE, u, g, ks->tmp, ks->n);
 }
 
+static int
+jstr_cmp(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a),
+	    json_string_value(*(json_t *const *)b));
+}
+
+/* Sort an array of strings in place. */
+static void
+sort_strings(json_t *arr)
+{
+	json_t	*v[STATS_MAX_KEYS];
+	size_t	 i, n = json_array_size(arr);
+
+	if (n > STATS_MAX_KEYS)
+		return;
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	qsort(v, n, sizeof(v[0]), jstr_cmp);
+	json_array_clear(arr);
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, v[i]);
+}
+
 static json_t *
 series_json(struct stats *st, const struct window *w, time_t from,
     struct keyset *ks, struct stats_counts *tot, struct group *mg)
@@ -482,6 +511,7 @@ series_json(struct stats *st, const struct window *w, time_t from,
 	}
 	json_object_foreach(models, name, v)
 		json_array_append_new(names, json_string(name));
+	sort_strings(names);
 	json_decref(models);
 	set_u64(o, "granularity_s", w->g);
 	json_object_set_new(o, "models", names);
