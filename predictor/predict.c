@@ -46,6 +46,7 @@ struct pt_opts {
 	const char	*prefix[PT_PREFIX_MAX];
 	size_t		 nprefix;
 	double		 price_ratio;
+	int		 dev_only;	/* only train.dev_sources of --model */
 	double		 calibrate;	/* share, or NAN when not calibrating */
 	size_t		 nbins;
 	int		 json;
@@ -61,6 +62,7 @@ struct pt_ctx {
 	float			 quality[PRED_MAX_MODELS];
 	float			 f[PRED_NFEATURES];
 	size_t			 lineno, bad, filtered;
+	json_t			*dev;		/* --dev-only source names */
 };
 
 /* One parsed record: borrowed pointers into its json_t. */
@@ -90,12 +92,12 @@ usage(const char *cmd)
 	if (strcmp(cmd, "predict") == 0)
 		fprintf(stderr, "usage: tiergate predict --data FILE.jsonl "
 		    "--pair WEAK,STRONG [--model MODEL.json|MODEL.so] "
-		    "[--sources PREFIX,...] [--skip-bad]\n");
+		    "[--sources PREFIX,...] [--dev-only] [--skip-bad]\n");
 	else
 		fprintf(stderr, "usage: tiergate eval --data FILE.jsonl "
 		    "--pair WEAK,STRONG [--model MODEL.json|MODEL.so]\n"
 		    "           [--price-ratio R] [--bins N] [--sources PREFIX,...] "
-		    "[--json] [--skip-bad]\n"
+		    "[--dev-only] [--json] [--skip-bad]\n"
 		    "       tiergate eval --calibrate SHARE --data FILE.jsonl "
 		    "--pair WEAK,STRONG [--model M] [--json]\n");
 	return PT_EXIT_USAGE;
@@ -128,7 +130,7 @@ parse_double(const char *s, double *out)
 }
 
 enum { OPT_DATA = 1, OPT_PAIR, OPT_MODEL, OPT_RATIO, OPT_JSON, OPT_SOURCES,
-    OPT_CALIBRATE, OPT_BINS, OPT_SKIP };
+    OPT_CALIBRATE, OPT_BINS, OPT_SKIP, OPT_DEV };
 
 static const struct option long_opts[] = {
 	{ "data",	 required_argument, NULL, OPT_DATA },
@@ -140,6 +142,7 @@ static const struct option long_opts[] = {
 	{ "calibrate",	 required_argument, NULL, OPT_CALIBRATE },
 	{ "bins",	 required_argument, NULL, OPT_BINS },
 	{ "skip-bad",	 no_argument,	    NULL, OPT_SKIP },
+	{ "dev-only",	 no_argument,	    NULL, OPT_DEV },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -156,6 +159,7 @@ set_opt(struct pt_opts *o, int c, char *arg)
 	case OPT_JSON:	  o->json = 1; return 0;
 	case OPT_SOURCES: o->sources = arg; return 0;
 	case OPT_SKIP:	  o->skip_bad = 1; return 0;
+	case OPT_DEV:	  o->dev_only = 1; return 0;
 	case OPT_RATIO:
 		if (parse_double(arg, &o->price_ratio) == 0 && o->price_ratio >= 1)
 			return 0;
@@ -267,6 +271,45 @@ find_model(struct pt_ctx *c, const char *name, size_t *idx)
 	return -1;
 }
 
+/*
+ * --dev-only: the sources `tiergate train` held out as its dev set, which
+ * it records in the model JSON as train.dev_sources.  Evaluating a model
+ * on data it was trained on says nothing about new traffic, so metrics
+ * are reported on these groups only, with a model trained without them
+ * (`tiergate train --final train`).  Returns an exit status.
+ */
+static int
+load_dev(struct pt_ctx *c)
+{
+	json_t		*doc = NULL, *dev;
+	json_error_t	 je;
+	size_t		 i;
+	int		 rc = PT_EXIT_USAGE;
+
+	if (c->o.model == NULL || has_suffix(c->o.model, ".so")) {
+		fprintf(stderr, "tiergate %s: --dev-only needs --model "
+		    "MODEL.json written by tiergate train\n", c->o.cmd);
+		return PT_EXIT_USAGE;
+	}
+	if ((doc = json_load_file(c->o.model, 0, &je)) == NULL)
+		goto fail;
+	dev = json_object_get(json_object_get(doc, "train"), "dev_sources");
+	if (!json_is_array(dev) || json_array_size(dev) == 0)
+		goto fail;
+	for (i = 0; i < json_array_size(dev); i++)
+		if (!json_is_string(json_array_get(dev, i)))
+			goto fail;
+	c->dev = json_incref(dev);
+	rc = PT_EXIT_OK;
+fail:
+	if (rc != PT_EXIT_OK)
+		fprintf(stderr, "tiergate %s: %s records no dev split "
+		    "(train.dev_sources); retrain it with tiergate train\n",
+		    c->o.cmd, c->o.model);
+	json_decref(doc);
+	return rc;
+}
+
 /* Loads --model (or takes the default) and resolves the pair.  Returns
  * an exit status. */
 static int
@@ -291,7 +334,7 @@ load_model(struct pt_ctx *c)
 	if (find_model(c, c->o.weak, &c->iw) == -1 ||
 	    find_model(c, c->o.strong, &c->is) == -1)
 		return PT_EXIT_USAGE;
-	return PT_EXIT_OK;
+	return c->o.dev_only ? load_dev(c) : PT_EXIT_OK;
 }
 
 /* ---- reading records ---------------------------------------------------- */
@@ -408,14 +451,28 @@ parse_rec(const struct pt_opts *o, const char *line, size_t len,
 }
 
 static int
-source_wanted(const struct pt_opts *o, const char *source)
+in_dev(const json_t *dev, const char *source)
 {
 	size_t	 i;
 
-	if (o->nprefix == 0)
+	for (i = 0; i < json_array_size(dev); i++)
+		if (strcmp(json_string_value(json_array_get(dev, i)), source) == 0)
+			return 1;
+	return 0;
+}
+
+/* --sources prefixes and --dev-only names must both accept the source. */
+static int
+source_wanted(const struct pt_ctx *c, const char *source)
+{
+	size_t	 i;
+
+	if (c->dev != NULL && !in_dev(c->dev, source))
+		return 0;
+	if (c->o.nprefix == 0)
 		return 1;
-	for (i = 0; i < o->nprefix; i++)
-		if (strncmp(source, o->prefix[i], strlen(o->prefix[i])) == 0)
+	for (i = 0; i < c->o.nprefix; i++)
+		if (strncmp(source, c->o.prefix[i], strlen(c->o.prefix[i])) == 0)
 			return 1;
 	return 0;
 }
@@ -468,7 +525,7 @@ for_each_rec(struct pt_ctx *c, pt_each fn, void *arg)
 		why = parse_rec(&c->o, line, len, &r, &je);
 		if (why != NULL && bad_line(c, why) == -1)
 			goto fail;
-		if (why == NULL && !source_wanted(&c->o, r.source))
+		if (why == NULL && !source_wanted(c, r.source))
 			c->filtered++;
 		else if (why == NULL) {
 			predict_rec(c, &r);
@@ -563,6 +620,7 @@ pred_cmd_predict(int argc, char **argv)
 	if (rc == PT_EXIT_OK && fflush(stdout) == EOF)
 		rc = PT_EXIT_FAIL;
 	report_skipped(c);
+	json_decref(c->dev);
 	pred_model_free(c->owned);
 	free(c);
 	return rc;
@@ -688,9 +746,10 @@ print_eval_json(const struct pt_ctx *c, const struct pt_cols *t,
 
 	for (i = 0; i < nr; i++)
 		json_object_set_new(routers, r[i].name, router_json(&r[i]));
-	out = json_pack("{s:s,s:I,s:I,s:s,s:s,s:s,s:o,s:o,s:f,s:f,s:I,s:o}",
+	out = json_pack("{s:s,s:I,s:I,s:I,s:b,s:s,s:s,s:s,s:o,s:o,s:f,s:f,s:I,s:o}",
 	    "data", c->o.data, "records", (json_int_t)t->n,
-	    "skipped", (json_int_t)c->bad, "model", pred_model_version(c->model),
+	    "skipped", (json_int_t)c->bad, "filtered", (json_int_t)c->filtered,
+	    "dev_only", c->dev != NULL, "model", pred_model_version(c->model),
 	    "weak", c->o.weak, "strong", c->o.strong,
 	    "weak_quality", jnum(r[0].m.weak_perf / 100),
 	    "strong_quality", jnum(r[0].m.strong_perf / 100),
@@ -712,7 +771,8 @@ print_eval_text(const struct pt_ctx *c, const struct pt_cols *t,
 
 	printf("data      %s: %zu records", c->o.data, t->n);
 	if (c->filtered)
-		printf(" (%zu outside --sources)", c->filtered);
+		printf(" (%zu more outside %s)", c->filtered, c->dev ?
+		    "the model's dev split" : "--sources");
 	printf("\nmodel     %s\nweak      %-32s mean quality %.4f\n"
 	    "strong    %-32s mean quality %.4f\n\n", pred_model_version(c->model),
 	    c->o.weak, r[0].m.weak_perf / 100, c->o.strong,
@@ -834,6 +894,7 @@ pred_cmd_eval(int argc, char **argv)
 	if (rc == PT_EXIT_OK && fflush(stdout) == EOF)
 		rc = PT_EXIT_FAIL;
 	cols_free(&t);
+	json_decref(c->dev);
 	pred_model_free(c->owned);
 	free(c);
 	return rc;

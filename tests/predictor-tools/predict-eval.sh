@@ -180,6 +180,21 @@ check "truncated model exit status" $? 1
 grep -q 'trunc.json' "$TMP/err" && ok "truncated model named in error" \
 	|| fail "truncated model message: $(cat "$TMP/err")"
 
+# ---- --dev-only: the model's recorded dev sources (train.dev_sources) ----
+jq '.train = {dev_sources: ["fixture/b"]}' "$TMP/tiny.json" >"$TMP/tinydev.json"
+"$TIERGATE" eval --json --dev-only --model "$TMP/tinydev.json" --data "$FIX" \
+	--pair "$PAIR" >"$TMP/dev" 2>"$TMP/err" || fail "--dev-only: $(cat "$TMP/err")"
+check "--dev-only records" "$(jq '.records' "$TMP/dev")" 5
+check "--dev-only filtered" "$(jq '.filtered' "$TMP/dev")" 5
+check "--dev-only strong" "$(jq '.strong_quality' "$TMP/dev")" 0.8
+"$TIERGATE" eval --dev-only --model "$TMP/tiny.json" --data "$FIX" --pair "$PAIR" \
+	>/dev/null 2>"$TMP/err"
+check "--dev-only without a recorded split: exit status" $? 2
+grep -q 'dev_sources' "$TMP/err" && ok "--dev-only explains the missing split" \
+	|| fail "--dev-only message: $(cat "$TMP/err")"
+"$TIERGATE" eval --dev-only --data "$FIX" --pair "$PAIR" >/dev/null 2>&1
+check "--dev-only with the built-in model: exit status" $? 2
+
 # ---- bad input ----------------------------------------------------------
 { head -2 "$FIX"; echo '{"id": "broken", "prompt": '; tail -n +3 "$FIX"; } >"$TMP/bad.jsonl"
 "$TIERGATE" eval --data "$TMP/bad.jsonl" --pair "$PAIR" >/dev/null 2>"$TMP/err"

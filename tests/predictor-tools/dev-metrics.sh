@@ -1,0 +1,55 @@
+#!/bin/bash
+# dev-metrics.sh - reproduce the METRICS table of predictor/README.md.
+#
+# A model must not be scored on the records it was trained on, so this
+# trains a model WITHOUT the dev groups (`tiergate train --final train`
+# keeps the boosters of the train split; the dev split is by source, as in
+# the default model), with the default model's own hyper-parameters (read
+# from predictor/models/default.json), then runs `tiergate eval --dev-only`
+# on every pair: tiergate, random and length-only routers, same records.
+#
+# usage: tests/predictor-tools/dev-metrics.sh [TIERGATE] [OUTDIR]
+#   TIERGATE  the built binary (default: ./tiergate)
+#   OUTDIR    where the dev model and the eval JSON go (default: a temp dir)
+# Not part of `make check` (training takes minutes).  Needs jq.
+set -eu
+
+srcdir=$(cd "$(dirname "$0")/../.." && pwd)
+tg=${1:-./tiergate}
+out=${2:-$(mktemp -d)}
+def="$srcdir/predictor/models/default.json"
+mmlu="$srcdir/predictor/data/mmlu.jsonl"
+dcr="$srcdir/predictor/data/dcrouter.jsonl"
+mkdir -p "$out"
+
+# The default model's training parameters, as `tiergate train` flags.
+flags=$(jq -r '.train | "--seed \(.seed) --rounds \(.rounds) --depth \(.depth)
+	--eta \(.eta) --dev-frac \(.dev_frac) --subsample \(.subsample)
+	--colsample \(.colsample_bytree) --min-child \(.min_child_weight)
+	--lambda \(.lambda) --alpha \(.alpha) --gamma \(.gamma)
+	--threads \(.threads)"' "$def")
+# shellcheck disable=SC2086
+"$tg" train --data "$mmlu" --data "$dcr" --out "$out/dev-model.json" \
+	--final train --name dev $flags 2>"$out/train.log"
+
+row() { # row LABEL DATA WEAK STRONG
+	"$tg" eval --json --dev-only --model "$out/dev-model.json" --data "$2" \
+		--pair "$3,$4" >"$out/$1.json"
+	jq -r --arg l "$1" 'def r3: . * 1000 | round / 1000 | tostring;
+		def pct: . * 10 | round / 10 | tostring + "%";
+		.routers as $r | [$l, "\(.weak) → \(.strong)", (.records | tostring),
+		($r.tiergate.apgr | r3), ($r.tiergate.cpt50 | pct),
+		($r.tiergate.cpt80 | pct), ($r.random.apgr | r3),
+		($r.length.apgr | r3), ($r.length.cpt50 | pct),
+		($r.tiergate.cost_saving_at_95 * 100 | pct)] |
+		"| " + join(" | ") + " |"' "$out/$1.json"
+}
+
+echo "| dev set | pair (weak → strong) | records | APGR | CPT(50%) | CPT(80%) | random APGR | length APGR | length CPT(50%) | saving at 95% (1:20) |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+row mmlu "$mmlu" mixtral-8x7b-instruct gpt-4-1106-preview
+row dcrouter-extremes "$dcr" llama3-chatqa-1.5-8b llama-3.1-nemotron-51b-instruct
+row dcrouter-close "$dcr" qwen2.5-7b-instruct llama-3.1-nemotron-51b-instruct
+row dcrouter-small "$dcr" mistral-7b-instruct-v0.3 llama-3.1-8b-instruct
+echo
+echo "dev model and eval JSON in $out"
