@@ -513,6 +513,28 @@ test_decisions_paging(void)
 	}
 	CU_ASSERT_EQUAL(expect, -1);		/* every line once, newest first */
 	CU_ASSERT_EQUAL(pages, 16);
+
+	/* a torn line (writer killed mid-write) glued to the next line: the
+	 * next line is still read, the fragment is not */
+	{
+		struct declog		*dl;
+		struct tg_decision	 d;
+
+		write_log(tpath("torn.log"), 3, 1);
+		dl = declog_open(tpath("torn.log"), err, sizeof(err));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(dl);
+		mkdec(&d, T0 + 100, "rt", HAIKU, "", "acme", 0);
+		d.request_id = "after-the-torn-line";
+		CU_ASSERT_EQUAL(declog_write(dl, &d), 0);
+		declog_close(dl);
+		o = stats_api_decisions(tpath("torn.log"), 10, -1, T0, err, sizeof(err));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+		CU_ASSERT_EQUAL(json_array_size(json_object_get(o, "decisions")), 4);
+		e = json_array_get(json_object_get(o, "decisions"), 0);
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "request_id")),
+		    "after-the-torn-line");
+		json_decref(o);
+	}
 	CU_ASSERT_PTR_NULL(stats_api_decisions(tpath("nope.log"), 5, -1, T0, err, sizeof(err)));
 }
 
