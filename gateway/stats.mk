@@ -29,3 +29,7 @@ TESTS += tests/stats/concurrency.sh tests/stats/sigkill.sh \
 	tests/stats/rebuild.sh tests/stats/promtool.sh
 dist_noinst_SCRIPTS += tests/stats/concurrency.sh tests/stats/sigkill.sh \
 	tests/stats/rebuild.sh tests/stats/promtool.sh tests/stats/common.sh
+# Benchmark (built, not run by make check): tests/bench/bench_stats
+noinst_PROGRAMS += tests/bench/bench_stats
+tests_bench_bench_stats_SOURCES = tests/bench/bench_stats.c
+tests_bench_bench_stats_LDADD = $(TG_STATS_TESTLIBS) $(TG_SYSLIBS)
