@@ -62,6 +62,8 @@ struct policy {
 	struct timespec		 mtim;
 	uint64_t		 last_check_ms;
 	unsigned		 interval_ms;
+	char			 version[13];	/* "none" while nothing is loaded */
+	char			 load_err[200];	/* why nothing is loaded */
 	char			 traceback[1024];
 };
 
@@ -645,27 +647,74 @@ policy_setstat(struct policy *p, const struct stat *st)
 	p->mtim = st->st_mtim;
 }
 
+/* The policy object without a state yet; NULL only when out of memory. */
+static struct policy *
+policy_alloc(const char *path, const struct policy_limits *lim)
+{
+	static const struct policy_limits deflim = { 0, 0 };
+	struct policy	*p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	if ((p->path = strdup(path)) == NULL) {
+		free(p);
+		return NULL;
+	}
+	p->lim = lim != NULL ? *lim : deflim;
+	p->interval_ms = 1000;
+	snprintf(p->version, sizeof(p->version), "none");
+	return p;
+}
+
+/* Load p->path into p; on failure p keeps no state and p->load_err says
+ * why.  The file identity is recorded either way, so that the next change
+ * is what triggers a retry. */
+static int
+policy_load(struct policy *p, char *err, size_t errlen)
+{
+	struct stat	 st;
+
+	memset(&st, 0, sizeof(st));
+	p->ps = ps_load(p->path, &p->lim, &st, err, errlen);
+	policy_setstat(p, &st);
+	if (p->ps == NULL) {
+		snprintf(p->load_err, sizeof(p->load_err), "%s", err);
+		return -1;
+	}
+	snprintf(p->version, sizeof(p->version), "%s", p->ps->version);
+	return 0;
+}
+
 struct policy *
 policy_new(const char *path, const struct policy_limits *lim, char *err,
     size_t errlen)
 {
-	struct policy	*p = NULL;
-	struct stat	 st;
-	static const struct policy_limits deflim = { 0, 0 };
+	struct policy	*p;
 
-	if ((p = calloc(1, sizeof(*p))) == NULL || (p->path = strdup(path)) == NULL) {
+	if ((p = policy_alloc(path, lim)) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		goto fail;
+		return NULL;
 	}
-	p->lim = lim != NULL ? *lim : deflim;
-	p->interval_ms = 1000;
-	if ((p->ps = ps_load(path, &p->lim, &st, err, errlen)) == NULL)
-		goto fail;
-	policy_setstat(p, &st);
+	if (policy_load(p, err, errlen) == -1) {
+		policy_free(p);
+		return NULL;
+	}
 	return p;
-fail:
-	policy_free(p);
-	return NULL;
+}
+
+struct policy *
+policy_open(const char *path, const struct policy_limits *lim, char *err,
+    size_t errlen)
+{
+	struct policy	*p;
+
+	err[0] = '\0';
+	if ((p = policy_alloc(path, lim)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	policy_load(p, err, errlen);
+	return p;
 }
 
 void
@@ -681,7 +730,13 @@ policy_free(struct policy *p)
 const char *
 policy_version(const struct policy *p)
 {
-	return p->ps->version;
+	return p->version;
+}
+
+int
+policy_loaded(const struct policy *p)
+{
+	return p->ps != NULL;
 }
 
 const char *
@@ -726,17 +781,19 @@ policy_maybe_reload(struct policy *p)
 	struct pstate	*ps;
 	char		 err[512];
 	uint64_t	 now = now_ms();
+	int		 errnum;
 
 	if (p->last_check_ms != 0 && now - p->last_check_ms < p->interval_ms)
 		return 0;
 	p->last_check_ms = now;
 	if (stat(p->path, &st) == -1) {
+		errnum = errno;
 		memset(&st, 0, sizeof(st));
 		if (!stat_changed(p, &st))
 			return 0;
 		policy_setstat(p, &st);
 		log_err("policy %s: %s; keeping version %s", p->path,
-		    strerror(errno), p->ps->version);
+		    strerror(errnum), p->version);
 		return -1;
 	}
 	if (!stat_changed(p, &st))
@@ -744,14 +801,18 @@ policy_maybe_reload(struct policy *p)
 	if ((ps = ps_load(p->path, &p->lim, &st, err, sizeof(err))) == NULL) {
 		policy_setstat(p, &st);
 		log_err("policy %s: reload rejected: %s; keeping version %s",
-		    p->path, err, p->ps->version);
+		    p->path, err, p->version);
+		if (p->ps == NULL)
+			snprintf(p->load_err, sizeof(p->load_err), "%s", err);
 		return -1;
 	}
 	policy_setstat(p, &st);
 	log_info("policy %s: reloaded, version %s (was %s)", p->path,
-	    ps->version, p->ps->version);
+	    ps->version, p->version);
 	ps_free(p->ps);
 	p->ps = ps;
+	snprintf(p->version, sizeof(p->version), "%s", ps->version);
+	p->load_err[0] = '\0';
 	return 1;
 }
 
@@ -1144,7 +1205,14 @@ policy_decide(struct policy *p, const struct policy_facts *f,
 	enum policy_err	 e;
 
 	p->traceback[0] = '\0';
-	e = ps_decide(p->ps, f, out, p->traceback, sizeof(p->traceback));
+	if (p->ps == NULL) {
+		memset(out, 0, sizeof(*out));
+		snprintf(out->reason, sizeof(out->reason), "policy not loaded: ");
+		sanitize(out->reason + 19, sizeof(out->reason) - 19, p->load_err,
+		    strlen(p->load_err));
+		e = POLICY_E_LOAD;
+	} else
+		e = ps_decide(p->ps, f, out, p->traceback, sizeof(p->traceback));
 	if (e != POLICY_OK && f->fallback != NULL)
 		snprintf(out->model, sizeof(out->model), "%s", f->fallback);
 	return e;

@@ -82,6 +82,16 @@ struct policy;
  */
 struct policy	*policy_new(const char *path, const struct policy_limits *,
 		    char *err, size_t errlen);
+/*
+ * Like policy_new, but a file that does not load still yields a policy
+ * (NULL only when out of memory): it answers every policy_decide with
+ * POLICY_E_LOAD ("policy not loaded: ...") and the fallback, and
+ * policy_maybe_reload loads the file once it changes.  err gets the load
+ * error, "" when the file loaded.  This is what a server wants at start-up.
+ */
+struct policy	*policy_open(const char *path, const struct policy_limits *,
+		    char *err, size_t errlen);
+int		 policy_loaded(const struct policy *);	/* 1 when a state serves */
 void		 policy_free(struct policy *);
 
 /*
@@ -105,7 +115,8 @@ enum policy_err	 policy_decide(struct policy *, const struct policy_facts *,
 int		 policy_maybe_reload(struct policy *);
 void		 policy_set_reload_interval(struct policy *, unsigned ms);
 
-/* First 12 hex digits of the SHA-256 of the loaded source.  Borrowed. */
+/* First 12 hex digits of the SHA-256 of the loaded source, "none" while
+ * nothing is loaded.  Borrowed. */
 const char	*policy_version(const struct policy *);
 const char	*policy_path(const struct policy *);
 /* The traceback of the last runtime error (for log_debug); "" none. */

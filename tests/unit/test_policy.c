@@ -458,6 +458,48 @@ test_hot_reload(void)
 	CU_ASSERT(file_contains(logpath, "reloaded, version"));
 }
 
+/* A server starts with a broken file: the fallback serves until the file
+ * is fixed, then the policy loads without a restart. */
+static void
+test_open_broken(void)
+{
+	char			 path[256], err[512];
+	struct policy		*p;
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+
+	snprintf(path, sizeof(path), "%s/late.lua", tmpdir);
+	write_file(path, "return { decide = \n", 0);
+	p = policy_open(path, &lim, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "late.lua:2:"));
+	CU_ASSERT_FALSE(policy_loaded(p));
+	CU_ASSERT_STRING_EQUAL(policy_version(p), "none");
+	policy_set_reload_interval(p, 0);
+	facts_init(&f, "late");
+	CU_ASSERT_EQUAL(policy_decide(p, &f, &d), POLICY_E_LOAD);
+	CU_ASSERT_STRING_EQUAL(d.model, f.fallback);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.reason, "policy not loaded: late.lua:2:"));
+	CU_ASSERT_EQUAL(policy_maybe_reload(p), 0);
+	write_file(path, "return { decide = function(ctx) return { model = ctx.candidates[1].model } end }\n", 1);
+	CU_ASSERT_EQUAL(policy_maybe_reload(p), 1);
+	CU_ASSERT_TRUE(policy_loaded(p));
+	CU_ASSERT_EQUAL(policy_decide(p, &f, &d), POLICY_OK);
+	CU_ASSERT_STRING_EQUAL(d.model, two[1].model);
+	policy_free(p);
+	/* a missing file too */
+	p = policy_open("/nonexistent/policy.lua", &lim, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL(policy_decide(p, &f, &d), POLICY_E_LOAD);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.reason, "No such file"));
+	policy_free(p);
+	/* and a good one is loaded at once */
+	p = policy_open(path, &lim, err, sizeof(err));
+	CU_ASSERT_STRING_EQUAL(err, "");
+	CU_ASSERT_TRUE(policy_loaded(p));
+	policy_free(p);
+}
+
 /* ---- threads ------------------------------------------------------------ */
 
 struct worker_arg {
@@ -558,6 +600,7 @@ main(void)
 	CU_add_test(s, "hostile policies", test_hostile);
 	CU_add_test(s, "no leak", test_no_leak);
 	CU_add_test(s, "hot reload", test_hot_reload);
+	CU_add_test(s, "open broken", test_open_broken);
 	CU_add_test(s, "threads", test_threads);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
