@@ -17,3 +17,6 @@ endif
 TESTS += tests/sdk/run.sh tests/stream/no-buffer.sh
 EXTRA_DIST += tests/sdk/run.sh tests/sdk/sdk.test.mjs \
 	tests/stream/no-buffer.sh tests/stream/frame-times.mjs
+
+# TTFB benchmark: run by hand (tests/bench/README.md), not by make check.
+EXTRA_DIST += tests/bench/bench-ttfb.sh tests/bench/bench-ttfb.mjs
