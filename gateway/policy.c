@@ -63,7 +63,7 @@ struct policy {
 	uint64_t		 last_check_ms;
 	unsigned		 interval_ms;
 	char			 version[13];	/* "none" while nothing is loaded */
-	char			 load_err[200];	/* why nothing is loaded */
+	char			 load_err[512];	/* why nothing is loaded */
 	char			 traceback[1024];
 };
 
