@@ -31,4 +31,5 @@ tests_bench_bench_predict_SOURCES = tests/bench/bench_predict.c
 tests_bench_bench_predict_CPPFLAGS = $(AM_CPPFLAGS) $(XGBOOST_CFLAGS)
 tests_bench_bench_predict_LDADD = libpred.a libtgcore.a $(XGBOOST_LIBS) \
 	$(TG_SYSLIBS) -lm
-EXTRA_DIST += tests/bench/bench-predict.sh
+EXTRA_DIST += tests/bench/bench-predict.sh tests/bench/README.md \
+	predictor/README.md
