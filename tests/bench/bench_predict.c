@@ -499,6 +499,7 @@ main(int argc, char *argv[])
 	size_t		 calls = argc > 3 ? strtoul(argv[3], NULL, 10) : 100000;
 	uint64_t	*t;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (calls < 1 || (t = malloc(calls * sizeof(*t))) == NULL ||
 	    make_samples(data, s) == -1) {
 		fprintf(stderr, "usage: bench_predict [MODEL.json [DATA.jsonl "
