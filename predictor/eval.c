@@ -345,33 +345,45 @@ eval_cost_saving(const struct eval_metrics *m, double frac,
 	return EVAL_OK;
 }
 
-/* Context for ranking record indexes by score, descending, stable. */
-static const double *rank_score;
+/* A record's score and index, for ranking without global state. */
+struct ranked {
+	double	 score;
+	size_t	 idx;
+};
 
+/* Descending score, ties in input order. */
 static int
 cmp_rank(const void *a, const void *b)
 {
-	size_t	 i = *(const size_t *)a, j = *(const size_t *)b;
+	const struct ranked	*x = a, *y = b;
 
-	if (rank_score[i] != rank_score[j])
-		return rank_score[i] < rank_score[j] ? 1 : -1;
-	return (i > j) - (i < j);
+	if (x->score != y->score)
+		return x->score < y->score ? 1 : -1;
+	return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
-/* Caller frees *out.  Not reentrant (qsort has no context argument). */
+/* Record indexes by descending score.  Caller frees *out. */
 static enum eval_err
 rank_desc(const double *score, size_t n, size_t **out)
 {
-	size_t	*idx;
-	size_t	 i;
+	struct ranked	*r;
+	size_t		*idx, i;
 
-	if ((idx = malloc(n * sizeof(*idx))) == NULL)
+	r = malloc(n * sizeof(*r));
+	idx = malloc(n * sizeof(*idx));
+	if (r == NULL || idx == NULL) {
+		free(r);
+		free(idx);
 		return EVAL_NOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		r[i].score = score[i];
+		r[i].idx = i;
+	}
+	qsort(r, n, sizeof(*r), cmp_rank);
 	for (i = 0; i < n; i++)
-		idx[i] = i;
-	rank_score = score;
-	qsort(idx, n, sizeof(*idx), cmp_rank);
-	rank_score = NULL;
+		idx[i] = r[i].idx;
+	free(r);
 	*out = idx;
 	return EVAL_OK;
 }
