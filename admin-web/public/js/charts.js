@@ -12,6 +12,12 @@ const SVGNS = 'http://www.w3.org/2000/svg';
 const PALETTE = ['#2563eb', '#c2410c', '#047857', '#7c3aed', '#be185d',
   '#0e7490', '#a16207', '#4b5563', '#b91c1c', '#4d7c0f'];
 const modelColors = new Map();
+const MIN = 60;
+const HOUR = 3600;
+const DAY = 86400;
+/** Spacing of x labels, in seconds: round times for every bucket size. */
+const LABEL_STEPS = [5 * MIN, 10 * MIN, 15 * MIN, 30 * MIN, HOUR, 2 * HOUR, 3 * HOUR, 4 * HOUR, 6 * HOUR,
+  12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY];
 
 /** A stable colour per model id, the same in every chart of the page. */
 export function colorFor(key) {
@@ -310,12 +316,17 @@ export class TimeChart extends BaseChart {
     this.setEmpty(d.empty || '');
   }
 
+  /** Labels on round UTC times (whole hours, days...) at most ~78 px apart. */
   drawX() {
+    const d = this.data;
     const n = this.count();
+    const g = d.granularity;
     const maxLabels = Math.max(2, Math.floor(this.g.w / 78));
-    const step = Math.ceil(n / maxLabels);
+    const step = LABEL_STEPS.find((s) => s >= g && s % g === 0 && (n * g) / s <= maxLabels) || n * g;
     const items = [];
-    for (let i = n - 1; i >= 0; i -= step) items.unshift([this.xOf(i), this.xFormat(this.data.t[i])]);
+    d.t.forEach((t, i) => {
+      if (t % step === 0) items.push([this.xOf(i), this.xFormat(t, step)]);
+    });
     this.drawXLabels(items);
   }
 

@@ -17,11 +17,28 @@ function qualityCell(d, td) {
   const list = h('ul', 'qualities', '', td);
   for (const c of d.candidates || []) {
     const li = h('li', c.model === d.chosen ? 'chosen' : '', '', list);
-    h('span', 'q-model', F.shortModel(c.model), li);
+    const name = h('span', 'q-model', F.shortModel(c.model), li);
+    if (c.priced === false) h('span', 'tag', 'unpriced', name);
     h('span', 'q-value', F.fmtQuality(c.quality), li);
-    if (c.priced === false) h('span', 'tag', 'unpriced', li);
-    li.title = c.model + (c.model === d.chosen ? ' (chosen)' : '');
+    li.title = c.model + (c.model === d.chosen ? ' (chosen by the policy)' : '');
   }
+  if (!list.children.length) h('li', '', 'no candidates', list);
+}
+
+function twoLines(td, first, second, firstCls = '') {
+  td.replaceChildren();
+  h('span', 'line1 ' + firstCls, first, td);
+  if (second) h('span', 'line2', second, td);
+}
+
+function requestCell(d, td) {
+  twoLines(td, F.fmtRouter(d.router), F.fmtTenant(d.tenant) + ' · ' + F.fmtClass(d.class), 'strong');
+  td.title = 'router · tenant · class; request id ' + d.request_id;
+}
+
+function modelCell(d, td) {
+  twoLines(td, d.model ? F.shortModel(d.model) : 'no answer', d.chosen && d.chosen !== d.model ? 'chosen: ' + F.shortModel(d.chosen) : '');
+  td.title = d.model || '';
 }
 
 function reasonCell(d, td) {
@@ -31,26 +48,33 @@ function reasonCell(d, td) {
   if (d.upstream_error) h('span', 'tag tag-warn', d.upstream_error, td);
 }
 
-function latencyCell(d, td) {
-  setText(td, F.fmtMillis(d.upstream_ms) + ' · ' + F.fmtMicros(d.overhead_us));
-}
-
 function savedValue(d) {
   return typeof d.cost === 'number' && typeof d.cf_cost === 'number' ? d.cf_cost - d.cost : null;
 }
 
+function costCell(d, td) {
+  setMoney(td, d.cost);
+  const note = td.querySelector('.money-note');
+  const saved = savedValue(d);
+  setText(note, saved ? 'saved ' + F.fmtUSD(saved) : '');
+  note.classList.add('saved');
+  note.hidden = !saved;
+}
+
+function latencyCell(d, td) {
+  twoLines(td, F.fmtMillis(d.upstream_ms), F.fmtMicros(d.overhead_us) + ' own');
+  td.title = 'Bedrock (all attempts: ' + d.attempts + ') · tiergate overhead';
+}
+
 function columns() {
   return [
-    { key: 'ts', label: 'Time (UTC)', numeric: false, sort: (d) => d.ts, cell: (d, td) => setText(td, F.fmtTime(d.ts).replace(' UTC', '')) },
-    { key: 'router', label: 'Router', cell: (d, td) => setText(td, F.fmtRouter(d.router)) },
-    { key: 'tenant', label: 'Tenant', cell: (d, td) => setText(td, F.fmtTenant(d.tenant)) },
-    { key: 'class', label: 'Class', cell: (d, td) => setText(td, F.fmtClass(d.class)) },
-    { key: 'model', label: 'Answered by', sort: (d) => d.model || '', cell: (d, td) => { setText(td, d.model ? F.shortModel(d.model) : F.NONE); td.title = d.model || ''; } },
+    { key: 'ts', label: 'Time (UTC)', sort: (d) => d.ts, cell: (d, td) => setText(td, F.fmtShortTime(d.ts)) },
+    { key: 'router', label: 'Router · tenant · class', cell: requestCell },
+    { key: 'model', label: 'Answered by', sort: (d) => d.model || '', cell: modelCell },
     { key: 'reason', label: 'Reason', cell: reasonCell },
     { key: 'quality', label: 'Predicted quality', sort: false, cell: qualityCell },
-    { key: 'cost', label: 'Cost', numeric: true, cell: (d, td) => setMoney(td, d.cost) },
-    { key: 'saved', label: 'Saved', numeric: true, sort: savedValue, cell: (d, td) => setText(td, savedValue(d) === null ? F.NONE : F.fmtUSD(savedValue(d))) },
-    { key: 'latency', label: 'Latency (Bedrock · tiergate)', numeric: true, sort: (d) => d.upstream_ms, cell: latencyCell },
+    { key: 'cost', label: 'Cost', numeric: true, cell: costCell },
+    { key: 'latency', label: 'Latency', numeric: true, sort: (d) => d.upstream_ms, cell: latencyCell },
     { key: 'status', label: 'Status', numeric: true, cell: (d, td) => { setText(td, String(d.status)); td.classList.toggle('bad', d.status >= 400); } },
   ];
 }

@@ -117,12 +117,34 @@ export function fmtTime(t) {
   return d.toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
 }
 
-/** Shortens a Bedrock model id for legends: "anthropic.claude-3-haiku-20240307-v1:0" -> "claude-3-haiku-20240307-v1:0". */
+/**
+ * Shortens a Bedrock model id for legends and tables (the full id is in the
+ * element's title): drops the provider prefix and the "-vN:M" version suffix,
+ * "anthropic.claude-3-haiku-20240307-v1:0" -> "claude-3-haiku-20240307".
+ */
 export function shortModel(id) {
   if (typeof id !== 'string' || id === '') return '(none)';
   const dot = id.indexOf('.');
   const rest = dot > 0 && dot < 12 ? id.slice(dot + 1) : id;
-  return rest;
+  return rest.replace(/-v\d+:\d+$/, '') || rest;
+}
+
+/** A model that answered, or "(no answer)" for "" (the request failed before any model answered). */
+export function fmtModel(id) {
+  return id ? shortModel(id) : '(no answer)';
+}
+
+/** A day for ranges: "Nov 22". */
+export function fmtDay(t) {
+  if (!isNum(t)) return NONE;
+  return new Date(t * 1000).toLocaleString(LOCALE, { month: 'short', day: 'numeric', timeZone: 'UTC' });
+}
+
+/** A short UTC time for table rows: "Nov 22 17:00:54". */
+export function fmtShortTime(t) {
+  if (!isNum(t)) return NONE;
+  const d = new Date(t * 1000);
+  return fmtDay(t) + ' ' + d.toISOString().slice(11, 19);
 }
 
 /** Labels for the empty strings the API uses for "no router/tenant/class". */

@@ -19,11 +19,11 @@ function kpi(name) {
   return document.querySelector(`[data-kpi="${name}"]`);
 }
 
-function setKpi(name, value, note = '') {
+function setKpi(name, value, note) {
   const card = kpi(name);
-  setText(card.querySelector('.kpi-value'), value);
-  const n = card.querySelector('.kpi-note');
-  if (n) setText(n, note);
+  setText(card.querySelector(':scope > .kpi-value'), value);
+  const n = card.querySelector(':scope > .kpi-note');
+  if (n && note !== undefined) setText(n, note);
 }
 
 function renderKpis(s) {
@@ -31,19 +31,19 @@ function renderKpis(s) {
   const lat = s.latency || {};
   const oh = lat.overhead_us || {};
   const up = lat.upstream_ms || {};
-  setKpi('spend', F.fmtUSD(t.cost_usd), F.moneyNote(t.cost_usd === null ? 0 : t.unpriced_requests) || 'priced requests');
+  setKpi('spend', F.fmtUSD(t.cost_usd), F.moneyNote(t.cost_usd === null ? 0 : t.unpriced_requests) || 'all requests priced');
   kpi('spend').classList.toggle('is-unpriced', t.cost_usd === null);
-  setKpi('cf-spend', F.fmtUSD(t.cf_cost_usd), 'everything on the strongest model');
-  setKpi('savings', F.fmtUSD(t.savings_usd), 'over ' + F.fmtInt(t.savings_basis_requests) + ' fully priced requests');
-  setKpi('savings-pct', F.fmtPct(t.savings_pct), 'of the counterfactual spend');
-  setKpi('requests', F.fmtInt(t.requests), F.fmtInt(t.errors_5xx) + ' answered 5xx');
+  setKpi('cf-spend', F.fmtUSD(t.cf_cost_usd), 'all on the strongest model');
+  setKpi('savings', F.fmtUSD(t.savings_usd));
+  kpi('savings').title = 'Over ' + F.fmtInt(t.savings_basis_requests) + ' requests priced on both the model used and the strongest model';
+  setKpi('savings-pct', F.fmtPct(t.savings_pct));
+  setKpi('requests', F.fmtInt(t.requests), t.errors_5xx ? F.fmtInt(t.errors_5xx) + ' answered 5xx' : 'no 5xx answers');
   setKpi('cheaper', F.fmtShare(t.routed_cheaper_share), F.fmtInt(t.routed_cheaper) + ' requests');
   setKpi('fallback', F.fmtShare(t.fallback_rate), F.fmtInt(t.fallbacks) + ' fallbacks');
   setText(kpi('overhead').querySelector('[data-value="p50"]'), F.fmtMicros(oh.p50));
   setText(kpi('overhead').querySelector('[data-value="p99"]'), F.fmtMicros(oh.p99));
-  setKpi('upstream', F.fmtMillis(up.p50), 'p99 ' + F.fmtMillis(up.p99));
-  const savings = kpi('savings');
-  savings.classList.toggle('is-negative', typeof t.savings_usd === 'number' && t.savings_usd < 0);
+  setKpi('upstream', F.fmtMillis(up.p50), 'p50 · p99 ' + F.fmtMillis(up.p99));
+  kpi('savings').classList.toggle('is-negative', typeof t.savings_usd === 'number' && t.savings_usd < 0);
 }
 
 function makeCharts() {
@@ -68,16 +68,16 @@ function renderSeries(s) {
   const g = ser.granularity_s;
   const t = pts.map((p) => p.t);
   const empty = s.totals.requests === 0 ? 'No requests in the ' + WINDOW_NAMES[s.window.name] : '';
-  for (const c of Object.values(charts)) c.xFormat = (x) => F.fmtBucket(x, g);
+  for (const c of Object.values(charts)) c.xFormat = (x, step) => F.fmtBucket(x, step >= 86400 ? 86400 : g);
   const models = ser.models;
   charts.requests.update({
-    t, empty, kind: 'bars', yAxisFormat: F.fmtIntAxis, tipFormat: F.fmtInt,
+    t, empty, granularity: g, kind: 'bars', yAxisFormat: F.fmtIntAxis, tipFormat: F.fmtInt,
     series: models.map((m) => ({ key: m, label: F.shortModel(m), title: m, color: colorFor(m),
       values: perModel(pts, m, 'requests') })),
     tipExtra: (i) => [{ label: 'All models', value: F.fmtInt(pts[i].requests), strong: true }],
   });
   charts.spend.update({
-    t, empty, kind: 'areas', yAxisFormat: F.fmtUSDAxis, tipFormat: F.fmtUSD,
+    t, empty, granularity: g, kind: 'areas', yAxisFormat: F.fmtUSDAxis, tipFormat: F.fmtUSD,
     series: models.map((m) => {
       const raw = perModel(pts, m, 'cost_usd');
       return { key: m, label: F.shortModel(m), title: m, color: colorFor(m), raw, values: raw.map((v) => v || 0) };
@@ -86,7 +86,7 @@ function renderSeries(s) {
   });
   const pick = (f) => pts.map((p) => p[f]);
   charts.savings.update({
-    t, empty, kind: 'lines', yAxisFormat: F.fmtUSDAxis, tipFormat: F.fmtUSD,
+    t, empty, granularity: g, kind: 'lines', yAxisFormat: F.fmtUSDAxis, tipFormat: F.fmtUSD,
     series: [
       { key: 'savings', label: 'Savings', color: SAVINGS_COLOR, fill: true, raw: pick('savings_usd'), values: pick('savings_usd').map((v) => v || 0) },
       { key: 'cf', label: 'Counterfactual spend', color: CF_COLOR, dashed: true, raw: pick('cf_cost_usd'), values: pick('cf_cost_usd').map((v) => v || 0) },
@@ -139,7 +139,7 @@ function modelCell(td, m) {
     h('span', 'tag', '', td);
   }
   sw.style.background = colorFor(m.model);
-  setText(td.querySelector('.model-id'), F.shortModel(m.model));
+  setText(td.querySelector('.model-id'), F.fmtModel(m.model));
   td.querySelector('.model-id').title = m.model;
   const tag = td.querySelector('.tag');
   setText(tag, m.cheaper ? '' : 'strongest');

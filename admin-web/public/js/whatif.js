@@ -45,12 +45,12 @@ function tipRows(d) {
 function renderSummary(d, router) {
   const cur = d.points.find((p) => p.current);
   setText($('whatif-threshold'), d.current_threshold === null || d.current_threshold === undefined ? F.NONE : String(d.current_threshold));
-  setText($('whatif-decisions'), F.fmtInt(d.decisions) + (d.decisions ? ' (' + F.fmtTime(d.from) + ' – ' + F.fmtTime(d.to) + ')' : ''));
+  setText($('whatif-decisions'), F.fmtInt(d.decisions) + (d.decisions ? ', ' + F.fmtDay(d.from) + ' – ' + F.fmtDay(d.to) : ''));
   setText($('whatif-current'), cur
-    ? F.fmtUSD(cur.cost_usd) + ' · savings ' + F.fmtPct(cur.savings_pct) + ' · quality ' + F.fmtQuality(cur.mean_quality)
+    ? F.fmtUSD(cur.cost_usd) + ' · saves ' + F.fmtPct(cur.savings_pct) + ' · quality ' + F.fmtQuality(cur.mean_quality)
     : F.NONE);
   const a = d.actual || {};
-  setText($('whatif-actual'), F.fmtUSD(a.cost_usd) + ' · savings ' + F.fmtPct(a.savings_pct) + ' · strong share ' + F.fmtShare(a.strong_share));
+  setText($('whatif-actual'), F.fmtUSD(a.cost_usd) + ' · saves ' + F.fmtPct(a.savings_pct) + ' · strong ' + F.fmtShare(a.strong_share));
   setText($('whatif-strong'), F.shortModel(d.strong_model || (router && router.strong_model) || ''));
 }
 
