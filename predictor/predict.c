@@ -82,6 +82,7 @@ struct pt_rec {
 struct pt_cols {
 	size_t		 n, cap;
 	double		*score, *qw, *qs, *len;
+	double		*gap;		/* relative gap, q_strong / q_weak - 1 */
 };
 
 /* ---- arguments ---------------------------------------------------------- */
@@ -632,7 +633,7 @@ static int
 cols_grow(struct pt_cols *t)
 {
 	size_t	 cap = t->cap ? t->cap * 2 : 1024;
-	double	**col[] = { &t->score, &t->qw, &t->qs, &t->len };
+	double	**col[] = { &t->score, &t->qw, &t->qs, &t->len, &t->gap };
 	double	 *p;
 	size_t	  i;
 
@@ -652,6 +653,18 @@ cols_free(struct pt_cols *t)
 	free(t->qw);
 	free(t->qs);
 	free(t->len);
+	free(t->gap);
+}
+
+/* The relative gap the default policy compares with the router's
+ * response_quality_difference (lua-policies/default.lua: strong when
+ * q_strong > q_weak * (1 + rqd / 100)), capped where q_weak is not > 0. */
+static double
+rel_gap(double qw, double qs)
+{
+	if (qw > 0)
+		return qs / qw - 1;
+	return qs > 0 ? 1e9 : 0;
 }
 
 /* Keeps a record's score, labels and length; both labels are required. */
@@ -670,6 +683,7 @@ collect(struct pt_ctx *c, const struct pt_rec *r, void *arg)
 	t->qw[t->n] = r->label_w;
 	t->qs[t->n] = r->label_s;
 	t->len[t->n] = (double)r->chars;
+	t->gap[t->n] = rel_gap(c->quality[c->iw], c->quality[c->is]);
 	t->n++;
 	return 0;
 }
@@ -812,27 +826,41 @@ exact(double d, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * Two equivalent cuts for SHARE: a threshold on `score` (strong when
+ * score > threshold), and the router's response_quality_difference for
+ * the default policy (strong when the strong model's predicted quality
+ * exceeds the weak one's by more than rqd percent of it).
+ */
 static int
 calibrate(const struct pt_ctx *c, const struct pt_cols *t)
 {
-	double		 thr, got;
+	double		 thr, got, rqd, rgot;
 	enum eval_err	 e;
-	char		 buf[32];
+	char		 b1[32], b2[32];
 
 	if ((e = eval_calibrate(t->score, t->n, c->o.calibrate, &thr,
-	    &got)) != EVAL_OK) {
+	    &got)) != EVAL_OK || (e = eval_calibrate(t->gap, t->n,
+	    c->o.calibrate, &rqd, &rgot)) != EVAL_OK) {
 		fprintf(stderr, "tiergate eval: %s\n", eval_strerror(e));
 		return PT_EXIT_FAIL;
 	}
+	exact(thr, b1, sizeof(b1));
+	exact(rqd * 100, b2, sizeof(b2));
 	if (c->o.json)
-		printf("{\"share\": %.6g, \"threshold\": %s, \"achieved\": %.9g, "
-		    "\"records\": %zu, \"rule\": \"strong when score > threshold\"}\n",
-		    c->o.calibrate, exact(thr, buf, sizeof(buf)), got, t->n);
+		printf("{\"share\": %.6g, \"records\": %zu, \"threshold\": %s, "
+		    "\"achieved\": %.9g, \"rule\": \"strong when score > "
+		    "threshold\", \"response_quality_difference\": %s, "
+		    "\"rqd_achieved\": %.9g}\n", c->o.calibrate, t->n, b1, got,
+		    b2, rgot);
 	else
-		printf("threshold %s sends %.2f%% of %zu records to %s "
-		    "(asked %.2f%%; rule: score > threshold)\n",
-		    exact(thr, buf, sizeof(buf)), got * 100, t->n, c->o.strong,
-		    c->o.calibrate * 100);
+		printf("for %.2f%% of %zu records to %s:\n"
+		    "  score threshold %s sends %.2f%% (strong when score > "
+		    "threshold)\n"
+		    "  response_quality_difference %s sends %.2f%% (default "
+		    "policy: strong when predicted quality is more than that "
+		    "many percent better)\n", c->o.calibrate * 100, t->n,
+		    c->o.strong, b1, got * 100, b2, rgot * 100);
 	return PT_EXIT_OK;
 }
 

@@ -173,6 +173,11 @@ check "tiny calibrate .3 threshold" "$(jq '.threshold' "$TMP/tcal")" 0
 	--pair "$PAIR" >"$TMP/tcal" 2>"$TMP/err" || fail "calibrate .5: $(cat "$TMP/err")"
 check "tiny calibrate .5 threshold" "$(jq '.threshold' "$TMP/tcal")" 0
 check "tiny calibrate .5 achieved" "$(jq '.achieved' "$TMP/tcal")" 0.5
+# The default policy's relative gap, q_strong / q_weak - 1: -50% for
+# records 1-5, +50% for 6-10; the cut for .5 is midway, 0%.
+check "tiny calibrate .5 response_quality_difference" \
+	"$(jq '.response_quality_difference' "$TMP/tcal")" 0
+check "tiny calibrate .5 rqd achieved" "$(jq '.rqd_achieved' "$TMP/tcal")" 0.5
 echo '{"format": "tiergate-model", "version": 1' >"$TMP/trunc.json"
 "$TIERGATE" eval --model "$TMP/trunc.json" --data "$FIX" --pair "$PAIR" \
 	>/dev/null 2>"$TMP/err"
