@@ -39,7 +39,8 @@ struct pstate {
 	lua_State	*L;
 	size_t		 used;		/* heap bytes in use */
 	size_t		 limit;		/* heap cap */
-	int		 mem_hit;	/* an allocation was refused in this call */
+	int		 mem_hit;	/* the policy saw an allocation refused */
+	int		 mem_retry;	/* refused once; Lua collects and retries */
 	int		 in_call;	/* refusals are sticky while set */
 	int		 hook_count;	/* instruction budget per call */
 	int		 hook_hit;	/* the instruction limit fired */
@@ -94,10 +95,12 @@ ps_of(lua_State *L)
 	return *(struct pstate **)lua_getextraspace(L);
 }
 
-/* lua_Alloc with a cap.  Growth past the cap is refused, and once refused
- * inside a call every further growth is refused too, so a policy that
- * catches "not enough memory" with pcall cannot carry on allocating.
- * Shrinking never fails, as Lua requires. */
+/* lua_Alloc with a cap.  When an allocation is refused Lua runs an
+ * emergency collection and asks once more; only if that retry fails too
+ * does the policy see "not enough memory" — and from then on every growth
+ * in the same call is refused, so a policy that catches the error with
+ * pcall cannot carry on allocating.  Shrinking never fails, as Lua
+ * requires. */
 static void *
 ps_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -112,11 +115,15 @@ ps_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	}
 	if (nsize > old && ((ps->mem_hit && ps->in_call) ||
 	    nsize - old > ps->limit - ps->used)) {
-		ps->mem_hit = 1;
+		if (ps->mem_retry || !ps->in_call)
+			ps->mem_hit = 1;
+		ps->mem_retry = !ps->mem_retry;
 		return NULL;
 	}
 	if ((np = realloc(ptr, nsize)) == NULL)
 		return nsize <= old ? ptr : NULL;
+	if (nsize > old)
+		ps->mem_retry = 0;
 	ps->used = ps->used - old + nsize;
 	return np;
 }
@@ -140,6 +147,7 @@ ps_arm(struct pstate *ps)
 {
 	ps->hook_hit = 0;
 	ps->mem_hit = 0;
+	ps->mem_retry = 0;
 	ps->in_call = 1;
 	lua_sethook(ps->L, ps_hook, LUA_MASKCOUNT, ps->hook_count);
 }

@@ -377,6 +377,40 @@ test_no_leak(void)
 	policy_free(p);
 }
 
+/* Garbage left by earlier calls must not fail a later one: near the cap,
+ * Lua's emergency collection frees it and the allocation is retried. */
+static void
+test_garbage_near_cap(void)
+{
+	static const struct policy_limits tight = { 300u << 10, 200000 };
+	char			 path[256], err[512];
+	FILE			*fp;
+	struct policy		*p;
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+	int			 i, ok = 1;
+
+	snprintf(path, sizeof(path), "%s/garbage.lua", tmpdir);
+	fp = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	fputs("return { decide = function(ctx)\n"
+	    "  local s = string.rep('x', 100000)\n"
+	    "  return { model = ctx.candidates[1].model, reason = tostring(#s) }\n"
+	    "end }\n", fp);
+	fclose(fp);
+	p = policy_new(path, &tight, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	facts_init(&f, "g");
+	for (i = 0; i < 2000 && ok; i++) {
+		f.router = i % 2 ? "g" : "h";	/* a new string every call */
+		ok = policy_decide(p, &f, &d) == POLICY_OK;
+	}
+	if (!ok)
+		fprintf(stderr, "call %d: %s\n", i, d.reason);
+	CU_ASSERT(ok);
+	policy_free(p);
+}
+
 /* ---- hot reload ------------------------------------------------------- */
 
 static void
@@ -599,6 +633,7 @@ main(void)
 	CU_add_test(s, "load errors", test_load_errors);
 	CU_add_test(s, "hostile policies", test_hostile);
 	CU_add_test(s, "no leak", test_no_leak);
+	CU_add_test(s, "garbage near the cap", test_garbage_near_cap);
 	CU_add_test(s, "hot reload", test_hot_reload);
 	CU_add_test(s, "open broken", test_open_broken);
 	CU_add_test(s, "threads", test_threads);
