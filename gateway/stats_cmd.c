@@ -5,8 +5,9 @@
  *   tiergate stats rebuild (--stats FILE | --config CONF) LOG...
  *	Build a fresh stats file from decision logs (oldest first) and move
  *	it over FILE.  The result equals the sums over the logs.
- *   tiergate stats show (--stats FILE | --config CONF) [--window W] [--metrics]
- *	Print the /admin/api/stats document (or the /metrics text).
+ *   tiergate stats show (--stats FILE | --config CONF) [--window W] [--at T] [--metrics]
+ *	Print the /admin/api/stats document as of now (or Unix time T), or
+ *	the /metrics text.
  */
 #include "autoconf.h"
 
@@ -28,6 +29,7 @@ struct opts {
 	const char	*config;
 	const char	*window;
 	int		 metrics;
+	time_t		 at;		/* --at: the document's "now" */
 	struct tg_config *cfg;
 };
 
@@ -35,7 +37,7 @@ static void
 stats_usage(FILE *f)
 {
 	fprintf(f, "usage: tiergate stats rebuild (--stats FILE | --config CONF) LOG...\n"
-	    "       tiergate stats show (--stats FILE | --config CONF) [--window 1h|24h|7d|30d] [--metrics]\n");
+	    "       tiergate stats show (--stats FILE | --config CONF) [--window 1h|24h|7d|30d] [--at UNIXTIME] [--metrics]\n");
 }
 
 /* Parse options after the verb; returns the index of the first operand,
@@ -48,18 +50,20 @@ opts_parse(int argc, char **argv, struct opts *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "metrics", no_argument, NULL, 'm' },
+		{ "at", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char	 err[512];
 	int	 ch;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "s:c:w:m", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:c:w:ma:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's': o->stats = optarg; break;
 		case 'c': o->config = optarg; break;
 		case 'w': o->window = optarg; break;
 		case 'm': o->metrics = 1; break;
+		case 'a': o->at = (time_t)strtoll(optarg, NULL, 10); break;
 		default: stats_usage(stderr); return -1;
 		}
 	}
@@ -153,7 +157,7 @@ stats_show(struct opts *o)
 		if ((text = metrics_text(st, &len)) != NULL && fwrite(text, 1, len, stdout) == len)
 			rc = 0;
 		free(text);
-	} else if ((doc = stats_api_stats(st, o->window, time(NULL), NULL, NULL,
+	} else if ((doc = stats_api_stats(st, o->window, o->at > 0 ? o->at : time(NULL), NULL, NULL,
 	    err, sizeof(err))) == NULL)
 		fprintf(stderr, "tiergate stats: %s\n", err);
 	else if (json_dumpf(doc, stdout, JSON_INDENT(2)) == 0) {

@@ -12,6 +12,7 @@
  *	Exit 0 when both files give the same stats documents and lifetime
  *	counters (what `tiergate stats rebuild` must reproduce).
  *   stats-driver rebuild ARGS...	run `tiergate stats rebuild ARGS...`
+ *   stats-driver stats VERB ARGS...	run `tiergate stats VERB ARGS...`
  *   stats-driver metrics STATS	print the /metrics text
  *   stats-driver show STATS WINDOW NOW	print the stats document at NOW
  */
@@ -409,6 +410,8 @@ main(int argc, char *argv[])
 	}
 	if (argc == 3 && strcmp(argv[1], "metrics") == 0)
 		return cmd_metrics(argv + 2);
+	if (argc >= 3 && strcmp(argv[1], "stats") == 0)
+		return stats_cmd(argc - 1, argv + 1);
 	if (argc >= 3 && strcmp(argv[1], "rebuild") == 0) {
 		argv[0] = "stats";
 		return stats_cmd(argc, argv);
