@@ -246,7 +246,8 @@ file_create(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "stats file %s: create: %s", tmp, strerror(errno));
 		return -1;
 	}
-	if (ftruncate(fd, (off_t)sizeof(struct sh_file)) == -1 ||
+	/* every worker of the host writes it: owner and group */
+	if (fchmod(fd, 0660) == -1 || ftruncate(fd, (off_t)sizeof(struct sh_file)) == -1 ||
 	    (m = mmap(NULL, sizeof(struct sh_file), PROT_READ | PROT_WRITE,
 	    MAP_SHARED, fd, 0)) == MAP_FAILED) {
 		snprintf(err, errlen, "stats file %s: %s", tmp, strerror(errno));
