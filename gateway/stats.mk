@@ -9,7 +9,8 @@ libtgstats_a_SOURCES = \
 	gateway/metrics.c \
 	gateway/admin.h gateway/admin.c \
 	gateway/stats_cmd.c
-EXTRA_DIST += docs/admin-api.md
+EXTRA_DIST += docs/admin-api.md docs/decision-log.md
+dist_man_MANS += man/tiergate-stats.8
 
 TG_STATS_TESTLIBS = libtgstats.a libtgcore.a
 
