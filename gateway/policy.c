@@ -347,6 +347,19 @@ sb_move(lua_State *L)
 	return lua_gettop(L);
 }
 
+/* table.insert and table.remove shift #t elements in C; __len can claim
+ * any length without allocating, so cap it. */
+static int
+sb_shift(lua_State *L)
+{
+	if (luaL_len(L, 1) > PS_MAX_MOVE)
+		return luaL_error(L, "table too long for insert/remove in a policy");
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
 /* Replace lib[name] (lib on top) by a closure over the original. */
 static void
 sb_wrapfn(lua_State *L, const char *name, lua_CFunction fn)
@@ -368,6 +381,8 @@ sb_openlibs(lua_State *L)
 	lua_pop(L, 1);
 	luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
 	sb_wrapfn(L, "move", sb_move);
+	sb_wrapfn(L, "insert", sb_shift);
+	sb_wrapfn(L, "remove", sb_shift);
 	lua_pop(L, 1);
 	luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
 	lua_pop(L, 1);
