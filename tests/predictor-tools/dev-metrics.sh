@@ -30,7 +30,19 @@ flags=$(jq -r '.train | "--seed \(.seed) --rounds \(.rounds) --depth \(.depth)
 	--threads \(.threads)"' "$def")
 # shellcheck disable=SC2086
 "$tg" train --data "$mmlu" --data "$dcr" --out "$out/dev-model.json" \
-	--final train --name dev $flags 2>"$out/train.log"
+	--final train --name dev --dev-preds "$out/dev-preds.jsonl" $flags \
+	2>"$out/train.log"
+
+# `eval --dev-only` reads the held-out sources from train.dev_sources;
+# if this train does not record them, take them from its dev predictions.
+if ! jq -e '.train.dev_sources | length > 0' "$out/dev-model.json" >/dev/null; then
+	jq -s '[.[].source] | unique' "$out/dev-preds.jsonl" >"$out/dev-sources.json"
+	jq --slurpfile d "$out/dev-sources.json" '.train.dev_sources = $d[0]' \
+		"$out/dev-model.json" >"$out/dev-model.tmp" &&
+		mv "$out/dev-model.tmp" "$out/dev-model.json"
+fi
+echo "dev sources: $(jq -c '.train.dev_sources' "$out/dev-model.json")"
+echo
 
 row() { # row LABEL DATA WEAK STRONG
 	"$tg" eval --json --dev-only --model "$out/dev-model.json" --data "$2" \
