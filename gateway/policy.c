@@ -1139,12 +1139,47 @@ ps_call(lua_State *L)
 	return ps_result(L, lua_gettop(L), ps, c->f, c->out);
 }
 
+/* Turn the outcome of a protected decide call into an error code and a
+ * reason; limits win over whatever the policy did after they fired. */
+static enum policy_err
+ps_classify(struct pstate *ps, int rc, struct policy_decision *out,
+    char *tb, size_t tblen)
+{
+	lua_State	*L = ps->L;
+
+	if (ps->hook_hit) {
+		snprintf(out->reason, sizeof(out->reason), "policy limit: more "
+		    "than %d instructions", ps->hook_count);
+		return POLICY_E_INSTRUCTIONS;
+	}
+	if (ps->mem_hit || rc == LUA_ERRMEM) {
+		snprintf(out->reason, sizeof(out->reason), "policy limit: more "
+		    "than %zu bytes of memory", ps->limit);
+		return POLICY_E_MEMORY;
+	}
+	if (rc != LUA_OK) {
+		if (tb != NULL)
+			snprintf(tb, tblen, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "");
+		snprintf(out->reason, sizeof(out->reason), "policy error: ");
+		ps_errline(L, out->reason + 14, sizeof(out->reason) - 14);
+		return POLICY_E_RUNTIME;
+	}
+	if (ps->res_err != POLICY_OK) {
+		snprintf(out->reason, sizeof(out->reason), "policy result: %s", ps->res_msg);
+		return ps->res_err;
+	}
+	return POLICY_OK;
+}
+
+/* One protected decide call on `ps`.  tb (may be NULL) gets the traceback
+ * of a runtime error.  The state is cleaned after any failure. */
 static enum policy_err
 ps_decide(struct pstate *ps, const struct policy_facts *f,
     struct policy_decision *out, char *tb, size_t tblen)
 {
 	struct ps_call	 c = { f, out };
 	lua_State	*L = ps->L;
+	enum policy_err	 e;
 	int		 rc;
 
 	memset(out, 0, sizeof(*out));
@@ -1161,31 +1196,14 @@ ps_decide(struct pstate *ps, const struct policy_facts *f,
 	ps_arm(ps);
 	rc = lua_pcall(L, 1, 0, 1);
 	ps_disarm(ps);
-	if (ps->hook_hit) {
-		snprintf(out->reason, sizeof(out->reason), "policy limit: more "
-		    "than %d instructions", ps->hook_count);
-		rc = POLICY_E_INSTRUCTIONS;
-	} else if (ps->mem_hit) {
-		snprintf(out->reason, sizeof(out->reason), "policy limit: more "
-		    "than %zu bytes of memory", ps->limit);
-		rc = POLICY_E_MEMORY;
-	} else if (rc != LUA_OK) {
-		if (tb != NULL)
-			snprintf(tb, tblen, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "");
-		snprintf(out->reason, sizeof(out->reason), "policy error: ");
-		ps_errline(L, out->reason + 14, sizeof(out->reason) - 14);
-		rc = POLICY_E_RUNTIME;
-	} else if (ps->res_err != POLICY_OK) {
-		snprintf(out->reason, sizeof(out->reason), "policy result: %s", ps->res_msg);
-		rc = ps->res_err;
-	}
+	e = ps_classify(ps, rc, out, tb, tblen);
 	lua_settop(L, 0);
-	if (rc != POLICY_OK) {
+	if (e != POLICY_OK) {
 		memset(out->model, 0, sizeof(out->model));
 		out->refuse = 0;
 		lua_gc(L, LUA_GCCOLLECT);
 	}
-	return (enum policy_err)rc;
+	return e;
 }
 
 /* Reject a policy that raises or exceeds a limit on a plain request, or
