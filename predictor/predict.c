@@ -40,9 +40,9 @@ struct pt_opts {
 	const char	*cmd;		/* "predict" or "eval", for messages */
 	const char	*data;
 	const char	*model;		/* NULL: compiled-in default */
-	char		*pair;		/* "WEAK,STRONG", split in place */
+	char		*pair;		/* copy of "WEAK,STRONG", split */
 	const char	*weak, *strong;
-	char		*sources;	/* "PREFIX,...", split in place */
+	char		*sources;	/* copy of "PREFIX,...", split */
 	const char	*prefix[PT_PREFIX_MAX];
 	size_t		 nprefix;
 	double		 price_ratio;
@@ -147,6 +147,26 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* Keeps a private copy of a list argument (split in place later), so
+ * that argv is left untouched; a repeated option replaces the earlier. */
+static int
+set_copy(char **dst, const char *arg)
+{
+	free(*dst);
+	if ((*dst = strdup(arg)) == NULL) {
+		fprintf(stderr, "tiergate: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+opts_free(struct pt_opts *o)
+{
+	free(o->pair);
+	free(o->sources);
+}
+
 /* Applies one option; -1 on a bad value (message printed). */
 static int
 set_opt(struct pt_opts *o, int c, char *arg)
@@ -155,10 +175,10 @@ set_opt(struct pt_opts *o, int c, char *arg)
 
 	switch (c) {
 	case OPT_DATA:	  o->data = arg; return 0;
-	case OPT_PAIR:	  o->pair = arg; return 0;
+	case OPT_PAIR:	  return set_copy(&o->pair, arg);
 	case OPT_MODEL:	  o->model = arg; return 0;
 	case OPT_JSON:	  o->json = 1; return 0;
-	case OPT_SOURCES: o->sources = arg; return 0;
+	case OPT_SOURCES: return set_copy(&o->sources, arg);
 	case OPT_SKIP:	  o->skip_bad = 1; return 0;
 	case OPT_DEV:	  o->dev_only = 1; return 0;
 	case OPT_RATIO:
@@ -623,6 +643,7 @@ pred_cmd_predict(int argc, char **argv)
 	report_skipped(c);
 	json_decref(c->dev);
 	pred_model_free(c->owned);
+	opts_free(&c->o);
 	free(c);
 	return rc;
 }
@@ -924,6 +945,7 @@ pred_cmd_eval(int argc, char **argv)
 	cols_free(&t);
 	json_decref(c->dev);
 	pred_model_free(c->owned);
+	opts_free(&c->o);
 	free(c);
 	return rc;
 }
