@@ -156,15 +156,74 @@ facts_from_json(const json_t *o, struct facts_buf *fb, char *err, size_t errlen)
 	return 0;
 }
 
+/* Limits for the commands: the built-in defaults, a config's, or flags. */
+static struct policy_limits cmd_limits;
+
 static struct policy *
 open_policy(const char *path)
 {
 	struct policy	*p;
 	char		 err[512];
 
-	if ((p = policy_new(path, NULL, err, sizeof(err))) == NULL)
+	if ((p = policy_new(path, &cmd_limits, err, sizeof(err))) == NULL)
 		fprintf(stderr, "%s: %s\n", path, err);
 	return p;
+}
+
+static int
+limits_from_config(const char *path)
+{
+	struct tg_config	*cfg;
+	char			 err[512];
+
+	if (config_load == NULL) {
+		fprintf(stderr, "--config is not available in this build\n");
+		return -1;
+	}
+	if ((cfg = config_load(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	cmd_limits.memory_bytes = cfg->limits.policy_memory_bytes;
+	cmd_limits.instructions = cfg->limits.policy_instructions;
+	config_free(cfg);
+	return 0;
+}
+
+/* Leading options of `policy check|test`: --config CONF, --memory BYTES,
+ * --instructions N.  Returns the index of the first operand, or -1. */
+static int
+limit_opts(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "instructions", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long long	 v;
+	char			*end;
+	int			 ch;
+
+	memset(&cmd_limits, 0, sizeof(cmd_limits));
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+c:m:i:", opts, NULL)) != -1) {
+		if (ch == 'c' && limits_from_config(optarg) == -1)
+			return -1;
+		if (ch == 'm' || ch == 'i') {
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || v == 0)
+				return -1;
+			if (ch == 'm')
+				cmd_limits.memory_bytes = (size_t)v;
+			else
+				cmd_limits.instructions = v;
+		}
+		if (ch == '?')
+			return -1;
+	}
+	return optind;
 }
 
 /* ---- policy check ----------------------------------------------------- */
@@ -183,10 +242,13 @@ policy_cmd_check(int argc, char **argv)
 	enum policy_err		 e;
 	int			 i, rc = 0;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: tiergate policy check FILE...\n");
+	if ((i = limit_opts(argc, argv)) == -1 || i >= argc) {
+		fprintf(stderr, "usage: tiergate policy check [--config CONF] "
+		    "[--memory BYTES] [--instructions N] FILE...\n");
 		return 2;
 	}
+	argc -= i - 1;
+	argv += i - 1;
 	memset(&f, 0, sizeof(f));
 	f.router = "check";
 	f.request_class = f.tenant = f.conversation_id = f.previous_model = "";
@@ -382,10 +444,13 @@ policy_cmd_test(int argc, char **argv)
 	struct policy	*p;
 	int		 i, bad = 0;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: tiergate policy test FILE CASES...\n");
+	if ((i = limit_opts(argc, argv)) == -1 || argc - i < 2) {
+		fprintf(stderr, "usage: tiergate policy test [--config CONF] "
+		    "[--memory BYTES] [--instructions N] FILE CASES...\n");
 		return 2;
 	}
+	argc -= i - 1;
+	argv += i - 1;
 	if ((p = open_policy(argv[1])) == NULL)
 		return 1;
 	for (i = 2; i < argc; i++) {
@@ -734,6 +799,8 @@ replay_config(struct replay *r, const char *path)
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
+	cmd_limits.memory_bytes = r->cfg->limits.policy_memory_bytes;
+	cmd_limits.instructions = r->cfg->limits.policy_instructions;
 	return 0;
 }
 
@@ -754,6 +821,7 @@ policy_cmd_replay(int argc, char **argv)
 	int		 ch, json = 0, rc = 1;
 
 	memset(&r, 0, sizeof(r));
+	memset(&cmd_limits, 0, sizeof(cmd_limits));
 	r.threshold = -1;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "p:t:r:c:j", opts, NULL)) != -1) {

@@ -37,6 +37,15 @@ fi
 expect_rc 1 "check: no decide" "$POLICY_TOOL" policy check "$top_srcdir/tests/policy/hostile/no_decide.lua"
 expect_rc 1 "check: missing file" "$POLICY_TOOL" policy check /nonexistent.lua
 expect_rc 2 "usage" "$POLICY_TOOL" policy frobnicate
+# Limits from flags: 50 instructions are too few for the default policy.
+out=$("$POLICY_TOOL" policy check --instructions 50 "$P/default.lua" 2>&1); rc=$?
+if [ $rc -eq 1 ] && echo "$out" | grep -q 'dry run: policy limit: more than 50 instructions'; then
+	pass "check --instructions"
+else
+	fail "check --instructions"; echo "$out"
+fi
+expect_rc 0 "test --memory" "$POLICY_TOOL" policy test --memory 1000000 "$P/default.lua" "$P/tests/default.cases"
+expect_rc 2 "check --memory garbage" "$POLICY_TOOL" policy check --memory lots "$P/default.lua"
 
 # The tiergate binary, once it dispatches `policy`, runs the same code.
 if [ -x "${TIERGATE:-}" ] && "$TIERGATE" policy check "$P/default.lua" >/dev/null 2>&1; then
