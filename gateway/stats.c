@@ -16,8 +16,12 @@
  *    first writer of a new unit CASes the old stamp to unit|BUSY, zeroes the
  *    bucket and publishes the stamp (release); writers of that unit add only
  *    after seeing the published stamp (acquire).  A writer whose unit is
- *    older than the bucket's drops its update (counted in `dropped`); so does
- *    one that waited too long on a BUSY bucket whose resetter died.
+ *    older than the bucket's drops its update (counted in `dropped`).  A
+ *    bucket left BUSY by a killed zeroer is taken over after a bounded wait.
+ *  - Known, accepted imprecision (rings only; lifetime counters are exact):
+ *    a writer stalled for longer than a ring's span between reading the
+ *    stamp and adding lands in the newer unit; a zeroer that was only slow,
+ *    not dead, can wipe adds made after a takeover.
  */
 #include "autoconf.h"
 
@@ -41,10 +45,11 @@
 #define STATS_TENANT_SLOTS	512
 #define STATS_NSTICKY		4096
 #define STATS_CONV_LEN		64
-#define SPIN_MAX		2000
+#define SPIN_NS			(20 * 1000000)	/* wait for a peer before presuming it dead */
+#define SPIN_LOOPS		1000000		/* bound on CAS retries */
 #define BUSY			(UINT64_C(1) << 63)
 
-enum { SLOT_EMPTY = 0, SLOT_CLAIMING, SLOT_READY };
+enum { SLOT_EMPTY = 0, SLOT_CLAIMING, SLOT_READY, SLOT_DEAD };
 
 struct sh_header {
 	char		magic[8];
@@ -178,11 +183,28 @@ dropped(struct stats *st)
 	__atomic_fetch_add(&st->f->hdr.dropped, 1, __ATOMIC_RELAXED);
 }
 
-static void
-spin_pause(unsigned int i)
+/*
+ * One round of waiting for a peer: spin briefly, then yield.  Returns 1
+ * once SPIN_NS have passed since round 64 (*start is the caller's clock):
+ * the peer was probably killed mid-update.  Only crashes make anyone wait
+ * that long, and only once per stuck slot or bucket.
+ */
+static int
+spin_expired(unsigned int i, uint64_t *start)
 {
-	if (i % 16 == 15)
-		sched_yield();
+	struct timespec	 ts;
+	uint64_t	 now;
+
+	if (i < 64)
+		return 0;
+	sched_yield();
+	if (i % 16 != 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (i == 64)
+		*start = now;
+	return now - *start > SPIN_NS;
 }
 
 static uint64_t
@@ -345,19 +367,24 @@ stats_close(struct stats *st)
 
 /* --- dimension tables ------------------------------------------------ */
 
-/* Wait a bounded time for a CLAIMING slot to be published.  Returns 1 when
- * READY, 0 when its claimer seems dead (the caller probes on). */
-static int
-slot_wait(const uint32_t *state)
+/* Wait a bounded time for a CLAIMING slot to be published.  Returns
+ * SLOT_READY, or SLOT_DEAD after marking a slot whose claimer seems dead
+ * (lookups then skip it at once; if the claimer was only slow it still
+ * publishes, and readers merge the duplicate key by name). */
+static uint32_t
+slot_wait(uint32_t *state)
 {
+	uint32_t	 st = SLOT_CLAIMING;
+	uint64_t	 start = 0;
 	unsigned int	 i;
 
-	for (i = 0; i < SPIN_MAX; i++) {
+	for (i = 0; !spin_expired(i, &start); i++)
 		if (__atomic_load_n(state, __ATOMIC_ACQUIRE) == SLOT_READY)
-			return 1;
-		spin_pause(i);
-	}
-	return 0;
+			return SLOT_READY;
+	if (__atomic_compare_exchange_n(state, &st, SLOT_DEAD, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return SLOT_DEAD;
+	return st;
 }
 
 static uint32_t
@@ -413,9 +440,9 @@ key_index(struct stats *st, const struct stats_key *k)
 			    SLOT_CLAIMING, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 				return key_claim(st, s, h, k);
 		}
-		if (state == SLOT_CLAIMING && !slot_wait(&s->state))
-			continue;
-		if (s->hash == h && key_equal(&s->key, k))
+		if (state == SLOT_CLAIMING)
+			state = slot_wait(&s->state);
+		if (state == SLOT_READY && s->hash == h && key_equal(&s->key, k))
 			return s->idx;
 	}
 	dropped(st);
@@ -462,9 +489,9 @@ tenant_index(struct stats *st, const char *name, int create)
 			    SLOT_CLAIMING, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 				return tenant_claim(st, s, h, name);
 		}
-		if (state == SLOT_CLAIMING && !slot_wait(&s->state))
-			continue;
-		if (s->hash == h && strcmp(s->name, name) == 0)
+		if (state == SLOT_CLAIMING)
+			state = slot_wait(&s->state);
+		if (state == SLOT_READY && s->hash == h && strcmp(s->name, name) == 0)
 			return s->idx;
 	}
 	if (create)
@@ -474,33 +501,53 @@ tenant_index(struct stats *st, const char *name, int create)
 
 /* --- rings ----------------------------------------------------------- */
 
+/* Stamp = unit + 1 in the low bits; BUSY while a writer zeroes the bucket,
+ * with a generation that a takeover bumps (see ring_enter). */
+#define STAMP_LOW	((UINT64_C(1) << 48) - 1)
+#define GEN_ONE		(UINT64_C(1) << 48)
+#define GEN_MASK	(BUSY - GEN_ONE)
+
+static void
+ring_reset(uint64_t *stamp, uint64_t want, uint64_t *words, size_t n,
+    uint64_t *words2, size_t n2)
+{
+	zero_words(words, n);
+	zero_words(words2, n2);
+	__atomic_store_n(stamp, want, __ATOMIC_RELEASE);
+}
+
 /*
  * Make the bucket with stamp *stamp hold `unit`, zeroing `n` words at
  * `words` (and `n2` at `words2`) when it is taken over from an older unit.
- * Returns 1 when the caller may add, 0 when the update must be dropped.
+ * Returns 1 when the caller may add, 0 when the update must be dropped
+ * (the bucket already holds a newer unit).  A bucket left BUSY by a writer
+ * that died while zeroing it is taken over after a bounded wait: the
+ * waiter bumps the generation with CAS (one winner) and zeroes it again.
  */
 static int
 ring_enter(uint64_t *stamp, uint64_t unit, uint64_t *words, size_t n,
     uint64_t *words2, size_t n2)
 {
-	uint64_t	 want = unit + 1, s;
-	unsigned int	 i;
+	uint64_t	 want = unit + 1, s, next, start = 0;
+	unsigned int	 i, waited = 0;
 
-	for (i = 0; i < SPIN_MAX; i++) {
+	for (i = 0; i < SPIN_LOOPS; i++) {
 		s = __atomic_load_n(stamp, __ATOMIC_ACQUIRE);
 		if (s == want)
 			return 1;
-		if ((s & ~BUSY) > want)
+		if ((s & STAMP_LOW) > want)
 			return 0;
-		if ((s & ~BUSY) == want) {	/* being reset for our unit */
-			spin_pause(i);
+		if ((s & STAMP_LOW) < want)
+			next = want | BUSY;
+		else if (!spin_expired(waited++, &start))	/* being zeroed */
 			continue;
+		else {				/* its zeroer looks dead */
+			waited = 0;
+			next = (s & ~GEN_MASK) | ((s + GEN_ONE) & GEN_MASK);
 		}
-		if (__atomic_compare_exchange_n(stamp, &s, want | BUSY, 0,
+		if (__atomic_compare_exchange_n(stamp, &s, next, 0,
 		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			zero_words(words, n);
-			zero_words(words2, n2);
-			__atomic_store_n(stamp, want, __ATOMIC_RELEASE);
+			ring_reset(stamp, want, words, n, words2, n2);
 			return 1;
 		}
 	}
@@ -685,17 +732,25 @@ row_read(const struct sh_row *r, uint64_t unit, uint64_t c[STATS_C__MAX])
 double
 stats_tenant_spend_today(struct stats *st, const char *tenant, time_t now)
 {
-	uint64_t	 c[STATS_C__MAX] = { 0 }, day;
-	uint32_t	 ti;
-	char		 tname[STATS_TENANT_LEN];
+	uint64_t		 c[STATS_C__MAX] = { 0 }, day, h;
+	struct sh_tslot		*s;
+	uint32_t		 i, state;
+	char			 tname[STATS_TENANT_LEN];
 
 	if (st == NULL || now < 0)
 		return 0;
 	copy_trunc(tname, tenant != NULL ? tenant : "", sizeof(tname));
-	if ((ti = tenant_index(st, tname, 0)) == UINT32_MAX)
-		return 0;
 	day = (uint64_t)now / 86400;
-	row_read(&st->f->tenants[ti].days[day % STATS_NDAYS], day, c);
+	h = fnv1a(FNV_BASIS, tname);
+	/* every slot of the name: a killed creator can leave a duplicate */
+	for (i = 0; i < STATS_TENANT_SLOTS; i++) {
+		s = &st->f->tslots[(h + i) % STATS_TENANT_SLOTS];
+		state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+		if (state == SLOT_EMPTY)
+			break;
+		if (state == SLOT_READY && s->hash == h && strcmp(s->name, tname) == 0)
+			row_read(&st->f->tenants[s->idx].days[day % STATS_NDAYS], day, c);
+	}
 	return stats_usd(c[STATS_C_COST]);
 }
 

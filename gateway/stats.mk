@@ -20,6 +20,12 @@ TESTS += tests/unit/test_stats
 tests_unit_test_stats_SOURCES = tests/unit/test_stats.c
 tests_unit_test_stats_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_stats_LDADD = $(TG_STATS_TESTLIBS) $(CUNIT_LIBS) $(TG_SYSLIBS)
+# includes gateway/stats.c to reach its crash-recovery paths
+check_PROGRAMS += tests/unit/test_stats_internal
+TESTS += tests/unit/test_stats_internal
+tests_unit_test_stats_internal_SOURCES = tests/unit/test_stats_internal.c
+tests_unit_test_stats_internal_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_stats_internal_LDADD = $(CUNIT_LIBS) $(TG_SYSLIBS)
 endif
 
 # Multi-process load, SIGKILL and rebuild checks driven by one helper.

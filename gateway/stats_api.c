@@ -360,26 +360,45 @@ classes_json(const struct keyset *ks, struct group *cg)
 
 /* --- tenants ---------------------------------------------------------- */
 
+/* Tenant `name` over units u0..u1, summing every index that carries the
+ * name (a slot lost to a killed creator can duplicate it); NULL if idle. */
 static json_t *
-tenant_json(struct stats *st, size_t idx, const char *name, uint64_t u0,
-    uint64_t u1, enum stats_unit unit, time_t now)
+tenant_json(struct stats *st, char (*names)[STATS_TENANT_LEN], size_t nt,
+    size_t first, uint64_t u0, uint64_t u1, enum stats_unit unit, time_t now)
 {
 	uint64_t	 c[NC] = { 0 }, today[NC] = { 0 }, u;
 	json_t		*o;
+	size_t		 i;
 
-	for (u = u0; u <= u1; u++)
-		stats_tenant_read(st, idx, unit, u, c);
+	for (i = first; i < nt; i++) {
+		if (strcmp(names[i], names[first]) != 0)
+			continue;
+		for (u = u0; u <= u1; u++)
+			stats_tenant_read(st, i, unit, u, c);
+		stats_tenant_read(st, i, STATS_DAY, (uint64_t)now / 86400, today);
+	}
 	if (c[STATS_C_REQUESTS] == 0)
 		return NULL;
-	stats_tenant_read(st, idx, STATS_DAY, (uint64_t)now / 86400, today);
 	o = json_object();
-	json_object_set_new(o, "tenant", json_string(name));
+	json_object_set_new(o, "tenant", json_string(names[first]));
 	set_u64(o, "requests", c[STATS_C_REQUESTS]);
 	tokens_put(o, c);
 	money_put(o, c);
 	json_object_set_new(o, "spend_today_usd", usd(today[STATS_C_COST],
 	    today[STATS_C_REQUESTS], today[STATS_C_UNPRICED]));
 	return o;
+}
+
+/* 1 if names[i] already appeared before index i. */
+static int
+seen_before(char (*names)[STATS_TENANT_LEN], size_t i)
+{
+	size_t	 j;
+
+	for (j = 0; j < i; j++)
+		if (names[j][0] != '\x01' && strcmp(names[j], names[i]) == 0)
+			return 1;
+	return 0;
 }
 
 static int
@@ -401,16 +420,22 @@ tenants_json(struct stats *st, const struct window *w, time_t from, time_t now)
 	json_t		*o = json_object(), *arr = json_array(), *t, *list[STATS_MAX_TENANTS];
 	enum stats_unit	 unit = w->tg == 3600 ? STATS_HOUR : STATS_DAY;
 	size_t		 i, n = 0, nt = stats_ntenants(st);
-	char		 name[STATS_TENANT_LEN];
+	char		 (*names)[STATS_TENANT_LEN];
 
+	if ((names = calloc(nt + 1, sizeof(*names))) == NULL)
+		return o;
+	for (i = 0; i < nt; i++)
+		if (stats_tenant_name(st, i, names[i], sizeof(names[i])) == -1)
+			names[i][0] = '\x01';		/* not (yet) valid */
 	for (i = 0; i < nt; i++) {
-		if (stats_tenant_name(st, i, name, sizeof(name)) == -1)
+		if (names[i][0] == '\x01' || seen_before(names, i))
 			continue;
-		t = tenant_json(st, i, name, (uint64_t)from / w->tg,
+		t = tenant_json(st, names, nt, i, (uint64_t)from / w->tg,
 		    (uint64_t)now / w->tg, unit, now);
 		if (t != NULL)
 			list[n++] = t;
 	}
+	free(names);
 	qsort(list, n, sizeof(list[0]), tenant_cmp);
 	for (i = 0; i < n; i++)
 		json_array_append_new(arr, list[i]);
