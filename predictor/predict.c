@@ -62,6 +62,7 @@ struct pt_ctx {
 	float			 quality[PRED_MAX_MODELS];
 	float			 f[PRED_NFEATURES];
 	size_t			 lineno, bad, filtered;
+	size_t			 unlabelled;	/* eval: no label for the pair */
 	json_t			*dev;		/* --dev-only source names */
 };
 
@@ -688,14 +689,18 @@ rel_gap(double qw, double qs)
 	return qs > 0 ? 1e9 : 0;
 }
 
-/* Keeps a record's score, labels and length; both labels are required. */
+/* Keeps a record's score, labels and length.  A record without labels
+ * for both models of the pair is not an error (a file may hold several
+ * model families): it is counted and left out. */
 static int
 collect(struct pt_ctx *c, const struct pt_rec *r, void *arg)
 {
 	struct pt_cols	*t = arg;
 
-	if (isnan(r->label_w) || isnan(r->label_s))
-		return bad_line(c, "no score for both models of the pair");
+	if (isnan(r->label_w) || isnan(r->label_s)) {
+		c->unlabelled++;
+		return 0;
+	}
 	if (t->n == t->cap && cols_grow(t) == -1) {
 		fprintf(stderr, "tiergate %s: out of memory\n", c->o.cmd);
 		return -1;
@@ -781,9 +786,10 @@ print_eval_json(const struct pt_ctx *c, const struct pt_cols *t,
 
 	for (i = 0; i < nr; i++)
 		json_object_set_new(routers, r[i].name, router_json(&r[i]));
-	out = json_pack("{s:s,s:I,s:I,s:I,s:b,s:s,s:s,s:s,s:o,s:o,s:f,s:f,s:I,s:o}",
+	out = json_pack("{s:s,s:I,s:I,s:I,s:I,s:b,s:s,s:s,s:s,s:o,s:o,s:f,s:f,s:I,s:o}",
 	    "data", c->o.data, "records", (json_int_t)t->n,
 	    "skipped", (json_int_t)c->bad, "filtered", (json_int_t)c->filtered,
+	    "unlabelled", (json_int_t)c->unlabelled,
 	    "dev_only", c->dev != NULL, "model", pred_model_version(c->model),
 	    "weak", c->o.weak, "strong", c->o.strong,
 	    "weak_quality", jnum(r[0].m.weak_perf / 100),
@@ -808,6 +814,8 @@ print_eval_text(const struct pt_ctx *c, const struct pt_cols *t,
 	if (c->filtered)
 		printf(" (%zu more outside %s)", c->filtered, c->dev ?
 		    "the model's dev split" : "--sources");
+	if (c->unlabelled)
+		printf(" (%zu more without scores for the pair)", c->unlabelled);
 	printf("\nmodel     %s\nweak      %-32s mean quality %.4f\n"
 	    "strong    %-32s mean quality %.4f\n\n", pred_model_version(c->model),
 	    c->o.weak, r[0].m.weak_perf / 100, c->o.strong,

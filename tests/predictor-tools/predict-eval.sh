@@ -212,6 +212,12 @@ check "--skip-bad exit status" $? 0
 check "--skip-bad records" "$(jq '.records' "$TMP/skip")" 10
 grep -q 'skipped 1 bad line' "$TMP/err" && ok "skip count reported" \
 	|| fail "no skip count: $(cat "$TMP/err")"
+# Records without labels for the pair are left out and counted, not errors.
+{ cat "$FIX"; echo '{"id": "other", "prompt": "x", "scores": {"m1": 1}}'; } >"$TMP/mixed.jsonl"
+"$TIERGATE" eval --json --data "$TMP/mixed.jsonl" --pair "$PAIR" >"$TMP/mixed" 2>"$TMP/err"
+check "unlabelled record: exit status" $? 0
+check "unlabelled record: records" "$(jq '.records' "$TMP/mixed")" 10
+check "unlabelled record: counted" "$(jq '.unlabelled' "$TMP/mixed")" 1
 echo '{"id": 1, "prompt": "x", "scores": {"gpt-4-1106-preview": 2}}' >"$TMP/range.jsonl"
 "$TIERGATE" predict --data "$TMP/range.jsonl" --pair "$PAIR" >/dev/null 2>"$TMP/err"
 check "score out of 0..1 exit status" $? 1
