@@ -207,6 +207,30 @@ ro_pairs(lua_State *L)
 	return 3;
 }
 
+/* next(t [, k]) that sees through read-only proxies, so that the idiom
+ * `next(ctx.metadata) == nil` works.  Only metatables built by ro_wrap()
+ * carry ro_newindex, and raw access runs no policy code. */
+static int
+sb_next(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 2);
+	if (lua_getmetatable(L, 1)) {
+		lua_pushliteral(L, "__newindex");
+		if (lua_rawget(L, -2) == LUA_TFUNCTION &&
+		    lua_tocfunction(L, -1) == ro_newindex) {
+			lua_pushliteral(L, "__index");
+			lua_rawget(L, -3);
+			lua_replace(L, 1);
+		}
+		lua_settop(L, 2);
+	}
+	if (lua_next(L, 1))
+		return 2;
+	lua_pushnil(L);
+	return 1;
+}
+
 /* Replace the table on top of the stack with a read-only proxy of it. */
 static void
 ro_wrap(lua_State *L)
@@ -232,7 +256,7 @@ ro_wrap(lua_State *L)
 /* Base functions a policy may use.  Left out on purpose: dofile, loadfile,
  * collectgarbage, rawset (would bypass read-only proxies), warn, require. */
 static const char *const sb_base[] = {
-	"assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall",
+	"assert", "error", "getmetatable", "ipairs", "pairs", "pcall",
 	"rawequal", "rawget", "rawlen", "select", "tonumber", "tostring",
 	"type", "xpcall", "_VERSION", NULL
 };
@@ -420,6 +444,8 @@ sb_safe(lua_State *L)
 	lua_setfield(L, -3, "setmetatable");
 	lua_pushcfunction(L, sb_print);
 	lua_setfield(L, -3, "print");
+	lua_pushcfunction(L, sb_next);
+	lua_setfield(L, -3, "next");
 	lua_pop(L, 1);
 }
 

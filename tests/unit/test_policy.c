@@ -256,6 +256,8 @@ test_ctx_fields(void)
 	    "  local keys = {}\n"
 	    "  for k, v in pairs(ctx.metadata) do keys[#keys + 1] = k .. '=' .. v end\n"
 	    "  table.sort(keys)\n"
+	    "  assert(next(ctx.metadata) ~= nil and next(ctx) ~= nil and next({}) == nil)\n"
+	    "  assert(#ctx.candidates == 3 and select('#', table.unpack(ctx.candidates)) == 3)\n"
 	    "  return { model = c[1].model, reason = table.concat({ ctx.router,\n"
 	    "    tostring(ctx.class), tostring(ctx.tenant), ctx.api, ctx.prompt.chars,\n"
 	    "    ctx.prompt.tokens, ctx.turns, tostring(ctx.has_tools), tostring(ctx.has_images),\n"
