@@ -218,7 +218,7 @@ metrics_text(struct stats *st, size_t *len)
 	}
 	metrics_write(f, m, n);
 	family(f, "tiergate_stats_info", "gauge", "Layout of the shared stats file.");
-	fprintf(f, "tiergate_stats_info{layout_version=\"1\"} 1\n");
+	fprintf(f, "tiergate_stats_info{layout_version=\"%d\"} 1\n", STATS_LAYOUT_VERSION);
 	if (fclose(f) != 0) {
 		free(buf);
 		buf = NULL;

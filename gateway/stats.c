@@ -40,7 +40,6 @@
 #include "stats.h"
 
 #define STATS_MAGIC		"TGSTATS\n"
-#define STATS_LAYOUT		1
 #define STATS_KEY_SLOTS		256
 #define STATS_TENANT_SLOTS	512
 #define STATS_NSTICKY		4096
@@ -99,8 +98,10 @@ struct sh_tenant {
 	struct sh_row	days[STATS_NDAYS];
 };
 
+/* A minute or day bucket; its stamp lives in a separate dense array so a
+ * reader scanning a window touches one page per 512 stamps, not one per
+ * bucket. */
 struct sh_bucket {
-	uint64_t	stamp;
 	struct stats_counts global;
 	uint64_t	rows[STATS_MAX_KEYS][STATS_C__MAX];
 };
@@ -120,6 +121,8 @@ struct sh_file {
 	struct sh_tslot		tslots[STATS_TENANT_SLOTS];
 	struct sh_tenant	tenants[STATS_MAX_TENANTS];
 	struct sh_sticky	sticky[STATS_NSTICKY];
+	uint64_t		day_stamp[STATS_NDAYS];
+	uint64_t		min_stamp[STATS_NMINUTES];
 	struct sh_bucket	days[STATS_NDAYS];
 	struct sh_bucket	minutes[STATS_NMINUTES];
 };
@@ -239,7 +242,7 @@ file_init(struct sh_file *f, time_t now)
 	struct sh_tenant	*tov = &f->tenants[STATS_MAX_TENANTS - 1];
 
 	memset(&f->hdr, 0, sizeof(f->hdr));
-	f->hdr.layout = STATS_LAYOUT;
+	f->hdr.layout = STATS_LAYOUT_VERSION;
 	f->hdr.header_size = sizeof(f->hdr);
 	f->hdr.file_size = sizeof(*f);
 	geometry_fill(f->hdr.geometry);
@@ -299,10 +302,10 @@ header_check(const struct sh_header *h, const char *path, char *err, size_t errl
 	if (memcmp(h->magic, STATS_MAGIC, sizeof(h->magic)) != 0)
 		snprintf(err, errlen, "stats file %s: not a tiergate stats file "
 		    "(bad magic); refusing to touch it", path);
-	else if (h->layout != STATS_LAYOUT)
+	else if (h->layout != STATS_LAYOUT_VERSION)
 		snprintf(err, errlen, "stats file %s: layout version %u, this "
 		    "tiergate uses %u; move it away (or rebuild it with "
-		    "`tiergate stats rebuild`)", path, h->layout, STATS_LAYOUT);
+		    "`tiergate stats rebuild`)", path, h->layout, STATS_LAYOUT_VERSION);
 	else if (h->header_size != sizeof(*h) || h->file_size != sizeof(struct sh_file) ||
 	    memcmp(h->geometry, g, sizeof(g)) != 0)
 		snprintf(err, errlen, "stats file %s: layout geometry differs from "
@@ -310,6 +313,30 @@ header_check(const struct sh_header *h, const char *path, char *err, size_t errl
 	else
 		return 0;
 	return -1;
+}
+
+/* Refuse anything but a stats file of this layout, header first so the
+ * message says why (magic, version, geometry), then the size. */
+static int
+file_check(int fd, const struct stat *sb, const char *path, char *err, size_t errlen)
+{
+	struct sh_header	 h;
+
+	if (S_ISREG(sb->st_mode) && (size_t)sb->st_size >= sizeof(h)) {
+		if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
+			snprintf(err, errlen, "stats file %s: cannot read its header", path);
+			return -1;
+		}
+		if (header_check(&h, path, err, errlen) == -1)
+			return -1;
+	}
+	if (!S_ISREG(sb->st_mode) || (size_t)sb->st_size != sizeof(struct sh_file)) {
+		snprintf(err, errlen, "stats file %s: size %lld, expected %zu "
+		    "(not a stats file of this layout); refusing to touch it",
+		    path, (long long)sb->st_size, sizeof(struct sh_file));
+		return -1;
+	}
+	return 0;
 }
 
 struct stats *
@@ -320,6 +347,8 @@ stats_open(const char *path, char *err, size_t errlen)
 	int		 fd = -1, tries;
 	void		*m = MAP_FAILED;
 
+	if (errlen > 0)
+		err[0] = '\0';
 	for (tries = 0; tries < 3 && fd == -1; tries++) {
 		if ((fd = open(path, O_RDWR | O_CLOEXEC)) != -1)
 			break;
@@ -328,17 +357,11 @@ stats_open(const char *path, char *err, size_t errlen)
 	}
 	if (fd == -1 || fstat(fd, &sb) == -1)
 		goto sysfail;
-	if (!S_ISREG(sb.st_mode) || (size_t)sb.st_size != sizeof(struct sh_file)) {
-		snprintf(err, errlen, "stats file %s: size %lld, expected %zu "
-		    "(not a stats file of this layout); refusing to touch it",
-		    path, (long long)sb.st_size, sizeof(struct sh_file));
+	if (file_check(fd, &sb, path, err, errlen) == -1)
 		goto fail;
-	}
 	m = mmap(NULL, sizeof(struct sh_file), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
 		goto sysfail;
-	if (header_check(m, path, err, errlen) == -1)
-		goto fail;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		goto sysfail;
 	st->f = m;
@@ -346,7 +369,7 @@ stats_open(const char *path, char *err, size_t errlen)
 	close(fd);
 	return st;
 sysfail:
-	if (errno != 0 && (err[0] == '\0' || fd != -1))
+	if (errlen > 0 && err[0] == '\0')
 		snprintf(err, errlen, "stats file %s: %s", path, strerror(errno));
 fail:
 	if (m != MAP_FAILED)
@@ -646,8 +669,8 @@ add_counts(struct stats_counts *sc, const struct delta *dl)
 #define NWORDS(x)	(sizeof(x) / sizeof(uint64_t))
 
 static void
-bucket_add(struct stats *st, struct sh_bucket *b, uint64_t unit, uint32_t k,
-    const struct delta *dl)
+bucket_add(struct stats *st, uint64_t *stamp, struct sh_bucket *b, uint64_t unit,
+    uint32_t k, const struct delta *dl)
 {
 	size_t	 nk;
 
@@ -656,7 +679,7 @@ bucket_add(struct stats *st, struct sh_bucket *b, uint64_t unit, uint32_t k,
 		nk = STATS_MAX_KEYS;
 	/* Indexes only grow, so rows at or above nk were never written in any
 	 * bucket: they are already zero. */
-	if (!ring_enter(&b->stamp, unit, (uint64_t *)&b->global, NWORDS(b->global),
+	if (!ring_enter(stamp, unit, (uint64_t *)&b->global, NWORDS(b->global),
 	    &b->rows[0][0], nk * STATS_C__MAX)) {
 		dropped(st);
 		return;
@@ -699,8 +722,10 @@ stats_record(struct stats *st, const struct tg_decision *d, time_t now)
 
 	ki = key_index(st, &k);
 	add_counts(&st->f->keys[ki].life, &dl);
-	bucket_add(st, &st->f->minutes[min % STATS_NMINUTES], min, ki, &dl);
-	bucket_add(st, &st->f->days[day % STATS_NDAYS], day, ki, &dl);
+	bucket_add(st, &st->f->min_stamp[min % STATS_NMINUTES],
+	    &st->f->minutes[min % STATS_NMINUTES], min, ki, &dl);
+	bucket_add(st, &st->f->day_stamp[day % STATS_NDAYS],
+	    &st->f->days[day % STATS_NDAYS], day, ki, &dl);
 
 	ti = tenant_index(st, tname, 1);
 	t = &st->f->tenants[ti];
@@ -765,7 +790,7 @@ stats_router_spend_today(struct stats *st, const char *router, time_t now)
 		return 0;
 	day = (uint64_t)now / 86400;
 	b = &st->f->days[day % STATS_NDAYS];
-	if (__atomic_load_n(&b->stamp, __ATOMIC_ACQUIRE) != day + 1)
+	if (__atomic_load_n(&st->f->day_stamp[day % STATS_NDAYS], __ATOMIC_ACQUIRE) != day + 1)
 		return 0;
 	nk = stats_nkeys(st);
 	for (i = 0; i < nk; i++)
@@ -883,16 +908,19 @@ stats_bucket_read(struct stats *st, enum stats_unit u, uint64_t unit,
     struct stats_counts *global, uint64_t (*rows)[STATS_C__MAX], size_t nrows)
 {
 	struct sh_bucket	*b;
+	uint64_t		*stamp;
 	size_t			 k;
 	int			 i;
 
-	if (u == STATS_MINUTE)
+	if (u == STATS_MINUTE) {
 		b = &st->f->minutes[unit % STATS_NMINUTES];
-	else if (u == STATS_DAY)
+		stamp = &st->f->min_stamp[unit % STATS_NMINUTES];
+	} else if (u == STATS_DAY) {
 		b = &st->f->days[unit % STATS_NDAYS];
-	else
+		stamp = &st->f->day_stamp[unit % STATS_NDAYS];
+	} else
 		return 0;
-	if (__atomic_load_n(&b->stamp, __ATOMIC_ACQUIRE) != unit + 1)
+	if (__atomic_load_n(stamp, __ATOMIC_ACQUIRE) != unit + 1)
 		return 0;
 	if (global != NULL)
 		counts_read(global, &b->global);

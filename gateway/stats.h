@@ -29,6 +29,10 @@
 
 struct stats;
 
+/* Bumped on any change of the file layout; a file of another version is
+ * refused (move it away or rebuild it from the decision logs). */
+#define STATS_LAYOUT_VERSION	2
+
 /* The per-row counters.  Money is integer nano-dollars. */
 enum stats_counter {
 	STATS_C_REQUESTS = 0,

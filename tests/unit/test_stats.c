@@ -118,6 +118,30 @@ test_open_validate(void)
 	CU_ASSERT_PTR_NOT_NULL(st);
 	stats_close(st);
 
+	/* another layout version: refused with a message saying so */
+	{
+		uint32_t	 v = 999;
+
+		fd = open(tpath("a.stats"), O_WRONLY);
+		CU_ASSERT(pwrite(fd, &v, sizeof(v), 8) == (ssize_t)sizeof(v));
+		close(fd);
+		err[0] = '\0';
+		CU_ASSERT_PTR_NULL(stats_open(tpath("a.stats"), err, sizeof(err)));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "layout version 999"));
+		v = STATS_LAYOUT_VERSION;
+		fd = open(tpath("a.stats"), O_WRONLY);
+		CU_ASSERT(pwrite(fd, &v, sizeof(v), 8) == (ssize_t)sizeof(v));
+		CU_ASSERT(ftruncate(fd, 4096 * 1024) == 0);	/* right header, cut short */
+		close(fd);
+		err[0] = '\0';
+		CU_ASSERT_PTR_NULL(stats_open(tpath("a.stats"), err, sizeof(err)));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "size 4194304"));
+		unlink(tpath("a.stats"));
+		st = fresh("a.stats");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+		stats_close(st);
+	}
+
 	/* wrong magic: refused, file untouched */
 	fd = open(tpath("a.stats"), O_WRONLY);
 	CU_ASSERT(write(fd, "XXXXXXXX", 8) == 8);
