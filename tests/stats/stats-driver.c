@@ -225,6 +225,30 @@ logcheck_line(const char *line, size_t len, off_t off, void *arg)
 	return 0;
 }
 
+/* Requests in the minute and in the day buckets covering round r. */
+static void
+ring_sums(const char *path, int round, uint64_t *min_sum, uint64_t *day_sum)
+{
+	struct stats		*st;
+	struct stats_counts	 g;
+	char			 err[512];
+	time_t			 t0 = BASE_T + (time_t)round * 700000, t1 = t0 + 35000;
+	uint64_t		 u;
+
+	*min_sum = *day_sum = 0;
+	if ((st = stats_open(path, err, sizeof(err))) == NULL)
+		return;
+	memset(&g, 0, sizeof(g));
+	for (u = (uint64_t)t0 / 60; u <= (uint64_t)t1 / 60; u++)
+		stats_bucket_read(st, STATS_MINUTE, u, &g, NULL, 0);
+	*min_sum = g.c[STATS_C_REQUESTS];
+	memset(&g, 0, sizeof(g));
+	for (u = (uint64_t)t0 / 86400; u <= (uint64_t)t1 / 86400; u++)
+		stats_bucket_read(st, STATS_DAY, u, &g, NULL, 0);
+	*day_sum = g.c[STATS_C_REQUESTS];
+	stats_close(st);
+}
+
 static int
 check_round(struct run *run, struct stats_counts *before, int killed)
 {
@@ -266,6 +290,18 @@ check_round(struct run *run, struct stats_counts *before, int killed)
 	    done != (uint64_t)run->nproc * run->nthreads * (uint64_t)run->nper))) {
 		fprintf(stderr, "FAIL: counts do not add up exactly\n");
 		fail = 1;
+	}
+	if (!killed) {
+		/* the rings are exact too, across concurrent bucket resets */
+		uint64_t	 ms, ds;
+
+		ring_sums(run->stats_path, run->round, &ms, &ds);
+		printf("round %d: minute buckets %llu, day buckets %llu\n", run->round,
+		    (unsigned long long)ms, (unsigned long long)ds);
+		if (ms != got || ds != got) {
+			fprintf(stderr, "FAIL: ring buckets do not add up to the lifetime counters\n");
+			fail = 1;
+		}
 	}
 	free(lc.bits);
 	*before = after;
