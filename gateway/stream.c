@@ -202,10 +202,12 @@ enum es_err
 stream_exception_frame(const char *type, const char *message,
     unsigned char **out, size_t *len)
 {
+	json_t		*j = json_pack("{s:s}", "message", message);
 	char		*s;
 	enum es_err	 e;
 
-	s = json_dumps(json_pack("{s:s}", "message", message), JSON_COMPACT);
+	s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
 	if (s == NULL)
 		return ES_E_NOMEM;
 	e = es_encode_json("exception", type, s, strlen(s), out, len);
@@ -430,6 +432,9 @@ stream_relay(struct route_ctx *rc, const char *action, int invoke)
 		rc->d.model = call.model_id;
 		route_price(rc);
 	}
+	if (rc->req->client_gone)
+		log_info("request %s: the client went away after %zu bytes; the "
+		    "upstream transfer was stopped", rc->req->request_id, rc->req->bytes_out);
 	es_decoder_free(sr.dec);
 	free(res.body);
 }

@@ -175,9 +175,12 @@ static void
 make_chunk(const char *inner, unsigned char **buf, struct es_message *m)
 {
 	char	*b64 = stream_b64_encode(inner, strlen(inner)), *outer;
+	json_t	*j;
 
 	CU_ASSERT_FATAL(b64 != NULL);
-	outer = json_dumps(json_pack("{s:s, s:s}", "bytes", b64, "p", "abc"), JSON_COMPACT);
+	j = json_pack("{s:s, s:s}", "bytes", b64, "p", "abc");
+	outer = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
 	make_event("chunk", outer, buf, m);
 	free(outer);
 	free(b64);
