@@ -26,9 +26,9 @@ const RUN = `${process.pid}-${Date.now()}`;
 // endpoint and a tiergate-issued key pair.  maxAttempts 1: the SDK's own
 // retries would hide what the gateway answered.  HTTP/1.1 here (as behind
 // most TLS proxies); the SDK's default HTTP/2 handler has its own test.
-function client({ secret = TG_SECRET, maxAttempts = 1, http2 = false } = {}) {
+function client({ secret = TG_SECRET, maxAttempts = 1, http2 = false, systemClockOffset = 0 } = {}) {
   return new BedrockRuntimeClient({
-    region: 'us-east-1', endpoint: TG_URL, maxAttempts,
+    region: 'us-east-1', endpoint: TG_URL, maxAttempts, systemClockOffset,
     credentials: { accessKeyId: TG_AKID, secretAccessKey: secret },
     ...(http2 ? {} : { requestHandler: new NodeHttpHandler() }),
   });
@@ -225,6 +225,29 @@ test('a wrong secret is refused with the SDK\'s signature error', async () => {
       assert.match(e.message, /signature/i);
       return true;
     });
+  }
+});
+
+test('a signature more than 5 minutes off is refused; 4 minutes is accepted', async () => {
+  for (const minutes of [-6, 6]) {
+    await assert.rejects(client({ systemClockOffset: minutes * 60000 })
+      .send(new ConverseCommand({ modelId: ROUTER_ARN, messages: user('hi') })), (e) => {
+      assert.equal(e.name, 'InvalidSignatureException', `${minutes} min: ${e.message}`);
+      assert.equal(e.$metadata.httpStatusCode, 403);
+      return true;
+    });
+  }
+  const out = await client({ systemClockOffset: -4 * 60000 })
+    .send(new ConverseCommand({ modelId: ROUTER_ARN, messages: user('hi') }));
+  assert.ok(SUPPORT.includes(out.trace.promptRouter.invokedModelId));
+});
+
+test('upstream, every call was re-signed with tiergate\'s own credentials', async () => {
+  const log = await emulatorLog();
+  assert.ok(log.length >= 20, `${log.length} upstream requests`);
+  for (const x of log) {
+    assert.equal(x.auth_kind, 'sigv4', x.path);
+    assert.equal(x.signature_ok, true, x.path);
   }
 });
 
