@@ -372,6 +372,17 @@ test('laptop and phone widths have no horizontal scroll', { timeout: 90000 }, as
     const w = await noHorizontalScroll(page);
     assert.ok(w.scroll <= w.client, `${name}: scrollWidth ${w.scroll} > ${w.client}`);
     await shot(page, 'console-' + name, { fullPage: true });
+    if (name === 'laptop' && process.env.CONSOLE_SCREENSHOT) await readmeShot(page, process.env.CONSOLE_SCREENSHOT);
     await page.close();
   }
 });
+
+/** The README's screenshot: the top of the page (KPIs, charts, routing) at 1366 px. */
+async function readmeShot(page, path) {
+  await page.click('[data-window="1h"]');
+  await page.waitForSelector('body[data-stats-loaded="1h"]');
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  const box = await page.locator('#routing-h').boundingBox();
+  const height = Math.min(1400, Math.round(box.y + 560));
+  await page.screenshot({ path, fullPage: true, clip: { x: 0, y: 0, width: 1366, height } });
+}

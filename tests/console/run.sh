@@ -14,5 +14,10 @@ if [ ! -x "$chromium" ]; then echo "SKIP: $chromium not found"; exit 77; fi
 if [ ! -d "$here/../node_modules/playwright-core" ]; then
 	echo "SKIP: tests/node_modules/playwright-core missing (cd tests && npm ci)"; exit 77
 fi
+# In a VPATH build (make check, distcheck) the source tree may be read-only.
+if [ -z "${TEST_OUTPUT_DIR:-}" ] && [ -n "${top_builddir:-}" ]; then
+	TEST_OUTPUT_DIR=$top_builddir/tests/console/test-output
+fi
+[ -n "${TEST_OUTPUT_DIR:-}" ] && export TEST_OUTPUT_DIR
 export CHROMIUM="$chromium"
 exec "$node" --test --test-reporter=spec --test-concurrency=1 "$here"/*.test.mjs

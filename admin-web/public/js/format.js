@@ -78,7 +78,7 @@ export function fmtQuality(v) {
 /** Tiergate's overhead, given in microseconds: "38 µs", "1.25 ms". */
 export function fmtMicros(v) {
   if (!isNum(v)) return NONE;
-  if (Math.abs(v) < 1000) return v.toLocaleString(LOCALE, { maximumFractionDigits: 1 }) + ' µs';
+  if (Math.abs(v) < 1000) return v.toLocaleString(LOCALE, { maximumFractionDigits: Math.abs(v) < 10 ? 1 : 0 }) + ' µs';
   return fmtMillis(v / 1000);
 }
 
