@@ -239,15 +239,17 @@ count_bytes(struct scan *s, const unsigned char *p, size_t len)
 {
 	uint32_t *tri = s->tri;
 	uint64_t a0, a1;
-	uint32_t key = ' ' << 8 | ' ';
+	uint32_t n0, n1 = ' ', n2 = ' ';
 	size_t i, n;
 
 	while (len > 0) {
 		n = len < 65535 ? len : 65535;
 		a0 = a1 = 0;
 		for (i = 0; i < n; i++) {
-			key = ((key << 8) | ntab[p[i]]) & 0xffffff;
-			tri[(key * 0x9E3779B1u) >> (32 - F_CHAR3_BITS)]++;
+			n0 = ntab[p[i]];
+			tri[(((n2 << 16) | (n1 << 8) | n0) * 0x9E3779B1u) >> (32 - F_CHAR3_BITS)]++;
+			n2 = n1;
+			n1 = n0;
 			a0 += pk0[p[i]];
 			a1 += pk1[p[i]];
 		}

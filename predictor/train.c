@@ -44,7 +44,7 @@ pred_cmd_train(int argc, char **argv)
 struct train_opts {
 	const char	*data[MAX_DATA];
 	size_t		 ndata;
-	const char	*out, *name, *xgb_dir;
+	const char	*out, *name, *xgb_dir, *dev_preds;
 	char		 models[PRED_MAX_MODELS][PRED_MAX_NAME];
 	size_t		 nmodels;
 	unsigned	 seed, rounds, depth, threads;
@@ -57,6 +57,7 @@ struct record {
 	float		 score[PRED_MAX_MODELS];	/* NaN: not scored */
 	int		 group;
 	int		 dev;
+	char		*id;		/* for --dev-preds */
 };
 
 struct dataset {
@@ -80,7 +81,7 @@ usage(void)
 	    "    [--seed N] [--rounds N] [--depth N] [--eta X] [--dev-frac X]\n"
 	    "    [--subsample X] [--colsample X] [--min-child X] [--lambda X]\n"
 	    "    [--alpha X] [--gamma X] [--threads N] [--models a,b,...]\n"
-	    "    [--final all|train] [--name NAME] [--xgb-dir DIR]\n");
+	    "    [--final all|train] [--name NAME] [--xgb-dir DIR] [--dev-preds FILE]\n");
 }
 
 /* Split "a,b,c" into o->models; argv is left untouched. */
@@ -136,6 +137,8 @@ parse_one(struct train_opts *o, const char *k, char *v)
 		return o->name = v, 0;
 	if (!strcmp(k, "--xgb-dir"))
 		return o->xgb_dir = v, 0;
+	if (!strcmp(k, "--dev-preds"))
+		return o->dev_preds = v, 0;
 	if (!strcmp(k, "--models"))
 		return split_models(o, v);
 	if (!strcmp(k, "--final"))
@@ -248,6 +251,7 @@ new_record(struct dataset *ds)
 	for (i = 0; i < PRED_MAX_MODELS; i++)
 		r->score[i] = NAN;
 	r->dev = 0;
+	r->id = NULL;
 	return r;
 }
 
@@ -298,6 +302,11 @@ parse_record(struct dataset *ds, const struct train_opts *o, const char *line, s
 		goto done;
 	pred_features_prompt(json_string_value(prompt), json_string_length(prompt), turns,
 	    record_turns(json_object_get(doc, "turns"), turns, 64), r->f);
+	v = json_object_get(doc, "id");
+	if (o->dev_preds != NULL && json_is_string(v) && (r->id = strdup(json_string_value(v))) == NULL) {
+		rc = -1;
+		goto done;
+	}
 	ds->n++;
 	rc = 1;
 done:
@@ -845,6 +854,46 @@ write_model(const struct dataset *ds, const struct train_opts *o, struct result 
 	return rc;
 }
 
+/* One JSON line per dev record: id, source, true scores, dev predictions
+ * (of the train-split boosters), for offline routing metrics. */
+static int
+write_dev_preds(const struct dataset *ds, const struct train_opts *o, const struct result *res)
+{
+	FILE *fp;
+	json_t *line, *sc, *pr;
+	size_t i, m;
+	int rc = 0;
+
+	if (o->dev_preds == NULL)
+		return 0;
+	if ((fp = fopen(o->dev_preds, "w")) == NULL) {
+		fprintf(stderr, "train: %s: %s\n", o->dev_preds, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < ds->n && rc == 0; i++) {
+		if (!ds->r[i].dev)
+			continue;
+		sc = json_object();
+		pr = json_object();
+		for (m = 0; m < ds->nnames; m++)
+			if (!isnan(ds->r[i].score[m])) {
+				json_object_set_new(sc, ds->names[m], json_real(ds->r[i].score[m]));
+				json_object_set_new(pr, ds->names[m], json_real(res[m].devpred[i]));
+			}
+		line = json_pack("{s:s?, s:s, s:o, s:o, s:f}", "id", ds->r[i].id, "source",
+		    ds->groups[ds->r[i].group], "scores", sc, "pred", pr,
+		    "chars", (double)ds->r[i].f[0]);
+		rc = line == NULL || json_dumpf(line, fp, JSON_COMPACT | JSON_REAL_PRECISION(7)) ||
+		    fputc('\n', fp) == EOF;
+		json_decref(line);
+	}
+	if (fclose(fp) != 0 || rc != 0) {
+		fprintf(stderr, "train: cannot write %s\n", o->dev_preds);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- the command ------------------------------------------------------------------------ */
 
 static void
@@ -856,6 +905,8 @@ dataset_free(struct dataset *ds)
 		free(ds->names[i]);
 	for (i = 0; i < ds->ngroups; i++)
 		free(ds->groups[i]);
+	for (i = 0; i < ds->n; i++)
+		free(ds->r[i].id);
 	free(ds->groups);
 	free(ds->r);
 }
@@ -909,7 +960,8 @@ pred_cmd_train(int argc, char **argv)
 			goto done;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (write_model(&ds, &o, res, (double)(t1.tv_sec - t0.tv_sec)) != 0)
+	if (write_model(&ds, &o, res, (double)(t1.tv_sec - t0.tv_sec)) != 0 ||
+	    write_dev_preds(&ds, &o, res) != 0)
 		goto done;
 	fprintf(stderr, "train: wrote %s (%zu models) in %lds\n", o.out, ds.nnames,
 	    (long)(t1.tv_sec - t0.tv_sec));
