@@ -119,28 +119,43 @@ gen_prologue(struct gen *g)
 	    "\tconst char\t *version;\n\tvoid\t\t(*predict)(const float *f, float *quality);\n"
 	    "};\n\n", g->input, g->sha, PRED_COMPILED_ABI);
 	fprintf(g->out,
-	    "#define TREE_STEP(f, feat, thr, i) \\\n"
-	    "\t((i) = 2 * (i) + 1 + (((f)[(feat)[i] & 0x7fff] >= (thr)[i]) | \\\n"
-	    "\t    (((f)[(feat)[i] & 0x7fff] != (f)[(feat)[i] & 0x7fff]) & ((feat)[i] >> 15))))\n\n");
+	    "/* One level: right when f >= threshold, or when f is NaN and the\n"
+	    " * node's default is right (bit 15 of feat).  FAST assumes no NaN. */\n"
+	    "#define STEP_FAST(i, k) ((i) = 2 * (i) + 1 + \\\n"
+	    "\t(f[feat[(k) * INNER + (i)] & 0x7fff] >= thr[(k) * INNER + (i)]))\n"
+	    "#define STEP_NAN(i, k) ((i) = 2 * (i) + 1 + \\\n"
+	    "\t((f[feat[(k) * INNER + (i)] & 0x7fff] >= thr[(k) * INNER + (i)]) | \\\n"
+	    "\t(isnan(f[feat[(k) * INNER + (i)] & 0x7fff]) & (feat[(k) * INNER + (i)] >> 15))))\n\n");
 }
 
-/* One evaluator per depth used: D fixed steps per tree, summed in order. */
+/* The evaluators for depth d: D fixed steps per tree, four trees at a
+ * time so that their loads overlap; leaves summed in tree order. */
 static void
-gen_evaluator(struct gen *g, int d)
+gen_evaluator(struct gen *g, int d, const char *kind)
 {
-	int k;
+	int k, t;
 
 	fprintf(g->out,
-	    "static float\neval_d%d(const float *f, const uint16_t *feat, const float *thr,\n"
+	    "#define INNER %u\n"
+	    "static float\neval_d%d_%s(const float *f, const uint16_t *feat, const float *thr,\n"
 	    "    const float *leaf, int ntrees, float sum)\n{\n"
-	    "\tunsigned i;\n\tint t;\n\n"
-	    "\tfor (t = 0; t < ntrees; t++) {\n\t\ti = 0;\n", d);
+	    "\tunsigned i0, i1, i2, i3;\n\tint t = 0;\n\n"
+	    "\tfor (; t + 4 <= ntrees; t += 4) {\n\t\ti0 = i1 = i2 = i3 = 0;\n",
+	    (1u << d) - 1, d, kind);
 	for (k = 0; k < d; k++)
-		fprintf(g->out, "\t\tTREE_STEP(f, feat, thr, i);\n");
+		for (t = 0; t < 4; t++)
+			fprintf(g->out, "\t\tSTEP_%s(i%d, %d);\n", kind, t, t);
+	for (t = 0; t < 4; t++)
+		fprintf(g->out, "\t\tsum += leaf[%d * %u + i%d - INNER];\n", t, 1u << d, t);
 	fprintf(g->out,
-	    "\t\tsum += leaf[i - %u];\n"
-	    "\t\tfeat += %u;\n\t\tthr += %u;\n\t\tleaf += %u;\n\t}\n\treturn sum;\n}\n\n",
-	    (1u << d) - 1, (1u << d) - 1, (1u << d) - 1, 1u << d);
+	    "\t\tfeat += 4 * INNER;\n\t\tthr += 4 * INNER;\n\t\tleaf += 4 * %u;\n\t}\n"
+	    "\tfor (; t < ntrees; t++) {\n\t\ti0 = 0;\n", 1u << d);
+	for (k = 0; k < d; k++)
+		fprintf(g->out, "\t\tSTEP_%s(i0, 0);\n", kind);
+	fprintf(g->out,
+	    "\t\tsum += leaf[i0 - INNER];\n"
+	    "\t\tfeat += INNER;\n\t\tthr += INNER;\n\t\tleaf += %u;\n\t}\n\treturn sum;\n}\n"
+	    "#undef INNER\n\n", 1u << d);
 }
 
 static void
@@ -204,11 +219,16 @@ gen_predict(struct gen *g, const int *depth)
 	size_t m;
 
 	fprintf(g->out, "static float\nsigmoid(float x)\n{\n\treturn 1.0f / (1.0f + expf(-x));\n}\n\n");
-	fprintf(g->out, "static void\npredict(const float *f, float *q)\n{\n");
+	fprintf(g->out, "static void\npredict(const float *f, float *q)\n{\n"
+	    "\tint i, nan = 0;\n\n"
+	    "\tfor (i = 0; i < %d; i++)\n\t\tnan |= f[i] != f[i];\n", PRED_NFEATURES);
 	for (m = 0; m < g->pm->count; m++) {
 		t = &g->pm->trees[m];
-		fprintf(g->out, "\tq[%zu] = %s(eval_d%d(f, feat%zu, thr%zu, leaf%zu, %zu, ",
+		fprintf(g->out, "\tq[%zu] = %s(nan ?\n\t    eval_d%d_NAN(f, feat%zu, thr%zu, leaf%zu, %zu, ",
 		    m, t->transform == PRED_T_LOGISTIC ? "sigmoid" : "", depth[m], m, m, m, t->ntrees);
+		put_float(g->out, t->base_margin);
+		fprintf(g->out, ") :\n\t    eval_d%d_FAST(f, feat%zu, thr%zu, leaf%zu, %zu, ",
+		    depth[m], m, m, m, t->ntrees);
 		put_float(g->out, t->base_margin);
 		fprintf(g->out, "));\n");
 	}
@@ -255,8 +275,10 @@ generate(struct gen *g)
 	}
 	gen_prologue(g);
 	for (d = 1; d <= MAX_DEPTH; d++)
-		if (used[d])
-			gen_evaluator(g, d);
+		if (used[d]) {
+			gen_evaluator(g, d, "FAST");
+			gen_evaluator(g, d, "NAN");
+		}
 	for (m = 0; m < g->pm->count; m++)
 		if (gen_model_arrays(g, m, depth[m]) == -1) {
 			fprintf(stderr, "compile-model: out of memory\n");
