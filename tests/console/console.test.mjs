@@ -386,3 +386,35 @@ async function readmeShot(page, path) {
   const height = Math.min(1400, Math.round(box.y + 560));
   await page.screenshot({ path, fullPage: true, clip: { x: 0, y: 0, width: 1366, height } });
 }
+
+test('recent decisions show the log, newest first, and page with "Load older"', { timeout: 60000 }, async (t) => {
+  const page = await openPage();
+  await signIn(page);
+  const rows = () => page.$$eval('#table-decisions tbody tr[data-key]', (trs) => trs.map((tr) => ({
+    key: tr.dataset.key,
+    time: tr.querySelector('[data-col="ts"]').textContent,
+    router: tr.querySelector('[data-col="router"] .line1').textContent,
+    cost: tr.querySelector('[data-col="cost"] .money').textContent,
+  })));
+  const first = await rows();
+  const api = await getJson(apiUrl('decisions?limit=50'), T.token);
+  if (!api.decisions.length) {
+    assert.match(await page.textContent('#table-decisions tbody'), /No decisions logged yet/);
+    t.skip('no decisions logged');
+    return page.close();
+  }
+  const byKey = new Map(api.decisions.map((d) => [d.request_id + '@' + d.ts, d]));
+  const shown = first.filter((r) => byKey.has(r.key));
+  assert.ok(shown.length > 0, 'rows match the decisions API');
+  for (const r of shown) {
+    const d = byKey.get(r.key);
+    assert.deepEqual([r.time, r.router, r.cost], [F.fmtShortTime(d.ts), F.fmtRouter(d.router), F.fmtUSD(d.cost)]);
+  }
+  const ts = first.map((r) => byKey.get(r.key)).filter(Boolean).map((d) => d.ts);
+  assert.deepEqual(ts, ts.slice().sort((a, b) => b - a), 'newest first');
+  if (api.next_before === null) return page.close();
+  assert.equal(await page.isVisible('#decisions-more'), true);
+  await page.click('#decisions-more');
+  await page.waitForFunction((n) => document.querySelectorAll('#table-decisions tbody tr[data-key]').length > n, first.length);
+  await page.close();
+});

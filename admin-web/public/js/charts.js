@@ -380,13 +380,13 @@ export class TimeChart extends BaseChart {
 
 /**
  * WhatIfChart.update({points, current, left: [series], right: [series],
- * leftFormat, rightFormat, empty}): x is the threshold 0..100 (index of
- * points); left series in dollars, right series in 0..1.
+ * leftFormat, rightFormat, tipRows(i) -> {title, rows}, empty}): x is the
+ * threshold 0..100 (index of points); left series in dollars, right series
+ * in 0..1.
  */
 export class WhatIfChart extends BaseChart {
   constructor(host, opts) {
     super(host, opts);
-    this.tipRowsOf = opts.tipRows;
     this.marker = svg('line', { class: 'current-line' }, this.gMark);
     this.markerLabel = svg('text', { class: 'current-label' }, this.gMark);
     this.markerDot = svg('circle', { class: 'current-dot', r: 4.5 }, this.gMark);
@@ -470,6 +470,6 @@ export class WhatIfChart extends BaseChart {
   }
 
   tipRows(i) {
-    return this.tipRowsOf(i);
+    return this.data.tipRows(i);
   }
 }

@@ -7,6 +7,7 @@ import { SortTable } from './table.js';
 const MAX_ROWS = 1000;
 let table = null;
 let rows = [];
+let moreCursor = null;
 
 function rowKey(d) {
   return d.request_id + '@' + d.ts;
@@ -103,8 +104,6 @@ export function renderOlder(page) {
   table.update(rows);
   updateMore();
 }
-
-let moreCursor = null;
 
 /** The cursor for "Load older", or null at the start of the log. */
 export function olderCursor() {

@@ -69,7 +69,7 @@ function showLogin(message) {
   stopTimer();
   $('login').hidden = false;
   $('dashboard').hidden = true;
-  $('signout').hidden = true;
+  $('controls').hidden = true;
   showBanner('');
   setStatus('');
   const err = $('login-error');
@@ -84,7 +84,7 @@ function showLogin(message) {
 function showDashboard() {
   $('login').hidden = true;
   $('dashboard').hidden = false;
-  $('signout').hidden = false;
+  $('controls').hidden = false;
 }
 
 async function onLogin(e) {

@@ -59,10 +59,8 @@ export function renderWhatif(d, router) {
   if (!chart) {
     chart = new WhatIfChart($('chart-whatif'), {
       label: 'Projected cost and quality against the response quality difference threshold',
-      tipRows: (i) => chart.tipRowsNow(i),
     });
   }
-  chart.tipRowsNow = tipRows(d);
   const pick = (f) => d.points.map((p) => (typeof p[f] === 'number' ? p[f] : NaN));
   chart.host.dataset.router = d.router;
   chart.update({
@@ -79,6 +77,7 @@ export function renderWhatif(d, router) {
       { key: 'strong', label: 'Strong-model share (right)', color: STRONG_COLOR, dashed: true, thin: true, values: pick('strong_share') },
     ],
     empty: d.decisions === 0 ? 'No logged decisions for this router yet' : '',
+    tipRows: tipRows(d),
   });
   renderSummary(d, router);
   whatifMessage('');
