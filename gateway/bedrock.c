@@ -180,6 +180,8 @@ bedrock_on_header(char *p, size_t sz, size_t n, void *v)
 
 	bedrock_copy_hdr(p, len, "x-amzn-ErrorType", x->res->error_type,
 	    sizeof(x->res->error_type));
+	/* Bedrock sends "ThrottlingException:http://internal.amazon.com/...". */
+	x->res->error_type[strcspn(x->res->error_type, ":")] = '\0';
 	bedrock_copy_hdr(p, len, "x-amzn-bedrock-input-token-count",
 	    x->res->input_tokens_hdr, sizeof(x->res->input_tokens_hdr));
 	bedrock_copy_hdr(p, len, "x-amzn-bedrock-output-token-count",

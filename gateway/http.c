@@ -112,6 +112,24 @@ http_query(const struct tg_req *req, const char *name, char *buf, size_t len)
 	return NULL;
 }
 
+/* Under a CGI ScriptAlias (/cgi-bin/tiergate/model/...) the API path
+ * follows SCRIPT_NAME; strip it when what follows is one of ours. */
+static const char *
+http_strip_script(const struct tg_req *req, const char *uri)
+{
+	static const char *const roots[] = { "/model/", "/prompt-routers",
+	    "/healthz", "/admin/", "/metrics" };
+	const char	*sn = http_param(req, "SCRIPT_NAME"), *rest;
+	size_t		 i, n;
+
+	if (sn == NULL || (n = strlen(sn)) <= 1 || strncmp(uri, sn, n) != 0)
+		return uri;
+	for (rest = uri + n, i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+		if (strncmp(rest, roots[i], strlen(roots[i])) == 0)
+			return rest;
+	return uri;
+}
+
 void
 http_req_init(struct tg_req *req, FCGX_Request *fcgi, struct tg_worker *w,
     const struct tg_limits *limits)
@@ -138,6 +156,7 @@ http_req_init(struct tg_req *req, FCGX_Request *fcgi, struct tg_worker *w,
 	req->query = http_param(req, "QUERY_STRING");
 	if (req->query == NULL)
 		req->query = "";
+	uri = http_strip_script(req, uri);
 	req->path_buf = strndup(uri, strcspn(uri, "?"));
 	req->path = req->path_buf != NULL ? req->path_buf : "/";
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
@@ -149,6 +168,14 @@ http_req_init(struct tg_req *req, FCGX_Request *fcgi, struct tg_worker *w,
 void
 http_req_free(struct tg_req *req)
 {
+	char	 sink[16384];
+
+	/* A web server that keeps the FastCGI connection open (Apache's
+	 * enablereuse) sends the next request on it: whatever is left of this
+	 * request's stdin must be consumed first, or the next one stalls. */
+	if (req->fcgi != NULL)
+		while (FCGX_GetStr(sink, sizeof(sink), req->fcgi->in) > 0)
+			;
 	free(req->body);
 	free(req->path_buf);
 	req->body = NULL;
@@ -268,6 +295,7 @@ http_reason(int status)
 	case 413: return "Payload Too Large";
 	case 424: return "Failed Dependency";
 	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";

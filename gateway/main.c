@@ -8,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "gateway.h"
+#include "policy.h"
+#include "pred.h"
+#include "stats.h"
+#include "eval.h"
 
 struct command {
 	const char	*name;
@@ -18,7 +23,15 @@ struct command {
 
 static const struct command commands[] = {
 	{ "serve",		gw_cmd_serve,		"serve FastCGI (the default) or one CGI request" },
-	{ "check-config",	gw_cmd_check_config,	"validate a config file" },
+	{ "check-config",	gw_cmd_check_config,	"validate a config file, its keys file and policies" },
+	{ "keygen",		auth_cmd_keygen,	"mint a client API key or SigV4 key pair" },
+	{ "policy",		policy_cmd,		"check or test a routing policy (tiergate-policy(7))" },
+	{ "replay",		policy_cmd_replay,	"what-if: re-decide a decision log with a policy" },
+	{ "stats",		stats_cmd,		"show or rebuild the shared request statistics" },
+	{ "train",		pred_cmd_train,		"train a quality predictor with XGBoost" },
+	{ "compile-model",	pred_cmd_compile_model,	"generate C for a trained predictor" },
+	{ "predict",		pred_cmd_predict,	"print predicted qualities for a data set" },
+	{ "eval",		pred_cmd_eval,		"routing quality: APGR, CPT(50%), CPT(80%)" },
 };
 
 static void

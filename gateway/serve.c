@@ -40,11 +40,10 @@ struct tg_server {
 	struct declog		*declog;
 	struct pred_loader	*pred;
 	int			 listen_fd;	/* FastCGI socket, 0 when spawned */
-	pthread_mutex_t		 accept_mtx;
 	volatile sig_atomic_t	 stopping;
 };
 
-static struct tg_server	srv = { .accept_mtx = PTHREAD_MUTEX_INITIALIZER };
+static struct tg_server	srv;
 
 static const char *
 serve_default_config(void)
@@ -75,13 +74,12 @@ serve_credentials(struct tg_server *s)
 		return -1;
 	}
 	if (s->creds.kind == CREDS_BEARER) {
-		s->auth.bearer = s->creds.bearer;
-		log_info("upstream auth: Bedrock API key (bearer)");
+		s->auth.bearer = s->creds.bearer_token;
+		log_info("upstream auth: Bedrock API key from %s", s->creds.source);
 	} else {
-		s->auth.sigv4.access_key_id = s->creds.access_key_id;
-		s->auth.sigv4.secret_access_key = s->creds.secret_access_key;
-		s->auth.sigv4.session_token = s->creds.session_token;
-		log_info("upstream auth: SigV4, key id %s", s->creds.access_key_id);
+		creds_sigv4(&s->creds, &s->auth.sigv4);
+		log_info("upstream auth: SigV4, key id %s from %s",
+		    s->creds.access_key_id, s->creds.source);
 	}
 	return 0;
 }
@@ -141,11 +139,14 @@ serve_worker_new(struct tg_server *s, int id)
 	}
 	/* A router whose policy does not load still serves: every request
 	 * goes to its fallback model, with the reason logged and returned. */
-	for (i = 0; i < s->cfg->nrouters; i++)
-		if ((w->policies[i] = policy_new(s->cfg->routers[i].policy, &lim,
-		    err, sizeof(err))) == NULL && id == 0)
-			log_err("router %s: policy %s: %s", s->cfg->routers[i].id,
+	for (i = 0; i < s->cfg->nrouters; i++) {
+		err[0] = '\0';
+		w->policies[i] = policy_open(s->cfg->routers[i].policy, &lim, err, sizeof(err));
+		if (id == 0 && (w->policies[i] == NULL || !policy_loaded(w->policies[i])))
+			log_err("router %s: policy %s: %s; its fallback model serves "
+			    "until the file is fixed", s->cfg->routers[i].id,
 			    s->cfg->routers[i].policy, err);
+	}
 	return w;
 }
 
@@ -183,11 +184,10 @@ serve_thread(void *arg)
 
 	if (FCGX_InitRequest(&fr, srv.listen_fd, 0) != 0)
 		return NULL;
+	/* No accept mutex: Linux wakes one accept(2) caller per connection,
+	 * and a mutex would be held across a kept-alive connection's wait. */
 	while (!srv.stopping) {
-		pthread_mutex_lock(&srv.accept_mtx);
-		rc = FCGX_Accept_r(&fr);
-		pthread_mutex_unlock(&srv.accept_mtx);
-		if (rc < 0)
+		if ((rc = FCGX_Accept_r(&fr)) < 0)
 			break;
 		serve_one(w, &fr);
 		FCGX_Finish_r(&fr);
@@ -333,4 +333,47 @@ done:
 	config_free(srv.cfg);
 	curl_global_cleanup();
 	return rc;
+}
+
+/* `tiergate check-config FILE`: the config, the keys file and every
+ * router's policy, as the server would load them; exit 0 when all load. */
+int
+gw_cmd_check_config(int argc, char **argv)
+{
+	struct tg_config	*cfg;
+	struct tg_keys		*keys = NULL;
+	struct policy		*p;
+	struct policy_limits	 lim;
+	char			 err[1024];
+	size_t			 i;
+	int			 bad = 0;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: tiergate check-config FILE\n");
+		return 2;
+	}
+	if ((cfg = config_load(argv[1], err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (cfg->api_keys_file != NULL &&
+	    (keys = auth_keys_load(cfg->api_keys_file, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		bad = 1;
+	}
+	lim.memory_bytes = cfg->limits.policy_memory_bytes;
+	lim.instructions = cfg->limits.policy_instructions;
+	for (i = 0; i < cfg->nrouters; i++) {
+		if ((p = policy_new(cfg->routers[i].policy, &lim, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "%s: router %s: %s\n", argv[1], cfg->routers[i].id, err);
+			bad = 1;
+		}
+		policy_free(p);
+	}
+	if (!bad)
+		printf("%s: ok: %zu models, %zu routers, %zu client keys\n", argv[1],
+		    cfg->nmodels, cfg->nrouters, auth_keys_count(keys));
+	auth_keys_free(keys);
+	config_free(cfg);
+	return bad;
 }

@@ -1,1 +1,23 @@
-# tests/tests.mk: owned by its module; filled in as the module lands.
+# tests/tests.mk - end-to-end tests behind real web servers, the gateway's
+# own unit tests, and the Bedrock emulator's self-test.  Other modules list
+# their tests in their own fragments.
+
+TESTS += tests/bedrock-emulator/selftest.sh
+EXTRA_DIST += tests/package.json tests/package-lock.json tests/bedrock-emulator
+
+E2E_TESTS = \
+	tests/e2e/lighttpd.sh \
+	tests/e2e/apache.sh \
+	tests/e2e/cgi.sh \
+	tests/e2e/signing.sh
+TESTS += $(E2E_TESTS)
+EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh tests/e2e/checks.sh
+
+if HAVE_CUNIT
+check_PROGRAMS += tests/unit/test_gateway
+TESTS += tests/unit/test_gateway
+tests_unit_test_gateway_SOURCES = tests/unit/test_gateway.c
+tests_unit_test_gateway_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_gateway_LDADD = libtgcore.a $(TG_MODULE_LIBS) libtgcore.a \
+	$(TG_MODULE_LIBS) $(CUNIT_LIBS) $(TG_SYSLIBS)
+endif

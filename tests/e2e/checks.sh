@@ -1,0 +1,168 @@
+# tests/e2e/checks.sh - the end-to-end checks shared by every web server
+# front (lighttpd FastCGI, Apache FastCGI, Apache CGI).  Source after
+# lib.sh with the stack started; each function fails the test on error.
+
+# Bedrock's shape, through a router given by id.
+tg_check_router_converse() {
+	local out model
+	tg_post /model/support/converse "$(tg_converse_body 'Summarise the plot of Hamlet in two sentences.')"; out=$TG_OUT
+	tg_expect '[ "$TG_STATUS" = 200 ]' "router converse: HTTP $TG_STATUS: $out"
+	model=$(printf %s "$out" | jq -r '.trace.promptRouter.invokedModelId')
+	tg_expect 'case $model in anthropic.claude-3-haiku-20240307-v1:0|anthropic.claude-3-5-sonnet-20240620-v1:0) true;; *) false;; esac' \
+	    "invokedModelId is not one of the router's models: $model"
+	tg_expect '[ "$(printf %s "$out" | jq -r .output.message.role)" = assistant ]' "no assistant message"
+	tg_expect '[ "$(printf %s "$out" | jq -r ".usage.inputTokens > 0")" = true ]' "no usage"
+	tg_expect '[ "$(tg_header x-tiergate-router)" = support ]' "x-tiergate-router"
+	tg_expect '[ "$(tg_header x-tiergate-model)" = "$model" ]' "x-tiergate-model differs from the trace"
+	tg_expect '[ -n "$(tg_header x-tiergate-reason)" ]' "no x-tiergate-reason"
+	tg_expect '[ "$(tg_header x-tiergate-overhead-us)" -ge 0 ]' "no x-tiergate-overhead-us"
+	tg_expect '[ -n "$(tg_header x-amzn-RequestId)" ]' "no x-amzn-RequestId"
+	tg_ok
+}
+
+# A router ARN, percent-encoded as one path segment (':' and '/').
+tg_check_router_arn() {
+	local arn="arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aprompt-router%2Fnova" out
+	tg_post "/model/$arn/converse" "$(tg_converse_body 'What is 2+2?')"; out=$TG_OUT
+	tg_expect '[ "$TG_STATUS" = 200 ]' "router ARN converse: HTTP $TG_STATUS: $out"
+	tg_expect 'printf %s "$out" | jq -e ".trace.promptRouter.invokedModelId | startswith(\"amazon.nova-\")" >/dev/null' \
+	    "router ARN did not route to a nova model: $out"
+	tg_ok
+}
+
+# A plain model id passes through untouched: no trace added.
+tg_check_passthrough() {
+	local out
+	tg_post /model/anthropic.claude-3-haiku-20240307-v1%3A0/converse "$(tg_converse_body hello)"; out=$TG_OUT
+	tg_expect '[ "$TG_STATUS" = 200 ]' "passthrough: HTTP $TG_STATUS: $out"
+	tg_expect '[ "$(printf %s "$out" | jq -r ".trace.promptRouter // empty")" = "" ]' "passthrough got a router trace"
+	tg_expect '[ "$(printf %s "$out" | jq -r .stopReason)" = end_turn ]' "no stopReason"
+	tg_ok
+}
+
+tg_check_auth() {
+	local out st
+	st=$(curl -s -o "$TG_RUN/a.body" -w '%{http_code}' -H 'Content-Type: application/json' \
+	    --data-binary "$(tg_converse_body hi)" "$TG_URL/model/support/converse")
+	tg_expect '[ "$st" = 401 ]' "no credentials: HTTP $st"
+	tg_expect 'jq -e .message "$TG_RUN/a.body" >/dev/null' "401 body not in Bedrock's shape"
+	tg_post /model/support/converse "$(tg_converse_body hi)" -H "Authorization: Bearer tg-wrong"; out=$TG_OUT
+	tg_expect '[ "$TG_STATUS" = 403 ]' "wrong key: HTTP $TG_STATUS"
+	tg_expect '[ "$(tg_header x-amzn-ErrorType)" = AccessDeniedException ]' "wrong key error type"
+	st=$(curl -s -o /dev/null -w '%{http_code}' -H "x-api-key: $TG_KEY2" \
+	    -H 'Content-Type: application/json' --data-binary "$(tg_converse_body hi)" \
+	    "$TG_URL/model/support/converse")
+	tg_expect '[ "$st" = 200 ]' "x-api-key: HTTP $st"
+	tg_ok
+}
+
+# tg_bad STATUS TYPE-SUBSTRING DESCRIPTION curl-args...
+tg_bad() {
+	local want=$1 type=$2 what=$3 st; shift 3
+	st=$(curl -s -o "$TG_RUN/bad.body" -D "$TG_RUN/bad.h" -w '%{http_code}' \
+	    -H "Authorization: Bearer $TG_KEY" "$@")
+	tg_expect '[ "$st" = "$want" ]' "$what: want HTTP $want, got $st: $(head -c 300 "$TG_RUN/bad.body")"
+	tg_expect 'jq -e ".message | length > 0" "$TG_RUN/bad.body" >/dev/null' "$what: no Bedrock-shaped message"
+	tg_expect 'grep -qi "^x-amzn-ErrorType: .*$type" "$TG_RUN/bad.h"' "$what: x-amzn-ErrorType is not $type"
+	tg_ok
+}
+
+tg_check_bad_input() {
+	local u="$TG_URL/model/support/converse" ct='Content-Type: application/json'
+	local deep big hdrs=() i
+	tg_bad 405 Validation "GET on converse" "$u"
+	tg_bad 404 UnknownOperation "unknown path" -X POST -H "$ct" --data '{}' "$TG_URL/nope"
+	tg_bad 404 UnknownOperation "unknown operation" -H "$ct" --data '{}' "$TG_URL/model/support/frobnicate"
+	tg_bad 400 Validation "invalid JSON" -H "$ct" --data '{"messages": [' "$u"
+	tg_bad 400 Validation "empty body" -H "$ct" --data '' "$u"
+	deep=$(printf '%.0s[' {1..100}; printf '%.0s]' {1..100})
+	tg_bad 400 Validation "JSON too deep" -H "$ct" --data "{\"messages\":$deep}" "$u"
+	tg_bad 400 Validation "missing messages" -H "$ct" --data '{"system":[]}' "$u"
+	tg_bad 400 Validation "empty messages" -H "$ct" --data '{"messages":[]}' "$u"
+	tg_bad 400 Validation "messages of the wrong type" -H "$ct" --data '{"messages":"hi"}' "$u"
+	tg_bad 400 Validation "role of the wrong type" -H "$ct" \
+	    --data '{"messages":[{"role":7,"content":[{"text":"x"}]}]}' "$u"
+	tg_bad 400 Validation "text of the wrong type" -H "$ct" \
+	    --data '{"messages":[{"role":"user","content":[{"text":1}]}]}' "$u"
+	tg_bad 400 Validation "maxTokens of the wrong type" -H "$ct" \
+	    --data '{"messages":[{"role":"user","content":[{"text":"x"}]}],"inferenceConfig":{"maxTokens":"9"}}' "$u"
+	printf '{"messages":[{"role":"user","content":[{"text":"\xff\xfe bad"}]}]}' >"$TG_RUN/badutf8.json"
+	tg_bad 400 Validation "invalid UTF-8" -H "$ct" --data-binary @"$TG_RUN/badutf8.json" "$u"
+	head -c 1200000 /dev/zero | tr '\0' 'a' >"$TG_RUN/big.json"
+	tg_bad 413 Validation "body over the cap" -H "$ct" --data-binary @"$TG_RUN/big.json" "$u"
+	for ((i = 0; i < 80; i++)); do hdrs+=(-H "X-Flood-$i: $i"); done
+	tg_bad 431 Validation "header flood" -H "$ct" "${hdrs[@]}" --data "$(tg_converse_body hi)" "$u"
+	tg_bad 404 ResourceNotFound "unknown router ARN" -H "$ct" --data "$(tg_converse_body hi)" \
+	    "$TG_URL/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aprompt-router%2Fnope/converse"
+	# The worker keeps serving after all of that.
+	tg_check_passthrough
+}
+
+tg_emu_requests() {
+	curl -s "$EMU_URL/_emulator/stats" | jq -r .requests
+}
+
+# tg_fault_case FAULT COUNT WANT-STATUS WANT-UPSTREAM-REQUESTS DESCRIPTION
+tg_fault_case() {
+	local fault=$1 n=$2 want=$3 calls=$4 what=$5 before after out tag
+	tag="t$RANDOM$RANDOM"
+	before=$(tg_emu_requests)
+	tg_post /model/anthropic.claude-3-haiku-20240307-v1%3A0/converse \
+	    "$(tg_converse_body "hello [[fault:$fault x$n #$tag]]")"; out=$TG_OUT
+	after=$(tg_emu_requests)
+	tg_expect '[ "$TG_STATUS" = "$want" ]' "$what: want HTTP $want, got $TG_STATUS: $(printf %s "$out" | head -c 300)"
+	tg_expect '[ $((after - before)) = "$calls" ]' "$what: want $calls upstream requests, saw $((after - before))"
+	tg_expect 'printf %s "$out" | jq -e . >/dev/null' "$what: body is not JSON"
+	tg_ok
+}
+
+tg_check_upstream_faults() {
+	tg_fault_case 429 2 200 3 "two throttles then success (retried with backoff)"
+	tg_fault_case 503 1 200 2 "503 then success"
+	tg_fault_case model_not_ready 1 200 2 "ModelNotReady then success"
+	tg_fault_case reset 1 200 2 "connection reset then success"
+	tg_fault_case 500 9 500 3 "500 on every attempt: the client sees 500 after 3 attempts"
+	tg_fault_case 408 1 408 1 "ModelTimeout is not retried"
+	tg_fault_case 400 1 400 1 "a validation error is passed through, not retried"
+	tg_fault_case oversized 1 502 1 "an answer over the upstream cap is a 502"
+	tg_fault_case truncated 1 502 1 "a truncated answer is a 502"
+	tg_fault_case not_json 1 502 1 "a non-JSON answer is a 502"
+	tg_expect '[ "$(tg_header x-amzn-ErrorType)" = ServiceUnavailableException ]' "502 error type"
+}
+
+# The router's fallback serves when its choice is throttled past retries.
+tg_check_router_fallback() {
+	local out
+	tg_post /model/cheapfirst/converse \
+	    "$(tg_converse_body "Write a haiku. [[fault:429 x3 #fb$RANDOM$RANDOM]]")"; out=$TG_OUT
+	tg_expect '[ "$TG_STATUS" = 200 ]' "fallback: HTTP $TG_STATUS: $out"
+	tg_expect '[ "$(printf %s "$out" | jq -r .trace.promptRouter.invokedModelId)" = amazon.nova-pro-v1:0 ]' \
+	    "the fallback model did not answer: $out"
+	tg_expect 'tg_header x-tiergate-reason | grep -q "fallback: amazon.nova-micro-v1:0 was throttled"' \
+	    "reason does not say why: $(tg_header x-tiergate-reason)"
+	tg_ok
+}
+
+tg_check_prompt_routers() {
+	local out
+	out=$(curl -s -H "Authorization: Bearer $TG_KEY" "$TG_URL/prompt-routers")
+	tg_expect '[ "$(printf %s "$out" | jq ".promptRouterSummaries | length")" = 4 ]' "ListPromptRouters: $out"
+	tg_expect 'printf %s "$out" | jq -e ".promptRouterSummaries[0].promptRouterArn == \"arn:aws:bedrock:us-east-1:123456789012:prompt-router/support\"" >/dev/null' "router ARN"
+	out=$(curl -s -H "Authorization: Bearer $TG_KEY" \
+	    "$TG_URL/prompt-routers/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aprompt-router%2Fsupport")
+	tg_expect 'printf %s "$out" | jq -e ".routingCriteria.responseQualityDifference == 20 and (.models | length) == 2 and .fallbackModel.modelArn == \"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0\"" >/dev/null' \
+	    "GetPromptRouter: $out"
+	tg_ok
+}
+
+# No secret in any log, decision log line or error body of this run.
+tg_check_no_secrets() {
+	local s f
+	for s in "$TG_KEY" "$TG_KEY2" "$TG_SECRET" "$TG_UP_SECRET" "$TG_ADMIN_TOKEN"; do
+		for f in "$TG_RUN"/*.log "$TG_RUN"/*.jsonl "$TG_RUN"/*.body; do
+			[ -f "$f" ] || continue
+			tg_expect '! grep -qF -- "$s" "$f"' "a secret appears in $(basename "$f")"
+		done
+	done
+	tg_ok
+}
