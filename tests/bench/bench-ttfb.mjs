@@ -1,17 +1,20 @@
 // Time to first byte of ConverseStream, through tiergate (behind lighttpd)
 // and straight to the Bedrock emulator, in the same run: rounds of N
 // concurrent streams, alternating targets, first round of each discarded
-// (connection set-up).  TTFB = from just before the request is written to
+// (connection set-up).  (Rounds mixing both targets would be biased: the
+// single-threaded emulator serves FIFO, and the direct half always gets
+// there first.)  TTFB = from just before the request is written to
 // the first body byte (the first event-stream frame).  Requests to the
-// emulator are SigV4-signed beforehand, as tiergate's are, so both paths
-// pay the emulator's signature check; signing time is not counted.
+// emulator are authenticated as tiergate's are (TTFB_UPSTREAM_AUTH: sigv4,
+// signed beforehand so signing time is not counted, or bearer), so both
+// paths pay the emulator's check alike.
 //
 //   node bench/bench-ttfb.mjs        (env: TG_URL, TG_KEY, EMU_URL, and
 //                                     TTFB_CONCURRENCY, TTFB_ROUNDS)
 // Prints a table and, last, one JSON line with every median.
 import http from 'node:http';
 import os from 'node:os';
-import { signed } from '../bedrock-emulator/testkit.mjs';
+import { signed, BEARER } from '../bedrock-emulator/testkit.mjs';
 
 const { TG_URL, TG_KEY, EMU_URL } = process.env;
 const N = Number(process.env.TTFB_CONCURRENCY ?? 100);
@@ -52,6 +55,9 @@ function viaTiergate(modelId) {
 }
 
 function direct(modelId) {
+  if (process.env.TTFB_UPSTREAM_AUTH === 'bearer')
+    return (i) => ({ path: `/model/${encodeURIComponent(modelId)}/converse-stream`, body: body(i),
+      headers: { authorization: `Bearer ${BEARER}`, 'content-type': 'application/json' } });
   return (i) => signed(emuPort, modelId, 'converse-stream', body(i));
 }
 
@@ -111,6 +117,7 @@ out.paired_diff_router_ms = paired('tiergate router support', 'emulator haiku');
 out.overhead_us_median = median(samples.get('tiergate haiku (passthrough)').map((x) => x.overhead_us)
   .concat(routed.map((x) => x.overhead_us)));
 out.concurrency = N;
+out.upstream_auth = process.env.TTFB_UPSTREAM_AUTH ?? 'sigv4';
 out.rounds = ROUNDS;
 out.loadavg_1m = [load0, os.loadavg()[0]];
 out.cpus = os.cpus().length;
