@@ -806,8 +806,25 @@ pair_metric(const struct dataset *ds, struct result *res, const char *weak, cons
 	    "n", (json_int_t)n, "auc_strong_wins", isnan(a) ? -1.0 : a);
 }
 
+/* The names of the groups held out as dev, in first-seen order. */
 static json_t *
-train_info(const struct dataset *ds, const struct train_opts *o, struct result *res, double secs)
+dev_sources(const struct dataset *ds)
+{
+	json_t *a = json_array();
+	char *done = calloc(ds->ngroups ? ds->ngroups : 1, 1);
+	size_t i;
+
+	for (i = 0; done != NULL && i < ds->n; i++)
+		if (ds->r[i].dev && !done[ds->r[i].group]) {
+			done[ds->r[i].group] = 1;
+			json_array_append_new(a, json_string(ds->groups[ds->r[i].group]));
+		}
+	free(done);
+	return a;
+}
+
+static json_t *
+train_info(const struct dataset *ds, const struct train_opts *o, struct result *res)
 {
 	json_t *data = json_array(), *dev = json_object(), *pair;
 	size_t i;
@@ -822,17 +839,17 @@ train_info(const struct dataset *ds, const struct train_opts *o, struct result *
 	pair = pair_metric(ds, res, "mixtral-8x7b-instruct", "gpt-4-1106-preview");
 	if (pair != NULL)
 		json_object_set_new(dev, "pair", pair);
-	(void)secs;
-	return json_pack("{s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:s, s:i, s:o, s:o}",
+	return json_pack("{s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:s, s:i, s:o, s:o, s:o}",
 	    "seed", (json_int_t)o->seed, "rounds", (json_int_t)o->rounds, "depth", (json_int_t)o->depth,
 	    "eta", o->eta, "subsample", o->subsample, "colsample_bytree", o->colsample,
 	    "min_child_weight", o->min_child, "lambda", o->lambda, "alpha", o->alpha,
 	    "gamma", o->gamma, "dev_frac", o->dev_frac, "final", o->final_all ? "all" : "train",
-	    "threads", (json_int_t)o->threads, "data", data, "dev", dev);
+	    "threads", (json_int_t)o->threads, "data", data, "dev", dev,
+	    "dev_sources", dev_sources(ds));
 }
 
 static int
-write_model(const struct dataset *ds, const struct train_opts *o, struct result *res, double secs)
+write_model(const struct dataset *ds, const struct train_opts *o, struct result *res)
 {
 	json_t *models = json_array(), *doc;
 	size_t i;
@@ -843,7 +860,7 @@ write_model(const struct dataset *ds, const struct train_opts *o, struct result 
 	doc = json_pack("{s:s, s:i, s:i, s:i, s:s, s:o, s:o}", "format", PRED_MODEL_FORMAT,
 	    "version", PRED_MODEL_VERSION, "schema_version", PRED_SCHEMA_VERSION,
 	    "nfeatures", PRED_NFEATURES, "name", o->name ? o->name : "model",
-	    "models", models, "train", train_info(ds, o, res, secs));
+	    "models", models, "train", train_info(ds, o, res));
 	if (doc == NULL)
 		return -1;
 	rc = json_dump_file(doc, o->out, JSON_COMPACT | JSON_REAL_PRECISION(9) |
@@ -960,7 +977,7 @@ pred_cmd_train(int argc, char **argv)
 			goto done;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (write_model(&ds, &o, res, (double)(t1.tv_sec - t0.tv_sec)) != 0 ||
+	if (write_model(&ds, &o, res) != 0 ||
 	    write_dev_preds(&ds, &o, res) != 0)
 		goto done;
 	fprintf(stderr, "train: wrote %s (%zu models) in %lds\n", o.out, ds.nnames,
