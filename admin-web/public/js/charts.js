@@ -46,12 +46,12 @@ function reconcile(parent, n, make) {
   return Array.from(parent.childNodes);
 }
 
-/** Round axis bounds and 3-6 ticks covering [lo, hi]. */
-export function niceTicks(lo, hi, count = 4) {
+/** Round axis bounds and 3-6 ticks covering [lo, hi], steps >= minStep. */
+export function niceTicks(lo, hi, count = 4, minStep = 0) {
   if (!(hi > lo)) hi = lo + 1;
-  const raw = (hi - lo) / count;
+  const raw = Math.max((hi - lo) / count, minStep);
   const mag = Math.pow(10, Math.floor(Math.log10(raw)));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw);
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw && (!minStep || Number.isInteger(s)));
   const min = Math.floor(lo / step + 1e-9) * step;
   const max = Math.ceil(hi / step - 1e-9) * step;
   const ticks = [];
@@ -260,7 +260,8 @@ class BaseChart {
  *   series  - [{key, label, color, values (numbers, drawn), raw (shown in the
  *             tooltip, may hold null = unpriced), dashed, fill}];
  *   kind    - 'bars' (stacked), 'areas' (stacked) or 'lines';
- *   tipExtra(i) - extra tooltip rows; empty - message when there is no data.
+ *   tipExtra(i) - extra tooltip rows; empty - message when there is no data;
+ *   integer - the values are counts: whole-number axis ticks.
  */
 export class TimeChart extends BaseChart {
   constructor(host, opts) {
@@ -304,7 +305,7 @@ export class TimeChart extends BaseChart {
     const all = st.flatMap((x) => x.hi);
     const lo = Math.min(0, ...all);
     const hi = Math.max(0, ...all);
-    const ax = niceTicks(lo, hi > lo ? hi : lo + 1);
+    const ax = niceTicks(lo, hi > lo ? hi : lo + 1, 4, d.integer ? 1 : 0);
     const y = (v) => g.top + g.h - ((v - ax.min) / (ax.max - ax.min)) * g.h;
     this.svg.dataset.points = String(d.t.length);
     this.drawGrid(ax.ticks, y);

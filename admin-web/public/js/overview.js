@@ -71,7 +71,7 @@ function renderSeries(s) {
   for (const c of Object.values(charts)) c.xFormat = (x, step) => F.fmtBucket(x, step >= 86400 ? 86400 : g);
   const models = ser.models;
   charts.requests.update({
-    t, empty, granularity: g, kind: 'bars', yAxisFormat: F.fmtIntAxis, tipFormat: F.fmtInt,
+    t, empty, granularity: g, integer: true, kind: 'bars', yAxisFormat: F.fmtIntAxis, tipFormat: F.fmtInt,
     series: models.map((m) => ({ key: m, label: F.shortModel(m), title: m, color: colorFor(m),
       values: perModel(pts, m, 'requests') })),
     tipExtra: (i) => [{ label: 'All models', value: F.fmtInt(pts[i].requests), strong: true }],
