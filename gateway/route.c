@@ -147,6 +147,26 @@ route_fallback(struct route_ctx *rc, enum tg_fallback why, const char *reason)
 	rc->d.reason = rc->reason;
 }
 
+/* requestMetadata as parallel key/value arrays for the policy. */
+static void
+route_metadata(struct route_ctx *rc, struct policy_facts *f)
+{
+	const json_t	*md = json_object_get(rc->conv.root, "requestMetadata");
+	const char	*key;
+	json_t		*v;
+	size_t		 n = 0;
+
+	json_object_foreach((json_t *)md, key, v) {
+		if (n == ROUTE_MAX_METADATA)
+			break;
+		rc->md_keys[n] = key;
+		rc->md_values[n++] = json_string_value(v);
+	}
+	f->metadata_keys = rc->md_keys;
+	f->metadata_values = rc->md_values;
+	f->nmetadata = n;
+}
+
 static void
 route_facts(struct route_ctx *rc, struct policy_facts *f, char *prev, size_t prevlen)
 {
@@ -174,6 +194,7 @@ route_facts(struct route_ctx *rc, struct policy_facts *f, char *prev, size_t pre
 	f->threshold = rc->router->rqd;
 	f->fallback = rc->fallback;
 	f->predictor_ok = rc->d.fallback != TG_FB_NO_PREDICTION;
+	route_metadata(rc, f);
 	if (w->stats != NULL) {
 		f->tenant_spend_today = stats_tenant_spend_today(w->stats, rc->d.tenant, now);
 		f->router_spend_today = stats_router_spend_today(w->stats, rc->router->id, now);
@@ -283,6 +304,7 @@ int
 route_invoke(struct route_ctx *rc, struct bedrock_call *call, struct bedrock_result *res)
 {
 	struct bedrock_client	*bc = rc->req->worker->bedrock;
+	uint64_t		 first_us;
 	int			 attempts;
 
 	call->model_id = rc->d.chosen;
@@ -293,6 +315,7 @@ route_invoke(struct route_ctx *rc, struct bedrock_call *call, struct bedrock_res
 	}
 	rc->d.upstream_err = res->err;
 	attempts = res->attempts;
+	first_us = res->upstream_us;
 	if (rc->router == NULL || res->delivered > 0 ||
 	    strcmp(rc->d.chosen, rc->fallback) == 0 ||
 	    (res->err != TG_UP_THROTTLED && res->err != TG_UP_UNAVAILABLE &&
@@ -308,13 +331,20 @@ route_invoke(struct route_ctx *rc, struct bedrock_call *call, struct bedrock_res
 	rc->d.fallback = TG_FB_UPSTREAM;
 	call->model_id = rc->fallback;
 	free(res->body);
-	if (bedrock_invoke(bc, call, res) == 0) {
+	if (bedrock_invoke(bc, call, res) == 0)
 		rc->d.model = rc->fallback;
-		rc->d.attempts = attempts + res->attempts;
-		return 0;
-	}
+	res->upstream_us += first_us;
 	rc->d.attempts = attempts + res->attempts;
-	return -1;
+	return rc->d.model != NULL ? 0 : -1;
+}
+
+/* Microseconds tiergate itself spent on the request so far. */
+static uint64_t
+route_overhead_us(const struct route_ctx *rc)
+{
+	uint64_t	 total = (http_now_ns() - rc->req->t_start_ns) / 1000;
+
+	return total > rc->d.upstream_us ? total - rc->d.upstream_us : 0;
 }
 
 void
@@ -328,8 +358,7 @@ route_headers(struct route_ctx *rc)
 		http_add_header(rc->req, "x-tiergate-model", rc->d.model);
 	if (rc->d.reason != NULL)
 		http_add_header(rc->req, "x-tiergate-reason", rc->d.reason);
-	rc->d.overhead_us = (http_now_ns() - rc->req->t_start_ns) / 1000 -
-	    rc->d.upstream_us;
+	rc->d.overhead_us = route_overhead_us(rc);
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)rc->d.overhead_us);
 	http_add_header(rc->req, "x-tiergate-overhead-us", buf);
 }
@@ -342,8 +371,7 @@ route_done(struct route_ctx *rc)
 	if (rc->d.status == 0)
 		rc->d.status = rc->req->status;
 	if (rc->d.overhead_us == 0 && rc->req->t_start_ns != 0)
-		rc->d.overhead_us = (http_now_ns() - rc->req->t_start_ns) / 1000 -
-		    rc->d.upstream_us;
+		rc->d.overhead_us = route_overhead_us(rc);
 	if (w->cfg->log_prompts && rc->req->body != NULL)
 		rc->d.prompt = rc->req->body;
 	if (w->stats != NULL) {

@@ -15,6 +15,8 @@
 struct tg_router;
 struct tg_model;
 
+#define ROUTE_MAX_METADATA 16
+
 struct route_ctx {
 	struct tg_req		*req;
 	const struct tg_router	*router;	/* NULL: passthrough model */
@@ -26,6 +28,8 @@ struct route_ctx {
 	const char		*fallback;	/* router's fallback model id */
 	size_t			 est_out_tokens;
 	char			 reason[320];
+	const char		*md_keys[ROUTE_MAX_METADATA];
+	const char		*md_values[ROUTE_MAX_METADATA];
 };
 
 /*
