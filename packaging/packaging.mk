@@ -3,3 +3,6 @@
 nobase_dist_pkgdata_DATA += packaging/prices.json
 dist_noinst_DATA += packaging/lighttpd/tiergate.conf.in \
 	packaging/apache/tiergate.conf.in packaging/apache/tiergate-cgi.conf.in
+dist_noinst_SCRIPTS += packaging/deps.sh packaging/build.sh packaging/test.sh \
+	packaging/sanitizers.sh packaging/demo.sh packaging/quickstart.sh
+dist_noinst_DATA += packaging/tiergate.example.json

@@ -1,0 +1,17 @@
+#!/bin/bash
+# packaging/test.sh - the one command that installs everything, builds,
+# and runs the whole test suite on a fresh Debian 12 machine (as root):
+# `make check` (unit tests, end-to-end tests behind real lighttpd and
+# Apache, the AWS SDK, Chromium for the console), the unit tests again
+# under ASan+UBSan, and `make distcheck`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash packaging/deps.sh
+bash packaging/build.sh
+echo "==> make check"
+make -j2 check || { cat test-suite.log 2>/dev/null | tail -200; exit 1; }
+bash packaging/sanitizers.sh
+echo "==> make distcheck"
+make -j2 distcheck >distcheck.out 2>&1 || { tail -100 distcheck.out; exit 1; }
+tail -4 distcheck.out
+echo "==> all tests passed"
