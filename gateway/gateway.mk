@@ -17,3 +17,5 @@ libtgcore_a_SOURCES = \
 	gateway/stream.h
 
 tiergate_SOURCES = gateway/main.c
+
+dist_man_MANS += man/tiergate.8 man/tiergate.conf.5 man/tiergate-keys.5
