@@ -377,6 +377,24 @@ stream_end(struct stream_relay *sr, int failed, const struct bedrock_result *res
 		stream_fail(sr, res->err, "internalServerException", res->message);
 }
 
+/* The stream started (bytes came from the model): end it, and account
+ * for what the model answered, whole or not. */
+static void
+stream_finish(struct stream_relay *sr, int failed, const struct bedrock_result *res)
+{
+	struct route_ctx	*rc = sr->rc;
+
+	if (!sr->begun)
+		stream_begin(sr);	/* a 2xx without a whole frame */
+	stream_end(sr, failed, res);
+	rc->d.upstream_err = sr->up_err;
+	rc->d.model = sr->call->model_id;
+	route_price(rc);
+	if (rc->req->client_gone)
+		log_info("request %s: the client went away after %zu bytes; the "
+		    "upstream transfer was stopped", rc->req->request_id, rc->req->bytes_out);
+}
+
 /*
  * Relay an upstream failure that happened before any byte, in Bedrock's
  * shape.  LOCAL COPY of route.c's static route_upstream_error(): the lead
@@ -424,17 +442,8 @@ stream_relay(struct route_ctx *rc, const char *action, int invoke)
 	if (failed && !sr.begun && res.delivered == 0) {
 		route_headers(rc);
 		stream_upstream_error(rc, &res);
-	} else {
-		if (!sr.begun)
-			stream_begin(&sr);	/* a 2xx without a whole frame */
-		stream_end(&sr, failed, &res);
-		rc->d.upstream_err = sr.up_err;
-		rc->d.model = call.model_id;
-		route_price(rc);
-	}
-	if (rc->req->client_gone)
-		log_info("request %s: the client went away after %zu bytes; the "
-		    "upstream transfer was stopped", rc->req->request_id, rc->req->bytes_out);
+	} else
+		stream_finish(&sr, failed, &res);
 	es_decoder_free(sr.dec);
 	free(res.body);
 }
@@ -584,6 +593,33 @@ stream_refused(struct route_ctx *rc, struct tg_req *req, const char *tenant,
 	rc->d.request_class = "";
 }
 
+/* route_prepare() on the Converse-shaped view of `native` (borrowed),
+ * with the native body put back into req->body afterwards. */
+static int
+stream_prepare_view(struct route_ctx *rc, struct tg_req *req, const char *tenant,
+    const char *model_id, const char *api, const json_t *native)
+{
+	json_t	*view_json = stream_view(native);
+	char	*view, *body = req->body;
+	size_t	 body_len = req->body_len;
+	int	 st;
+
+	view = json_dumps(view_json, JSON_COMPACT);
+	json_decref(view_json);
+	if (view == NULL) {
+		stream_refused(rc, req, tenant, api, "");
+		http_send_error(req, 500, "InternalServerException", "Out of memory");
+		return 500;
+	}
+	req->body = view;
+	req->body_len = strlen(view);
+	st = route_prepare(rc, req, tenant, model_id, api);
+	req->body = body;
+	req->body_len = body_len;
+	free(view);
+	return st;
+}
+
 /*
  * route_prepare() for a native body: validate it as JSON (size was capped
  * when it was read), refuse a router whose models need different native
@@ -598,40 +634,26 @@ stream_prepare_invoke(struct route_ctx *rc, struct tg_req *req, const char *tena
 	const struct tg_config	*cfg = req->worker->cfg;
 	const struct tg_router	*r = config_router(cfg, model_id);
 	const char		*pa = NULL, *pb = NULL;
-	json_t			*native = NULL, *view_json;
-	char			*view = NULL, *body = req->body, msg[512];
-	size_t			 body_len = req->body_len;
+	json_t			*native = NULL;
+	char			 msg[512];
 	int			 st;
 
 	if (req_parse_json(req->body, req->body_len, req->limits->max_json_depth,
 	    &native, msg, sizeof(msg)) != REQ_OK) {
-		http_send_error(req, 400, "ValidationException", "%s", msg);
 		stream_refused(rc, req, tenant, api, r != NULL ? r->id : "");
+		http_send_error(req, 400, "ValidationException", "%s", msg);
 		return 400;
 	}
 	if (r != NULL && stream_router_provider(cfg, r, &pa, &pb) == NULL) {
+		json_decref(native);
+		stream_refused(rc, req, tenant, api, r->id);
 		http_send_error(req, 400, "ValidationException", "router %s mixes "
 		    "providers %s, %s: InvokeModel needs one native body schema; use "
 		    "Converse", r->id, pa, pb);
-		json_decref(native);
-		stream_refused(rc, req, tenant, api, r->id);
 		return 400;
 	}
-	view_json = stream_view(native);
+	st = stream_prepare_view(rc, req, tenant, model_id, api, native);
 	json_decref(native);
-	if ((view = json_dumps(view_json, JSON_COMPACT)) == NULL) {
-		json_decref(view_json);
-		http_send_error(req, 500, "InternalServerException", "Out of memory");
-		stream_refused(rc, req, tenant, api, r != NULL ? r->id : "");
-		return 500;
-	}
-	json_decref(view_json);
-	req->body = view;
-	req->body_len = strlen(view);
-	st = route_prepare(rc, req, tenant, model_id, api);
-	req->body = body;
-	req->body_len = body_len;
-	free(view);
 	return st;
 }
 
