@@ -185,18 +185,26 @@ test('ConverseStreamCommand: a throttle before the first byte is an HTTP Throttl
 test('the fallback model serves a stream when the chosen model fails before any byte', async () => {
   const tag = `sdk-fb-${RUN}`;
   // x3: exactly the chosen model's three attempts fail; the fallback gets through.
-  const out = await client().send(new ConverseStreamCommand({ modelId: ROUTER_ARN,
-    messages: user(`Write a detailed, careful proof with many steps. [[fault:503 x3 #${tag}]]`) }));
-  const s = await readStream(out.stream);
-  const id = s.metadata.trace.promptRouter.invokedModelId;
-  assert.ok(answeredBy(s.text, id));
-  const d = await decision(out.$metadata.requestId);
-  if (d.chosen === HAIKU) {
-    assert.equal(d.status, 503, 'chosen = fallback: nothing else to try');
-  } else {
-    assert.equal(id, HAIKU);
-    assert.equal(d.fallback, 'upstream');
+  let out, err;
+  try {
+    out = await client().send(new ConverseStreamCommand({ modelId: ROUTER_ARN,
+      messages: user(`Write a detailed, careful proof with many steps. [[fault:503 x3 #${tag}]]`) }));
+  } catch (e) {
+    err = e;
   }
+  const d = await decision((out ?? err).$metadata.requestId);
+  if (d.chosen === HAIKU) {
+    // The policy chose the fallback itself: nothing else to try.
+    assert.equal(err?.name, 'ServiceUnavailableException');
+    assert.equal(d.status, 503);
+    return;
+  }
+  assert.equal(err, undefined, `chose ${d.chosen}, fallback should have served`);
+  const s = await readStream(out.stream);
+  assert.equal(s.metadata.trace.promptRouter.invokedModelId, HAIKU);
+  assert.ok(answeredBy(s.text, HAIKU));
+  assert.equal(d.fallback, 'upstream');
+  assert.equal(d.model, HAIKU);
 });
 
 test('mid-stream errors reach the SDK as ModelStreamErrorException', async () => {
