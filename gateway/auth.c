@@ -212,6 +212,10 @@ auth_header(void *v, const char *lname)
 {
 	struct auth_sigv4_ctx *c = v;
 
+	/* HTTP/2 clients (the AWS SDK's default handler) sign the
+	 * :authority pseudo-header; the web server passes it as Host. */
+	if (strcmp(lname, ":authority") == 0)
+		return http_header(c->req, "Host");
 	return http_header(c->req, lname);
 }
 

@@ -277,7 +277,16 @@ bedrock_setup(struct bedrock_client *c, struct bedrock_xfer *x, const char *url,
 	curl_easy_setopt(k, CURLOPT_HEADERFUNCTION, bedrock_on_header);
 	curl_easy_setopt(k, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(k, CURLOPT_CONNECTTIMEOUT_MS, c->cfg->connect_timeout_ms);
-	curl_easy_setopt(k, CURLOPT_TIMEOUT_MS, c->cfg->timeout_ms);
+	if (x->call->on_data == NULL)
+		curl_easy_setopt(k, CURLOPT_TIMEOUT_MS, c->cfg->timeout_ms);
+	else {
+		/* A stream may rightly last longer than one answer's timeout:
+		 * give up when it stalls for timeout_ms, or after an hour. */
+		curl_easy_setopt(k, CURLOPT_TIMEOUT_MS, 3600000L);
+		curl_easy_setopt(k, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(k, CURLOPT_LOW_SPEED_TIME,
+		    (long)(c->cfg->timeout_ms + 999) / 1000);
+	}
 	curl_easy_setopt(k, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(k, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(k, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);

@@ -422,8 +422,7 @@ route_answer(struct route_ctx *rc, const struct bedrock_result *res, json_t **ou
 	return 0;
 }
 
-/* Relay an upstream failure in Bedrock's shape. */
-static void
+void
 route_upstream_error(struct route_ctx *rc, const struct bedrock_result *res)
 {
 	int	 st = res->status;

@@ -50,6 +50,8 @@ int	route_invoke(struct route_ctx *, struct bedrock_call *, struct bedrock_resul
 void	route_price(struct route_ctx *);
 /* Set x-tiergate-* headers for what was decided. */
 void	route_headers(struct route_ctx *);
+/* Relay an upstream failure to the client in Bedrock's shape. */
+void	route_upstream_error(struct route_ctx *, const struct bedrock_result *);
 /* Record the decision (stats, decision log) and free what the ctx holds. */
 void	route_done(struct route_ctx *);
 

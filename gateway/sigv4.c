@@ -570,10 +570,14 @@ hent_cmp(const void *a, const void *b)
 static int
 valid_name(const char *name)
 {
+	const char	*p;
+
 	if (name == NULL || *name == '\0')
 		return 0;
-	for (; *name != '\0'; name++)
-		if ((unsigned char)*name <= ' ' || (unsigned char)*name >= 0x7f || *name == ':')
+	/* A leading ':' is an HTTP/2 pseudo-header (":authority"). */
+	for (p = name; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
+		    (*p == ':' && p != name))
 			return 0;
 	return 1;
 }
@@ -1058,7 +1062,7 @@ collect_headers(const struct sigv4_verify_params *p, char *names,
 	while ((name = strsep(&next, ";")) != NULL) {
 		if (*name == '\0' || *nh == SIGV4_MAX_HEADERS)
 			return SIGV4_E_MALFORMED;
-		host |= strcmp(name, "host") == 0;
+		host |= strcmp(name, "host") == 0 || strcmp(name, ":authority") == 0;
 		date |= strcmp(name, "x-amz-date") == 0;
 		h[*nh].name = name;
 		if ((h[*nh].value = p->header(p->header_ctx, name)) == NULL)

@@ -395,25 +395,6 @@ stream_finish(struct stream_relay *sr, int failed, const struct bedrock_result *
 		    "upstream transfer was stopped", rc->req->request_id, rc->req->bytes_out);
 }
 
-/*
- * Relay an upstream failure that happened before any byte, in Bedrock's
- * shape.  LOCAL COPY of route.c's static route_upstream_error(): the lead
- * is asked to export it from route.h, then this goes.
- */
-static void
-stream_upstream_error(struct route_ctx *rc, const struct bedrock_result *res)
-{
-	int	 st = res->status;
-
-	if (res->err == TG_UP_BAD_RESPONSE || res->err == TG_UP_CONNECT || st == 0)
-		http_send_error(rc->req, res->err == TG_UP_TIMEOUT ? 504 : 502,
-		    res->err == TG_UP_TIMEOUT ? "ModelTimeoutException" :
-		    "ServiceUnavailableException", "%s", res->message);
-	else
-		http_send_error(rc->req, st, res->error_type[0] ? res->error_type :
-		    "InternalServerException", "%s", res->message);
-}
-
 /* Call the chosen model and relay its event stream; rc was prepared. */
 static void
 stream_relay(struct route_ctx *rc, const char *action, int invoke)
@@ -441,7 +422,7 @@ stream_relay(struct route_ctx *rc, const char *action, int invoke)
 	rc->d.upstream_us = res.upstream_us;
 	if (failed && !sr.begun && res.delivered == 0) {
 		route_headers(rc);
-		stream_upstream_error(rc, &res);
+		route_upstream_error(rc, &res);
 	} else
 		stream_finish(&sr, failed, &res);
 	es_decoder_free(sr.dec);
@@ -699,7 +680,7 @@ stream_invoke(struct route_ctx *rc)
 	if (route_invoke(rc, &call, &res) != 0) {
 		rc->d.upstream_us = res.upstream_us;
 		route_headers(rc);
-		stream_upstream_error(rc, &res);
+		route_upstream_error(rc, &res);
 	} else {
 		rc->d.upstream_us = res.upstream_us;
 		stream_invoke_answer(rc, &res);
