@@ -40,6 +40,8 @@ struct bedrock_xfer {
 	size_t			 len, cap, limit;
 	int			 too_big;
 	int			 aborted;
+	int			 stalled;
+	uint64_t		 last_data_ns;	/* streams: when bytes last came */
 	long			 status;
 };
 
@@ -127,6 +129,7 @@ bedrock_on_body(char *p, size_t sz, size_t n, void *v)
 
 	if (x->status == 0)
 		curl_easy_getinfo(x->c->curl, CURLINFO_RESPONSE_CODE, &x->status);
+	x->last_data_ns = http_now_ns();
 	if (x->call->on_data != NULL && x->status >= 200 && x->status < 300) {
 		if (x->call->on_data(x->call->ctx, p, len) != 0) {
 			x->aborted = 1;
@@ -152,6 +155,20 @@ bedrock_on_body(char *p, size_t sz, size_t n, void *v)
 	x->len += len;
 	x->buf[x->len] = '\0';
 	return len;
+}
+
+/* Streams only: abort when the upstream has been silent for timeout_ms.
+ * curl calls this at least once a second while a transfer runs. */
+static int
+bedrock_on_progress(void *v, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct bedrock_xfer *x = v;
+
+	if ((http_now_ns() - x->last_data_ns) / 1000000 <= (uint64_t)x->c->cfg->timeout_ms)
+		return 0;
+	x->stalled = 1;
+	return 1;
 }
 
 static void
@@ -281,11 +298,12 @@ bedrock_setup(struct bedrock_client *c, struct bedrock_xfer *x, const char *url,
 		curl_easy_setopt(k, CURLOPT_TIMEOUT_MS, c->cfg->timeout_ms);
 	else {
 		/* A stream may rightly last longer than one answer's timeout:
-		 * give up when it stalls for timeout_ms, or after an hour. */
+		 * it fails when no byte came for timeout_ms, or after an hour. */
+		x->last_data_ns = http_now_ns();
 		curl_easy_setopt(k, CURLOPT_TIMEOUT_MS, 3600000L);
-		curl_easy_setopt(k, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		curl_easy_setopt(k, CURLOPT_LOW_SPEED_TIME,
-		    (long)(c->cfg->timeout_ms + 999) / 1000);
+		curl_easy_setopt(k, CURLOPT_XFERINFOFUNCTION, bedrock_on_progress);
+		curl_easy_setopt(k, CURLOPT_XFERINFODATA, x);
+		curl_easy_setopt(k, CURLOPT_NOPROGRESS, 0L);
 	}
 	curl_easy_setopt(k, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(k, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -305,7 +323,7 @@ bedrock_transport_error(struct bedrock_xfer *x, CURLcode rc)
 		res->err = TG_UP_BAD_RESPONSE;
 		snprintf(res->message, sizeof(res->message), "The model's response "
 		    "exceeded the gateway limit of %zu bytes", x->limit);
-	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
+	} else if (rc == CURLE_OPERATION_TIMEDOUT || x->stalled) {
 		res->err = TG_UP_TIMEOUT;
 		snprintf(res->message, sizeof(res->message),
 		    "The model did not answer in time (%s)", curl_easy_strerror(rc));
@@ -325,8 +343,8 @@ static CURLcode
 bedrock_attempt(struct bedrock_client *c, const struct bedrock_call *call,
     const char *url, const char *wire_path, struct bedrock_result *res)
 {
-	struct bedrock_xfer	 x = { c, call, res, NULL, 0, 0,
-	    c->cfg->limits.max_upstream_bytes, 0, 0, 0 };
+	struct bedrock_xfer	 x = { .c = c, .call = call, .res = res,
+	    .limit = c->cfg->limits.max_upstream_bytes };
 	struct curl_slist	*h;
 	CURLcode		 rc;
 	uint64_t		 t0 = http_now_ns();

@@ -4,6 +4,7 @@
 //   crc        messageStart, then a contentBlockDelta whose payload has one
 //              byte flipped after encoding (message CRC mismatch)
 //   slow       messageStart, then a delta every 300 ms for 6 s
+//   stall      messageStart, four deltas, then silence for 6 s
 //   exception  a throttlingException frame and the end of the stream
 // Prints "bad-upstream listening on 127.0.0.1:PORT" when ready.
 import http from 'node:http';
@@ -30,6 +31,11 @@ async function answer(mode, res) {
     res.write(f);
     await sleep(50);
     return res.end(delta('never reaches the client'));
+  }
+  if (mode === 'stall') {
+    for (let i = 0; i < 4; i++) res.write(delta(`before the stall ${i} `));
+    await sleep(6000);
+    return res.end(delta('after the stall'));
   }
   for (let i = 0; i < 20 && !res.destroyed; i++) {
     await sleep(300);
