@@ -45,3 +45,7 @@ tests_unit_test_model_CPPFLAGS = $(AM_CPPFLAGS) $(XGBOOST_CFLAGS)
 tests_unit_test_model_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_model_LDADD = libpred.a libtgcore.a $(XGBOOST_LIBS) $(CUNIT_LIBS) $(TG_SYSLIBS)
 endif
+
+# train / compile-model / predict end to end through the binary.
+TESTS += tests/predictor/cli.sh
+dist_noinst_SCRIPTS += tests/predictor/cli.sh
