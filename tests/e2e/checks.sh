@@ -46,7 +46,7 @@ tg_check_auth() {
 	    --data-binary "$(tg_converse_body hi)" "$TG_URL/model/support/converse")
 	tg_expect '[ "$st" = 401 ]' "no credentials: HTTP $st"
 	tg_expect 'jq -e .message "$TG_RUN/a.body" >/dev/null' "401 body not in Bedrock's shape"
-	tg_post /model/support/converse "$(tg_converse_body hi)" -H "Authorization: Bearer tg-wrong"; out=$TG_OUT
+	TG_AUTHZ="Bearer tg-wrong" tg_post /model/support/converse "$(tg_converse_body hi)"; out=$TG_OUT
 	tg_expect '[ "$TG_STATUS" = 403 ]' "wrong key: HTTP $TG_STATUS"
 	tg_expect '[ "$(tg_header x-amzn-ErrorType)" = AccessDeniedException ]' "wrong key error type"
 	st=$(curl -s -o /dev/null -w '%{http_code}' -H "x-api-key: $TG_KEY2" \

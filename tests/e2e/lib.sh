@@ -246,12 +246,13 @@ EXTRA
 	tg_wait_http "$TG_URL/healthz"
 }
 
-# tg_post PATH BODY [extra curl args]: POST with the acme API key.  Sets
+# tg_post PATH BODY [extra curl args]: POST with the acme API key (or
+# with the Authorization value in $TG_AUTHZ, e.g. TG_AUTHZ="Bearer x").  Sets
 # $TG_OUT (body) and $TG_STATUS; headers are kept in $TG_RUN/last.h.
 tg_post() {
 	local path=$1 body=$2; shift 2
 	TG_STATUS=$(curl -s -o "$TG_RUN/last.body" -D "$TG_RUN/last.h" -w '%{http_code}' \
-	    -H "Authorization: Bearer $TG_KEY" -H 'Content-Type: application/json' \
+	    -H "Authorization: ${TG_AUTHZ:-Bearer $TG_KEY}" -H 'Content-Type: application/json' \
 	    --data-binary "$body" "$@" "$TG_URL$path")
 	TG_OUT=$(cat "$TG_RUN/last.body")
 }
