@@ -25,7 +25,7 @@
 # loaded runs the throughput ratio.  Every answer's x-tiergate-overhead-us
 # header is collected by the wrk script (tests/bench/wrk/converse.lua).
 #
-# Environment: BENCH_DURATION (10), BENCH_CONNS (32), BENCH_WRK_THREADS (2),
+# Environment: BENCH_DURATION (10), BENCH_CONNS (64), BENCH_WRK_THREADS (2),
 # BENCH_LIGHT_DURATION (5), BENCH_AUTH ("sigv4 bearer"), TG_THREADS (64),
 # BENCH_OUT_DIR (keep the key=value results of every run there).
 #
@@ -36,7 +36,7 @@
 tg_need node lighttpd wrk
 tg_init bench-gateway
 
-: "${BENCH_DURATION:=10}" "${BENCH_CONNS:=32}" "${BENCH_WRK_THREADS:=2}"
+: "${BENCH_DURATION:=10}" "${BENCH_CONNS:=64}" "${BENCH_WRK_THREADS:=2}"
 : "${BENCH_LIGHT_DURATION:=5}" "${BENCH_AUTH:=sigv4 bearer}"
 export TG_THREADS=${TG_THREADS:-64}
 LUA=$top_srcdir/tests/bench/wrk/converse.lua

@@ -8,7 +8,7 @@
 --              (everything after the empty line, byte for byte)
 --   BENCH_OUT  file the results are written to as key=value lines
 --
--- Results: requests, duration_us, rps, lat_p50_us, lat_p90_us, lat_p99_us,
+-- Results: requests, duration_us, rps, lat_mean_us, lat_p50_us, lat_p90_us, lat_p99_us,
 -- lat_max_us, err_connect/read/write/timeout, non2xx, status_<code>=N for
 -- every status seen, ov_n/ov_p50_us/ov_p90_us/ov_p99_us (the
 -- x-tiergate-overhead-us header, when the answers carry it) and
@@ -115,6 +115,7 @@ function done(summary, latency, requests)
 	put("requests", summary.requests)
 	put("duration_us", summary.duration)
 	put("rps", string.format("%.1f", summary.requests / summary.duration * 1e6))
+	put("lat_mean_us", string.format("%.0f", latency.mean))
 	put("lat_p50_us", latency:percentile(50))
 	put("lat_p90_us", latency:percentile(90))
 	put("lat_p99_us", latency:percentile(99))
