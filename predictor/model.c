@@ -169,7 +169,8 @@ tree_arrays(const json_t *tree, const json_t *a[5], size_t *n)
 	return *n > 0 ? 0 : -1;
 }
 
-/* Append one tree's nodes at t->nodes[t->nnodes..]; checks every index. */
+/* Append one tree's nodes at t->nodes[t->nnodes..]; checks every index.
+ * Returns 0, -1 when the tree is malformed, -2 when out of memory. */
 static int
 tree_parse(struct pred_trees *t, const json_t *tree, size_t nfeat)
 {
@@ -181,7 +182,7 @@ tree_parse(struct pred_trees *t, const json_t *tree, size_t nfeat)
 	if (tree_arrays(tree, a, &n) == -1 || n > PRED_MAX_NODES - t->nnodes)
 		return -1;
 	if ((nd = realloc(t->nodes, (t->nnodes + n) * sizeof(*nd))) == NULL)
-		return -1;
+		return -2;
 	t->nodes = nd;
 	nd += t->nnodes;
 	for (i = 0; i < n; i++) {
@@ -216,6 +217,7 @@ trees_parse(struct pred_trees *t, const json_t *m, size_t nfeat, char *msg, size
 {
 	const json_t *name, *obj, *base, *trees, *tree;
 	size_t i;
+	int rc;
 
 	name = json_object_get(m, "name");
 	obj = json_object_get(m, "objective");
@@ -242,7 +244,10 @@ trees_parse(struct pred_trees *t, const json_t *m, size_t nfeat, char *msg, size
 		return fail(PRED_E_NOMEM, msg, msglen, "out of memory");
 	json_array_foreach(trees, i, tree) {
 		t->roots[i] = t->nnodes;
-		if (!json_is_object(tree) || tree_parse(t, tree, nfeat) == -1)
+		rc = json_is_object(tree) ? tree_parse(t, tree, nfeat) : -1;
+		if (rc == -2)
+			return fail(PRED_E_NOMEM, msg, msglen, "out of memory");
+		if (rc != 0)
 			return fail(PRED_E_FORMAT, msg, msglen,
 			    "model \"%s\": tree %zu is malformed", t->name, i);
 	}
