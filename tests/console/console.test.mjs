@@ -377,13 +377,15 @@ test('laptop and phone widths have no horizontal scroll', { timeout: 90000 }, as
   }
 });
 
-/** The README's screenshot: the top of the page (KPIs, charts, routing) at 1366 px. */
+/** The README's screenshot: the top of the page (KPIs, charts, routing cards that fit) at 1366 px. */
 async function readmeShot(page, path) {
   await page.click('[data-window="1h"]');
   await page.waitForSelector('body[data-stats-loaded="1h"]');
   await page.evaluate(() => document.activeElement && document.activeElement.blur());
-  const box = await page.locator('#routing-h').boundingBox();
-  const height = Math.min(1400, Math.round(box.y + 560));
+  const bottoms = await page.$$eval('#routers .router-card, #chart-savings', (els) =>
+    els.map((e) => e.getBoundingClientRect().bottom + window.scrollY));
+  const fit = bottoms.filter((b) => b <= 1500);
+  const height = Math.round(Math.max(...fit) + 12);
   await page.screenshot({ path, fullPage: true, clip: { x: 0, y: 0, width: 1366, height } });
 }
 
