@@ -84,6 +84,28 @@ serve_credentials(struct tg_server *s)
 	return 0;
 }
 
+/* Every predictor output the config maps a router model to must exist in
+ * the predictor, now and after any reload. */
+static int
+serve_require_predictions(const struct tg_config *cfg, struct pred_loader *pl,
+    char *err, size_t errlen)
+{
+	const char	*names[TG_MAX_CANDIDATES * 16];
+	size_t		 i, j, k, n = 0;
+	const char	*p;
+
+	for (i = 0; i < cfg->nrouters; i++)
+		for (j = 0; j < cfg->routers[i].nmodels; j++) {
+			if ((p = cfg->models[cfg->routers[i].models[j]].predictor) == NULL)
+				continue;
+			for (k = 0; k < n && strcmp(names[k], p) != 0; k++)
+				;
+			if (k == n && n < sizeof(names) / sizeof(names[0]))
+				names[n++] = p;
+		}
+	return pred_loader_require(pl, names, n, err, errlen);
+}
+
 /* Shared state, opened once per process. */
 static int
 serve_open_shared(struct tg_server *s)
@@ -107,7 +129,8 @@ serve_open_shared(struct tg_server *s)
 		log_err("decision log: %s", err);
 		return -1;
 	}
-	if ((s->pred = pred_loader_new(s->cfg->predictor_model, err, sizeof(err))) == NULL) {
+	if ((s->pred = pred_loader_new(s->cfg->predictor_model, err, sizeof(err))) == NULL ||
+	    serve_require_predictions(s->cfg, s->pred, err, sizeof(err)) != 0) {
 		log_err("predictor: %s", err);
 		return -1;
 	}
@@ -342,6 +365,7 @@ gw_cmd_check_config(int argc, char **argv)
 {
 	struct tg_config	*cfg;
 	struct tg_keys		*keys = NULL;
+	struct pred_loader	*pl;
 	struct policy		*p;
 	struct policy_limits	 lim;
 	char			 err[1024];
@@ -361,6 +385,12 @@ gw_cmd_check_config(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		bad = 1;
 	}
+	if ((pl = pred_loader_new(cfg->predictor_model, err, sizeof(err))) == NULL ||
+	    serve_require_predictions(cfg, pl, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: predictor: %s\n", argv[1], err);
+		bad = 1;
+	}
+	pred_loader_free(pl);
 	lim.memory_bytes = cfg->limits.policy_memory_bytes;
 	lim.instructions = cfg->limits.policy_instructions;
 	for (i = 0; i < cfg->nrouters; i++) {
