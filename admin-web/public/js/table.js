@@ -109,6 +109,7 @@ export class SortTable {
 
   renderEmpty() {
     const tb = this.tbody;
+    if (tb.dataset.empty && tb.textContent === this.emptyText) return;
     tb.replaceChildren();
     tb.dataset.empty = '1';
     const td = tb.insertRow().insertCell();
