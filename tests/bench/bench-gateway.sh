@@ -16,7 +16,8 @@
 #   bearer  tiergate and the direct run both use the emulator's Bedrock API
 #           key (Authorization: Bearer), the cheapest check for the emulator.
 # and per load (a loaded run, BENCH_CONNS connections for BENCH_DURATION s,
-# and a light run, 1 connection for BENCH_LIGHT_DURATION s) three targets:
+# and a light run, 1 connection for BENCH_LIGHT_DURATION s; BENCH_ROUNDS
+# rounds of each, the targets' order rotated every round) three targets:
 #   direct       POST /model/<haiku>/converse at the emulator
 #   router       POST /model/support/converse through lighttpd + tiergate
 #                (predictor + Lua policy; the prompt is routed to haiku)
@@ -25,9 +26,12 @@
 # loaded runs the throughput ratio.  Every answer's x-tiergate-overhead-us
 # header is collected by the wrk script (tests/bench/wrk/converse.lua).
 #
-# Environment: BENCH_DURATION (10), BENCH_CONNS (64), BENCH_WRK_THREADS (2),
-# BENCH_LIGHT_DURATION (5), BENCH_AUTH ("sigv4 bearer"), TG_THREADS (64),
-# BENCH_OUT_DIR (keep the key=value results of every run there).
+# Figures are the median over the rounds (counts are summed).
+#
+# Environment: BENCH_DURATION (5), BENCH_LIGHT_DURATION (3), BENCH_ROUNDS
+# (3), BENCH_CONNS (64), BENCH_WRK_THREADS (2), BENCH_AUTH ("sigv4 bearer"),
+# TG_THREADS (64), BENCH_OUT_DIR (keep the key=value results of every run
+# there).  About 2 minutes with the defaults.
 #
 # The machine's cores are shared by wrk, lighttpd, tiergate and node: the
 # absolute numbers depend on the machine and its load; compare ratios.
@@ -36,8 +40,8 @@
 tg_need node lighttpd wrk
 tg_init bench-gateway
 
-: "${BENCH_DURATION:=10}" "${BENCH_CONNS:=64}" "${BENCH_WRK_THREADS:=2}"
-: "${BENCH_LIGHT_DURATION:=5}" "${BENCH_AUTH:=sigv4 bearer}"
+: "${BENCH_DURATION:=5}" "${BENCH_CONNS:=64}" "${BENCH_WRK_THREADS:=2}"
+: "${BENCH_LIGHT_DURATION:=3}" "${BENCH_AUTH:=sigv4 bearer}" "${BENCH_ROUNDS:=3}"
 export TG_THREADS=${TG_THREADS:-64}
 LUA=$top_srcdir/tests/bench/wrk/converse.lua
 HAIKU=anthropic.claude-3-haiku-20240307-v1:0
@@ -153,12 +157,29 @@ run_wrk() {
 	    FAILS+=("$name: $(kv non2xx "$out") non-2xx answers ($(grep '^status_' "$out" | tr '\n' ' ')), $errs socket errors")
 }
 
+# aggregate NAME: NAME.out from NAME.r1.out ... : counts summed, every
+# other figure the median over the rounds.
+aggregate() {
+	awk -F= '
+	/^(requests|duration_us|err_|status_|non2xx|ov_n|model_)/ { sum[$1] += $2; next }
+	{ v[$1, ++n[$1]] = $2 }
+	END {
+		for (k in sum) print k "=" sum[k]
+		for (k in n) {
+			m = n[k]
+			for (i = 1; i <= m; i++) a[i] = v[k, i] + 0
+			for (i = 2; i <= m; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { x = a[j]; a[j] = a[j - 1]; a[j - 1] = x }
+			print k "=" (m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2)
+		}
+	}' "$TG_RUN/$1".r*.out >"$TG_RUN/$1.out"
+}
+
 ms() { awk -v u="$1" 'BEGIN { if (u == "") print "-"; else printf "%.2f", u / 1000 }'; }
 
 row() {	# NAME LABEL
 	local f="$TG_RUN/$1.out" errs
 	errs=$(( $(kv err_connect "$f") + $(kv err_read "$f") + $(kv err_write "$f") + $(kv err_timeout "$f") ))
-	printf '%-30s %5s %9s %8s %8s %6s %6s %9s %8s %8s %5s\n' "$2" \
+	printf '%-36s %5s %9s %8s %8s %6s %6s %9s %8s %8s %5s\n' "$2" \
 	    "$(kv conns "$f")" "$(kv rps "$f")" "$(ms "$(kv lat_p50_us "$f")")" \
 	    "$(ms "$(kv lat_p99_us "$f")")" "$(kv non2xx "$f")" "$errs" \
 	    "$(kv cpu_tiergate_us "$f")" "$(kv cpu_lighttpd_us "$f")" \
@@ -176,7 +197,7 @@ sed -i 's/"level": "info"/"level": "warning"/' "$TG_RUN/tiergate.json"
 
 echo "bench-gateway: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wrk, lighttpd, tiergate ($TG_THREADS threads) and the emulator (node) share these CPUs: compare ratios, not absolute numbers."
-echo "loaded runs: $BENCH_CONNS connections, $BENCH_WRK_THREADS wrk threads, ${BENCH_DURATION} s; light runs: 1 connection, ${BENCH_LIGHT_DURATION} s"
+echo "loaded runs: $BENCH_CONNS connections, $BENCH_WRK_THREADS wrk threads, ${BENCH_DURATION} s; light runs: 1 connection, ${BENCH_LIGHT_DURATION} s; $BENCH_ROUNDS rounds of each, figures are medians over the rounds"
 echo
 
 for mode in $BENCH_AUTH; do
@@ -194,10 +215,20 @@ for mode in $BENCH_AUTH; do
 			req_file "$TG_RUN/direct.req" "$HAIKU_PATH" \
 			    "Authorization: Bearer $BEARER" "Content-Type: application/json"
 		fi
-		run_wrk "$mode-$load-direct" "$EMU_URL" "$TG_RUN/direct.req" "$c" "$d"
-		run_wrk "$mode-$load-router" "$TG_URL" "$TG_RUN/router.req" "$c" "$d"
-		run_wrk "$mode-$load-pass" "$TG_URL" "$TG_RUN/pass.req" "$c" "$d"
-		for t in direct router pass; do echo "conns=$c" >>"$TG_RUN/$mode-$load-$t.out"; done
+		# BENCH_ROUNDS rounds, the order of the targets rotated each round,
+		# so that a change in the machine's load hits all three alike.
+		order="direct router pass"
+		for ((r = 1; r <= BENCH_ROUNDS; r++)); do
+			for t in $order; do
+				run_wrk "$mode-$load-$t.r$r" "$([ $t = direct ] && echo "$EMU_URL" || echo "$TG_URL")" \
+				    "$TG_RUN/$t.req" "$c" "$d"
+			done
+			order="${order#* } ${order%% *}"
+		done
+		for t in direct router pass; do
+			aggregate "$mode-$load-$t"
+			echo "conns=$c" >>"$TG_RUN/$mode-$load-$t.out"
+		done
 	done
 	# Every routed answer came from haiku, as the warm-up said.
 	for load in light loaded; do
@@ -210,7 +241,7 @@ stop_lighttpd
 
 # ---- report ----------------------------------------------------------------
 
-printf '%-30s %5s %9s %8s %8s %6s %6s %9s %8s %8s %5s\n' run conns req/s p50-ms p99-ms non2xx sockerr \
+printf '%-36s %5s %9s %8s %8s %6s %6s %9s %8s %8s %5s\n' run conns req/s p50-ms p99-ms non2xx sockerr \
     "tg-cpu/r" "lt-cpu/r" "emu-cpu/r" busy
 for mode in $BENCH_AUTH; do
 	for load in light loaded; do
@@ -250,22 +281,25 @@ for mode in $BENCH_AUTH; do
 done
 
 # Components measured in isolation by the C benchmarks (built by `make`
-# and `make check` in the build tree), against the light run's median.
+# and `make check` in the build tree), against the runs' medians.
 echo
 bdir=$(dirname "$TIERGATE")/tests/bench
 first=$(set -- $BENCH_AUTH; echo "$1")
-ov=$(kv ov_p50_us "$TG_RUN/$first-light-router.out")
-ovp=$(kv ov_p50_us "$TG_RUN/$first-light-pass.out")
-echo "Share of the router's in-process median ($ov us, $first light run; passthrough $ovp us):"
+ovl=$(kv ov_p50_us "$TG_RUN/$first-light-router.out")
+ovlp=$(kv ov_p50_us "$TG_RUN/$first-light-pass.out")
+ovh=$(kv ov_p50_us "$TG_RUN/$first-loaded-router.out")
+ovhp=$(kv ov_p50_us "$TG_RUN/$first-loaded-pass.out")
+echo "Against the in-process medians of the $first runs (router light $ovl us / loaded $ovh us; passthrough light $ovlp us / loaded $ovhp us):"
 if [ -x "$bdir/bench_stats" ]; then
 	"$bdir/bench_stats" 100000 "$TG_RUN" >"$TG_RUN/bench_stats.txt" 2>&1 ||
 	    tg_fail "bench_stats failed: $(cat "$TG_RUN/bench_stats.txt")"
 	sr=$(awk '/^stats_record/ { print $3 }' "$TG_RUN/bench_stats.txt")
 	dw=$(awk '/^declog_write/ { print $3 }' "$TG_RUN/bench_stats.txt")
-	awk -v sr="$sr" -v dw="$dw" -v ov="$ov" 'BEGIN {
+	awk -v sr="$sr" -v dw="$dw" -v l="$ovl" -v h="$ovh" 'BEGIN {
 		s = (sr + dw) / 1000
-		printf "  stats_record %.2f us + declog_write %.2f us = %.2f us (bench_stats medians): %.0f%% of %d us + %.2f us;\n", sr / 1000, dw / 1000, s, 100 * s / (ov + s), ov, s
-		printf "    they run after the header is stamped (route_done), so the header does not include them\n"
+		printf "  stats + log: stats_record %.2f us + declog_write %.2f us = %.2f us (bench_stats medians),\n", sr / 1000, dw / 1000, s
+		printf "    %.0f%% (light) / %.0f%% (loaded) of the router'"'"'s in-process time including them;\n", 100 * s / (l + s), 100 * s / (h + s)
+		printf "    they run after the header is stamped (route_done), so the header does not count them\n"
 	}'
 else
 	echo "  (bench_stats not built in $bdir: make tests/bench/bench_stats)"
@@ -274,9 +308,9 @@ if [ -x "$bdir/bench_policy" ]; then
 	"$bdir/bench_policy" "$top_srcdir/lua-policies/default.lua" 100000 >"$TG_RUN/bench_policy.txt" 2>&1 ||
 	    tg_fail "bench_policy failed: $(cat "$TG_RUN/bench_policy.txt")"
 	pol=$(awk '/^2 candidates/ { for (i = 1; i <= NF; i++) if ($i == "median") print $(i + 1) }' "$TG_RUN/bench_policy.txt")
-	awk -v p="$pol" -v ov="$ov" -v ovp="$ovp" 'BEGIN {
-		printf "  policy_decide (default.lua, 2 candidates) %.2f us (bench_policy median): %.0f%% of the router median;\n", p / 1000, 100 * p / 1000 / ov
-		printf "    router minus passthrough medians (predictor + policy + router lookup, seen through the gateway): %d us\n", ov - ovp
+	awk -v p="$pol" -v l="$ovl" -v h="$ovh" -v lp="$ovlp" -v hp="$ovhp" 'BEGIN {
+		printf "  policy: policy_decide (default.lua, 2 candidates) %.2f us (bench_policy median, hot caches): %.0f%% (light) / %.0f%% (loaded) of the router median;\n", p / 1000, 100 * p / 1000 / l, 100 * p / 1000 / h
+		printf "    router minus passthrough (predictor + policy + spend look-ups, as the gateway runs them): %d us (light) / %d us (loaded)\n", l - lp, h - hp
 	}'
 else
 	echo "  (bench_policy not built in $bdir: make tests/bench/bench_policy)"
