@@ -824,6 +824,28 @@ test_config_provider_long_prefix(void)
 	config_free(cfg);
 }
 
+/* A config named without a directory: its relative paths stay as given
+ * (they are relative to the working directory, which is the file's). */
+static void
+test_config_path_without_dir(void)
+{
+	char			 path[PATH_MAX], err[1024], cwd[PATH_MAX];
+	struct tg_config	*cfg;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof(cwd)));
+	tmp_write("tiergate.json", "{\"models\": {\"a.m1\": {}}, \"api_keys_file\": \"keys\",\n"
+	    " \"routers\": [{\"id\": \"r\", \"models\": [\"a.m1\"], \"policy\": \"p.lua\"}]}\n",
+	    path, sizeof(path));
+	CU_ASSERT_EQUAL_FATAL(chdir(tmpdir), 0);
+	cfg = config_load("tiergate.json", err, sizeof(err));
+	CU_ASSERT_EQUAL_FATAL(chdir(cwd), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_STRING_EQUAL(cfg->path, "tiergate.json");
+	CU_ASSERT_STRING_EQUAL(cfg->api_keys_file, "keys");
+	CU_ASSERT_STRING_EQUAL(cfg->routers[0].policy, "p.lua");
+	config_free(cfg);
+}
+
 /*
  * BUG: tiergate.conf(5) says "Relative paths are relative to the directory
  * of the file", but config.c passes only api_keys_file, stats.path,
@@ -854,454 +876,70 @@ test_config_relative_paths(void)
 	config_free(cfg);
 }
 
-/* A config file's errors: the text, and what follows "PATH:" in the error. */
-struct conf_case {
-	const char	*text;
-	const char	*want;
-};
-
-static const struct conf_case conf_errors[] = {
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"regoin\": \"us-east-1\"\n"
-	  "}\n",
-	  "3:3: regoin: unknown key" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"upstream\": {\n"
-	  "    \"retries\": 1,\n"
-	  "    \"retry_max\": 3\n"
-	  "  }\n"
-	  "}\n",
-	  "5:5: upstream.retry_max: unknown key" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"credentials\": { \"source\": \"env\", \"sesion\": \"x\" }\n"
-	  "}\n",
-	  "3:37: credentials.sesion: unknown key" },
-	{ "{\n"
-	  "  \"models\": {\n"
-	  "    \"anthropic.claude-3-haiku-20240307-v1:0\": {\n"
-	  "      \"input\": 1,\n"
-	  "      \"output\": 2,\n"
-	  "      \"cache_reed\": 0.1\n"
-	  "    }\n"
-	  "  }\n"
-	  "}\n",
-	  "6:7: models[\"anthropic.claude-3-haiku-20240307-v1:0\"].cache_reed: unknown key" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {}, \"a.m2\": {} },\n"
-	  "  \"routers\": [\n"
-	  "    { \"id\": \"r1\", \"models\": [\"a.m1\"], \"fallback\": \"a.m1\" },\n"
-	  "    {\n"
-	  "      \"id\": \"r2\",\n"
-	  "      \"models\": [\"a.m1\", \"a.m2\"],\n"
-	  "      \"fallbak\": \"a.m2\"\n"
-	  "    }\n"
-	  "  ]\n"
-	  "}\n",
-	  "8:7: routers[1].fallbak: unknown key" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"server\": { \"thread\": 4 }\n"
-	  "}\n",
-	  "3:15: server.thread: unknown key" },
-	{ "{\n"
-	  "  \"limits\": {\n"
-	  "    \"max_body\": 2048\n"
-	  "  },\n"
-	  "  \"models\": { \"a.m1\": {} }\n"
-	  "}\n",
-	  "3:5: limits.max_body: unknown key" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"log\": {\n"
-	  "    \"file\": \"/tmp/x\"\n"
-	  "  }\n"
-	  "}\n",
-	  "4:5: log.file: unknown key" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"decision_log\": {\n"
-	  "    \"prompts\": true\n"
-	  "  }\n"
-	  "}\n",
-	  "4:5: decision_log.prompts: unknown key" },
-	/* the brief's own example: a router's fallback outside its models */
-	{ "{\"models\": {\"a.m1\": {}, \"a.m2\": {}}, \"routers\": [\n"
-	  "  {\"id\": \"r1\", \"models\": [\"a.m1\"],\n"
-	  "    \"fallback\": \"a.m2\"}]}\n",
-	  "3:5: routers[0].fallback: the fallback must be one of the router's models" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {}, \"a.m2\": {} },\n"
-	  "  \"routers\": [\n"
-	  "    {\n"
-	  "      \"id\": \"r1\",\n"
-	  "      \"models\": [\"a.m1\"],\n"
-	  "      \"fallback\": \"a.m2\"\n"
-	  "    }\n"
-	  "  ]\n"
-	  "}\n",
-	  "7:7: routers[0].fallback: the fallback must be one of the router's models" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {}, \"a.m2\": {} },\n"
-	  "  \"routers\": [\n"
-	  "    {\n"
-	  "      \"id\": \"r1\",\n"
-	  "      \"models\": [\"a.m1\"],\n"
-	  "      \"fallback\": \"a.zz\"\n"
-	  "    }\n"
-	  "  ]\n"
-	  "}\n",
-	  "7:7: routers[0].fallback: model 'a.zz' is not in \"models\"" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"routers\": [\n"
-	  "    {\n"
-	  "      \"id\": \"r1\",\n"
-	  "      \"models\": [\"a.m1\", \"a.nope\"]\n"
-	  "    }\n"
-	  "  ]\n"
-	  "}\n",
-	  "6:26: routers[0].models[1]: model 'a.nope' is not in \"models\"" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"routers\": [\n"
-	  "    {\n"
-	  "      \"id\": \"r1\",\n"
-	  "      \"models\": [\"a.m1\", \"a.m1\"]\n"
-	  "    }\n"
-	  "  ]\n"
-	  "}\n",
-	  "6:26: routers[0].models[1]: model listed twice" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"routers\": [\n"
-	  "    {\n"
-	  "      \"id\": \"r1\",\n"
-	  "      \"models\": \"a.m1\"\n"
-	  "    }\n"
-	  "  ]\n"
-	  "}\n",
-	  "6:7: routers[0].models: must be an array of 1 to 16 model ids" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"routers\": [\n"
-	  "    {\n"
-	  "      \"id\": \"r1\",\n"
-	  "      \"models\": []\n"
-	  "    }\n"
-	  "  ]\n"
-	  "}\n",
-	  "6:7: routers[0].models: must be an array of 1 to 16 model ids" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"routers\": [\n"
-	  "    {\n"
-	  "      \"id\": \"r1\",\n"
-	  "      \"models\": [1]\n"
-	  "    }\n"
-	  "  ]\n"
-	  "}\n",
-	  "6:18: routers[0].models[0]: must be a model id string" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"routers\": [\n"
-	  "    {\n"
-	  "      \"id\": \"r1\",\n"
-	  "      \"models\": [\"a.m1\"],\n"
-	  "      \"response_quality_difference\": 100.5\n"
-	  "    }\n"
-	  "  ]\n"
-	  "}\n",
-	  "7:7: routers[0].response_quality_difference: must be between 0 and 100" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"routers\": [\n"
-	  "    {\n"
-	  "      \"id\": \"r1\",\n"
-	  "      \"models\": [\"a.m1\"],\n"
-	  "      \"response_quality_difference\": -0.5\n"
-	  "    }\n"
-	  "  ]\n"
-	  "}\n",
-	  "7:7: routers[0].response_quality_difference: must be between 0 and 100" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"routers\": [\n"
-	  "    {\n"
-	  "      \"id\": \"r1\",\n"
-	  "      \"models\": [\"a.m1\"],\n"
-	  "      \"response_quality_difference\": \"10\"\n"
-	  "    }\n"
-	  "  ]\n"
-	  "}\n",
-	  "7:7: routers[0].response_quality_difference: must be a number" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"routers\": [\n"
-	  "    { \"id\": \"r1\", \"models\": [\"a.m1\"] },\n"
-	  "    { \"id\": \"r1\", \"models\": [\"a.m1\"] }\n"
-	  "  ]\n"
-	  "}\n",
-	  "5:7: routers[1].id: duplicate router id 'r1'" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"routers\": [\n"
-	  "    { \"id\": \"a:b\", \"models\": [\"a.m1\"] }\n"
-	  "  ]\n"
-	  "}\n",
-	  "4:7: routers[0].id: must not contain '/' or ':'" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"routers\": [\n"
-	  "    { \"id\": \"a/b\", \"models\": [\"a.m1\"] }\n"
-	  "  ]\n"
-	  "}\n",
-	  "4:7: routers[0].id: must not contain '/' or ':'" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"routers\": [\n"
-	  "    { \"models\": [\"a.m1\"] }\n"
-	  "  ]\n"
-	  "}\n",
-	  "4:5: routers[0].id: a router needs an \"id\"" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"routers\": [\n"
-	  "    { \"id\": \"\", \"models\": [\"a.m1\"] }\n"
-	  "  ]\n"
-	  "}\n",
-	  "4:7: routers[0].id: must be a non-empty string" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"routers\": {}\n"
-	  "}\n",
-	  "3:3: routers: must be an array" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"routers\": [ \"r1\" ]\n"
-	  "}\n",
-	  "3:16: routers[0]: must be an object" },
-	/* columns count characters: "modèle économique" is 19 of them with quotes */
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"routers\": [\n"
-	  "    { \"description\": \"mod\xc3\xa8le \xc3\xa9" "conomique\", \"id\": \"a/b\", "
-	  "\"models\": [\"a.m1\"] }\n"
-	  "  ]\n"
-	  "}\n",
-	  "4:43: routers[0].id: must not contain '/' or ':'" },
-	{ "{ \"region\": \"us-east-1\" }\n",
-	  "1:1: models: at least one model is required" },
-	{ "{\n"
-	  "  \"models\": {}\n"
-	  "}\n",
-	  "2:3: models: at least one model is required" },
-	{ "{\n"
-	  "  \"models\": []\n"
-	  "}\n",
-	  "2:3: models: must be an object" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": 3 }\n"
-	  "}\n",
-	  "2:15: models[\"a.m1\"]: must be an object" },
-	{ "{\n"
-	  "  \"models\": {\n"
-	  "    \"a.m1\": { \"input\": 1 }\n"
-	  "  }\n"
-	  "}\n",
-	  "3:5: models[\"a.m1\"]: give both \"input\" and \"output\" prices, or neither" },
-	{ "{\n"
-	  "  \"models\": {\n"
-	  "    \"a.m1\": {\n"
-	  "      \"input\": -1,\n"
-	  "      \"output\": 2\n"
-	  "    }\n"
-	  "  }\n"
-	  "}\n",
-	  "4:7: models[\"a.m1\"].input: must be between 0 and 1e+06" },
-	{ "{\n"
-	  "  \"models\": {\n"
-	  "    \"a.m1\": {\n"
-	  "      \"input\": 1,\n"
-	  "      \"output\": \"2\"\n"
-	  "    }\n"
-	  "  }\n"
-	  "}\n",
-	  "5:7: models[\"a.m1\"].output: must be a number" },
-	{ "{\n"
-	  "  \"models\": {\n"
-	  "    \"a.m1\": {\n"
-	  "      \"input\": 1,\n"
-	  "      \"output\": 2,\n"
-	  "      \"cache_read\": -0.1\n"
-	  "    }\n"
-	  "  }\n"
-	  "}\n",
-	  "6:7: models[\"a.m1\"].cache_read: must be between 0 and 1e+06" },
-	{ "{\n"
-	  "  \"models\": {\n"
-	  "    \"a.m1\": { \"predictor\": 7 }\n"
-	  "  }\n"
-	  "}\n",
-	  "3:15: models[\"a.m1\"].predictor: must be a non-empty string" },
-	{ "{\n"
-	  "  \"region\": 5,\n"
-	  "  \"models\": { \"a.m1\": {} }\n"
-	  "}\n",
-	  "2:3: region: must be a non-empty string" },
-	{ "{\n"
-	  "  \"region\": \"\",\n"
-	  "  \"models\": { \"a.m1\": {} }\n"
-	  "}\n",
-	  "2:3: region: must be a non-empty string" },
-	{ "{\n"
-	  "  \"endpoint\": \"ftp://127.0.0.1:9100\",\n"
-	  "  \"models\": { \"a.m1\": {} }\n"
-	  "}\n",
-	  "2:3: endpoint: must start with http:// or https://" },
-	{ "{\n"
-	  "  \"admin_token_sha256\": \"10A4C7C9FC5206D6F36DC6944A81BB6F4A3CB0E25014AE3B12E6C3E52712292A\",\n"
-	  "  \"models\": { \"a.m1\": {} }\n"
-	  "}\n",
-	  "2:3: admin_token_sha256: must be 64 lowercase hex digits (sha256sum of the token)" },
-	{ "{\n"
-	  "  \"admin_token_sha256\": \"10a4c7c9\",\n"
-	  "  \"models\": { \"a.m1\": {} }\n"
-	  "}\n",
-	  "2:3: admin_token_sha256: must be 64 lowercase hex digits (sha256sum of the token)" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"credentials\": {\n"
-	  "    \"source\": \"instance\"\n"
-	  "  }\n"
-	  "}\n",
-	  "4:5: credentials.source: must be \"auto\", \"env\", \"profile\" or \"bearer\"" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"credentials\": \"env\"\n"
-	  "}\n",
-	  "3:3: credentials: must be an object" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"upstream\": {\n"
-	  "    \"retries\": 11\n"
-	  "  }\n"
-	  "}\n",
-	  "4:5: upstream.retries: must be between 0 and 10" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"upstream\": {\n"
-	  "    \"timeout_ms\": \"5s\"\n"
-	  "  }\n"
-	  "}\n",
-	  "4:5: upstream.timeout_ms: must be a number" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"server\": {\n"
-	  "    \"allow_passthrough\": \"yes\"\n"
-	  "  }\n"
-	  "}\n",
-	  "4:5: server.allow_passthrough: must be true or false" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"server\": {\n"
-	  "    \"threads\": 0\n"
-	  "  }\n"
-	  "}\n",
-	  "4:5: server.threads: must be between 1 and 1024" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"log\": {\n"
-	  "    \"level\": \"verbose\"\n"
-	  "  }\n"
-	  "}\n",
-	  "4:5: log.level: must be \"error\", \"warning\", \"info\" or \"debug\"" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"limits\": {\n"
-	  "    \"max_json_depth\": 2\n"
-	  "  }\n"
-	  "}\n",
-	  "4:5: limits.max_json_depth: must be between 4 and 1024" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"decision_log\": {\n"
-	  "    \"log_prompts\": \"yes\"\n"
-	  "  }\n"
-	  "}\n",
-	  "4:5: decision_log.log_prompts: must be true or false" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"server\": { \"allow_passthrough\": false }\n"
-	  "}\n",
-	  "1:1: routers: no routers and server.allow_passthrough is false: "
-	  "nothing could be served" },
-	{ "[1, 2]\n",
-	  "1:1: (top level): the config must be a JSON object" },
-	/* the first error is the one reported (limits are read before routers) */
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"limits\": { \"max_json_depth\": 1 },\n"
-	  "  \"routers\": [ { \"id\": \"a:b\", \"models\": [\"a.m1\"] } ]\n"
-	  "}\n",
-	  "3:15: limits.max_json_depth: must be between 4 and 1024" },
-};
-
-static void
-run_conf_cases(const struct conf_case *cases, size_t n)
+/*
+ * Run the cases of fixtures/gateway/config-errors.txt (its head says the
+ * format) whose title starts with "BUG:" (bugs 1) or does not (bugs 0):
+ * each config must fail to load with exactly "FILE:" and the expected text.
+ * Returns the number of cases run.
+ */
+static size_t
+run_conf_cases(int bugs)
 {
-	char			 path[PATH_MAX], err[1024], want[PATH_MAX + 512];
+	char			 fpath[PATH_MAX], path[PATH_MAX], err[1024];
+	char			 want[PATH_MAX + 512], *text, *p, *title, *conf, *exp, *eol;
 	struct tg_config	*cfg;
-	size_t			 i;
+	size_t			 n = 0;
 
-	for (i = 0; i < n; i++) {
-		cfg = load_text(cases[i].text, path, sizeof(path), err, sizeof(err));
+	snprintf(fpath, sizeof(fpath), "%s/config-errors.txt", fixdir);
+	text = slurp(fpath);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	p = strncmp(text, "=== ", 4) == 0 ? text : strstr(text, "\n=== ");
+	while (p != NULL && *p != '\0') {
+		if (*p == '\n')
+			p++;
+		title = p + 4;
+		if ((eol = strchr(title, '\n')) == NULL || (exp = strstr(eol, "\n--> ")) == NULL)
+			break;
+		*eol = '\0';
+		conf = eol + 1;
+		exp[1] = '\0';		/* the config ends with its last newline */
+		exp += 5;
+		if ((eol = strchr(exp, '\n')) != NULL)
+			*eol = '\0';
+		p = eol != NULL ? eol + 1 : NULL;
+		if ((strncmp(title, "BUG:", 4) == 0) != bugs)
+			continue;
+		n++;
+		cfg = load_text(conf, path, sizeof(path), err, sizeof(err));
 		CU_ASSERT_PTR_NULL(cfg);
 		config_free(cfg);
-		snprintf(want, sizeof(want), "%s:%s", path, cases[i].want);
+		snprintf(want, sizeof(want), "%s:%s", path, exp);
 		CU_ASSERT_STRING_EQUAL(err, want);
 		if (strcmp(err, want) != 0)
-			fprintf(stderr, "\n  case %zu:\n    got  %s\n    want %s\n",
-			    i, err, want);
+			fprintf(stderr, "\n  config-errors.txt \"%s\":\n    got  %s\n"
+			    "    want %s\n", title, err, want);
 	}
+	free(text);
+	return n;
 }
 
 static void
 test_config_errors(void)
 {
-	run_conf_cases(conf_errors, sizeof(conf_errors) / sizeof(conf_errors[0]));
+	CU_ASSERT(run_conf_cases(0) >= 50);
 }
 
 /*
  * BUG: config.c conf_misc() reads "stats" and "predictor" without
  * conf_known_keys(), so a typo there is silently ignored (the man page:
  * "Unknown keys are errors").  {"stats": {"paht": ...}} must fail with
- * "4:5: stats.paht: unknown key"; it loads, with no stats file.
+ * "4:5: stats.paht: unknown key"; it loads, with no stats file.  The cases
+ * are the "BUG:" ones in config-errors.txt.
  */
-static const struct conf_case conf_errors_unchecked[] = {
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"stats\": {\n"
-	  "    \"paht\": \"stats.bin\"\n"
-	  "  }\n"
-	  "}\n",
-	  "4:5: stats.paht: unknown key" },
-	{ "{\n"
-	  "  \"models\": { \"a.m1\": {} },\n"
-	  "  \"predictor\": {\n"
-	  "    \"modle\": \"/usr/lib/tiergate/model.so\"\n"
-	  "  }\n"
-	  "}\n",
-	  "4:5: predictor.modle: unknown key" },
-};
-
 static void
 test_config_errors_unchecked_sections(void)
 {
-	run_conf_cases(conf_errors_unchecked,
-	    sizeof(conf_errors_unchecked) / sizeof(conf_errors_unchecked[0]));
+	CU_ASSERT(run_conf_cases(1) >= 2);
 }
 
 static void
@@ -2039,6 +1677,7 @@ test_http_header_cgi(void)
 {
 	struct tg_req	 r;
 	char		 longname[200];
+	size_t		 n;
 
 	cgi_env_clear();
 	req_setup(&r, "/", "");
@@ -2058,6 +1697,13 @@ test_http_header_cgi(void)
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	CU_ASSERT_PTR_NULL(http_header(&r, longname));
+	/* under CGI every HTTP_* variable of the environment is a header */
+	n = http_header_count(&r);
+	setenv("HTTP_X_ONE_MORE", "1", 1);
+	CU_ASSERT_EQUAL(http_header_count(&r), n + 1);
+	unsetenv("HTTP_X_ONE_MORE");
+	unsetenv("CONTENT_TYPE");
+	CU_ASSERT_EQUAL(http_header_count(&r), n);
 	cgi_env_clear();
 }
 
@@ -2279,7 +1925,7 @@ test_http_send_json(void)
 	CU_ASSERT_EQUAL(resp_header(out, "Content-Length", v, sizeof(v)), 0);
 	CU_ASSERT_STRING_EQUAL(v, "7");
 	CU_ASSERT_EQUAL(r.bytes_out, 7);
-	CU_ASSERT_PTR_NULL(resp_header(out, "x-amzn-ErrorType", v, sizeof(v)) == 0 ? out : NULL);
+	CU_ASSERT_NOT_EQUAL(resp_header(out, "x-amzn-ErrorType", v, sizeof(v)), 0);
 	free(out);
 	free(log);
 }
@@ -2342,6 +1988,14 @@ test_http_read_body(void)
 	http_req_free(&r);
 	free(out);
 
+	CU_ASSERT_EQUAL(read_body(&r, "1025", big, 1025, &out), 413);
+	check_error_answer(out, 413, "Payload Too Large", "ValidationException",
+	    "Request body of 1025 bytes exceeds the limit of 1024 bytes");
+	http_req_free(&r);
+	free(out);
+	CU_ASSERT_EQUAL(read_body(&r, NULL, big, 1025, &out), 413);
+	http_req_free(&r);
+	free(out);
 	CU_ASSERT_EQUAL(read_body(&r, "2000", big, 2000, &out), 413);
 	check_error_answer(out, 413, "Payload Too Large", "ValidationException",
 	    "Request body of 2000 bytes exceeds the limit of 1024 bytes");
@@ -3113,6 +2767,7 @@ static const struct test config_tests[] = {
 	{ "provider taken from the model id", test_config_provider },
 	{ "BUG: provider of global. and us-gov. profiles",
 	  test_config_provider_long_prefix },
+	{ "a config named without a directory", test_config_path_without_dir },
 	{ "BUG: log, decision_log and credentials paths relative to the file",
 	  test_config_relative_paths },
 	{ "errors: exact file:line:col: key: message", test_config_errors },
