@@ -23,7 +23,7 @@ endif
 # The policy benchmark: built by `make check` so that it keeps compiling,
 # never run by it (timings drift on shared machines; see tests/bench/README.md).
 check_PROGRAMS += tests/bench/bench_policy
-tests_bench_bench_policy_SOURCES = tests/bench/bench_policy.c
+tests_bench_bench_policy_SOURCES = tests/bench/bench_policy.c tests/bench/benchlib.h
 tests_bench_bench_policy_LDADD = libtgpolicy.a libtgcore.a $(TG_SYSLIBS)
 
 dist_man_MANS += man/tiergate-policy.7

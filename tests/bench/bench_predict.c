@@ -35,6 +35,7 @@
 #include <xgboost/c_api.h>
 #endif
 
+#include "benchlib.h"
 #include "pred.h"
 #include "pred_impl.h"
 
@@ -57,30 +58,9 @@ struct sample {
 	float	 f[PRED_NFEATURES];
 };
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t	 x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Sorts t and returns its q-quantile (nearest rank). */
-static uint64_t
-quantile(uint64_t *t, size_t n, double q)
-{
-	qsort(t, n, sizeof(*t), cmp_u64);
-	return t[(size_t)(q * (double)(n - 1))];
-}
+#define quantile(t, n, q)	bench_quantile((t), (n), (q))
+#define now_ns()		bench_now_ns()
 
 /* ---- prompts ------------------------------------------------------------- */
 
