@@ -17,10 +17,14 @@
  *             each allocation failing in turn
  *
  * Fixtures are in tests/unit/fixtures/gateway, found through $top_srcdir
- * (make check), "." or the directory of this file.  Small configs are
- * written inline, next to the error they must produce, into a scratch
- * directory, so the expected line:col can be read off the text (columns
- * count characters, not bytes).
+ * (make check), "." or two levels above this file's directory: good.json
+ * (every config section), prices.json, keys (tiergate-keys(5)) and
+ * config-errors.txt (config texts with the exact error each must give, so
+ * the expected line:col can be read off the text; columns count characters,
+ * not bytes).  Other small files are written into a scratch directory under
+ * /tmp, removed at the end.  Under CGI (fcgi NULL) http.c reads parameters
+ * with getenv() and writes the answer to stdout: the auth and http tests
+ * set the environment and capture stdout and stderr (the log).
  *
  * Tests whose comment starts with "BUG:" assert documented behaviour that
  * the code did not have when they were written; the comment names the
@@ -29,6 +33,7 @@
 #include "autoconf.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -362,6 +367,7 @@ resp_header(const char *raw, const char *name, char *buf, size_t len)
 	const char	*end = strstr(raw, "\r\n\r\n"), *p = raw, *eol;
 	size_t		 n = strlen(name);
 
+	buf[0] = '\0';
 	while (end != NULL && p < end) {
 		eol = strstr(p, "\r\n");
 		if (strncmp(p, name, n) == 0 && p[n] == ':' && p[n + 1] == ' ') {
@@ -2731,14 +2737,18 @@ test_alloc_request(void)
 static void
 tmp_cleanup(void)
 {
-	static const char *const names[] = { "tiergate.json", "t.json", "keys", "stdin",
-	    "huge.json", "capture.1", "capture.2" };
-	char	 path[PATH_MAX];
-	size_t	 i;
+	char		 path[PATH_MAX];
+	DIR		*d;
+	struct dirent	*e;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", tmpdir, names[i]);
-		unlink(path);
+	if ((d = opendir(tmpdir)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
+			unlink(path);
+		}
+		closedir(d);
 	}
 	if (rmdir(tmpdir) != 0)
 		fprintf(stderr, "test_gateway: %s left behind\n", tmpdir);
