@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "benchlib.h"
 #include "log.h"
 #include "policy.h"
 
@@ -24,28 +24,12 @@ static const struct tg_candidate cands[] = {
 	{ "anthropic.claude-3-5-sonnet-20240620-v1:0", 0.90, 1, 1, 3.0, 15.0, 0.0036 },
 };
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t	 x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static int
 bench(struct policy *p, const struct tg_candidate *c, size_t n, long calls)
 {
 	struct policy_facts	 f;
 	struct policy_decision	 d;
+	struct bench_summary	 q;
 	uint64_t		*t, t0;
 	long			 i;
 
@@ -66,19 +50,18 @@ bench(struct policy *p, const struct tg_candidate *c, size_t n, long calls)
 	for (i = 0; i < calls / 10; i++)	/* warm up */
 		policy_decide(p, &f, &d);
 	for (i = 0; i < calls; i++) {
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		if (policy_decide(p, &f, &d) != POLICY_OK) {
 			fprintf(stderr, "decide failed: %s\n", d.reason);
 			free(t);
 			return -1;
 		}
-		t[i] = now_ns() - t0;
+		t[i] = bench_now_ns() - t0;
 	}
-	qsort(t, (size_t)calls, sizeof(*t), cmp_u64);
+	q = bench_summarize(t, (size_t)calls);
 	printf("%zu candidates: %ld calls, median %llu ns, p90 %llu ns, p99 %llu ns (chose %s)\n",
-	    n, calls, (unsigned long long)t[calls / 2],
-	    (unsigned long long)t[calls * 9 / 10], (unsigned long long)t[calls * 99 / 100],
-	    d.model);
+	    n, calls, (unsigned long long)q.p50, (unsigned long long)q.p90,
+	    (unsigned long long)q.p99, d.model);
 	free(t);
 	return 0;
 }

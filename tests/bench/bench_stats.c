@@ -16,33 +16,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchlib.h"
 #include "declog.h"
 #include "stats.h"
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t	 x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static void
 report(const char *what, uint64_t *ns, size_t n)
 {
-	qsort(ns, n, sizeof(ns[0]), cmp_u64);
+	struct bench_summary	 q = bench_summarize(ns, n);
+
 	printf("%-14s median %6llu ns   p90 %6llu ns   p99 %6llu ns   (%zu calls)\n",
-	    what, (unsigned long long)ns[n / 2], (unsigned long long)ns[n * 9 / 10],
-	    (unsigned long long)ns[n * 99 / 100], n);
+	    what, (unsigned long long)q.p50, (unsigned long long)q.p90,
+	    (unsigned long long)q.p99, n);
 }
 
 static void
@@ -104,16 +89,16 @@ main(int argc, char *argv[])
 	}
 	for (i = 0; i < n; i++) {
 		mkdec(&d, i, now + (time_t)(i / 1000));	/* crosses minutes */
-		t = now_ns();
+		t = bench_now_ns();
 		stats_record(st, &d, d.time);
-		ns[i] = now_ns() - t;
+		ns[i] = bench_now_ns() - t;
 	}
 	report("stats_record", ns, n);
 	for (i = 0; i < n; i++) {
 		mkdec(&d, i, now);
-		t = now_ns();
+		t = bench_now_ns();
 		declog_write(dl, &d);
-		ns[i] = now_ns() - t;
+		ns[i] = bench_now_ns() - t;
 	}
 	report("declog_write", ns, n);
 	declog_close(dl);
