@@ -1936,6 +1936,40 @@ test_http_send_json(void)
 	free(log);
 }
 
+static void
+test_http_stream(void)
+{
+	struct tg_req	 r;
+	struct capture	 c;
+	char		*out, *log, v[64];
+	const char	*body;
+
+	req_setup(&r, "/", "");
+	http_add_header(&r, "x-tiergate-model", "m");
+	capture_begin(&c);
+	CU_ASSERT_EQUAL(http_stream_begin(&r, 200, "application/vnd.amazon.eventstream"), 0);
+	CU_ASSERT_EQUAL(http_stream_write(&r, "abc", 3), 0);
+	CU_ASSERT_EQUAL(http_stream_write(&r, "def", 3), 0);
+	/* the answer has begun: no second one */
+	CU_ASSERT_EQUAL(http_send_error(&r, 500, "InternalServerException", "late"), -1);
+	CU_ASSERT_EQUAL(http_stream_begin(&r, 200, "text/plain"), -1);
+	capture_end(&c, &out, &log);
+	CU_ASSERT_EQUAL(strncmp(out, "Status: 200 OK\r\n", 16), 0);
+	CU_ASSERT_EQUAL(resp_header(out, "Content-Type", v, sizeof(v)), 0);
+	CU_ASSERT_STRING_EQUAL(v, "application/vnd.amazon.eventstream");
+	CU_ASSERT_EQUAL(resp_header(out, "x-tiergate-model", v, sizeof(v)), 0);
+	CU_ASSERT_STRING_EQUAL(v, "m");
+	/* length unknown in advance */
+	CU_ASSERT_NOT_EQUAL(resp_header(out, "Content-Length", v, sizeof(v)), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(body = strstr(out, "\r\n\r\n"));
+	CU_ASSERT_STRING_EQUAL(body + 4, "abcdef");
+	CU_ASSERT_EQUAL(r.streaming, 1);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(r.bytes_out, 6);
+	free(out);
+	free(log);
+}
+
 /* Run http_read_body() in CGI mode with `in` on stdin. */
 static int
 read_body(struct tg_req *r, const char *cl, const char *in, size_t inlen, char **out)
@@ -2364,6 +2398,99 @@ test_auth_sigv4(void)
 	auth_run_done(&a, NULL);
 	cgi_env_clear();
 	auth_keys_free(k);
+}
+
+/* Run `tiergate keygen` with argv; its stdout into *out (caller frees). */
+static int
+keygen(char **argv, int argc, char **out)
+{
+	struct capture	 c;
+	char		*log;
+	int		 rc;
+
+	capture_begin(&c);
+	rc = auth_cmd_keygen(argc, argv);
+	capture_end(&c, out, &log);
+	free(log);
+	return rc;
+}
+
+/* Text after `label` up to the end of its line, into buf. */
+static const char *
+after(const char *text, const char *label, char *buf, size_t len)
+{
+	const char	*p = strstr(text, label);
+
+	buf[0] = '\0';
+	if (p != NULL)
+		snprintf(buf, len, "%.*s", (int)strcspn(p + strlen(label), "\n"),
+		    p + strlen(label));
+	return buf;
+}
+
+/* What keygen prints is a keys file that lets its key in, and only it. */
+static void
+test_auth_keygen(void)
+{
+	char		*av[] = { "keygen", "delta", NULL, NULL }, *out, *out2;
+	char		 key[128], key2[128], akid[128], secret[128], hdr[160];
+	char		 path[PATH_MAX], err[512];
+	struct tg_keys	*k;
+	struct auth_run	 a;
+
+	CU_ASSERT_EQUAL_FATAL(keygen(av, 2, &out), 0);
+	CU_ASSERT_EQUAL_FATAL(keygen(av, 2, &out2), 0);
+	after(out, "is not stored): ", key, sizeof(key));
+	after(out2, "is not stored): ", key2, sizeof(key2));
+	CU_ASSERT_EQUAL(strncmp(key, "tg-", 3), 0);
+	CU_ASSERT_EQUAL(strlen(key), 43);
+	CU_ASSERT_STRING_NOT_EQUAL(key, key2);
+	tmp_write("keys", out, path, sizeof(path));
+	k = auth_keys_load(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+	CU_ASSERT_EQUAL(auth_keys_count(k), 1);
+	cgi_env_clear();
+	snprintf(hdr, sizeof(hdr), "Bearer %s", key);
+	setenv("HTTP_AUTHORIZATION", hdr, 1);
+	auth_run(k, AUTH_BODY, &a);
+	CU_ASSERT_EQUAL(a.rc, AUTH_OK);
+	CU_ASSERT_STRING_EQUAL(a.tenant, "delta");
+	auth_run_done(&a, NULL);
+	snprintf(hdr, sizeof(hdr), "Bearer %s", key2);
+	setenv("HTTP_AUTHORIZATION", hdr, 1);
+	auth_run(k, AUTH_BODY, &a);
+	CU_ASSERT_EQUAL(a.rc, AUTH_E_INVALID);
+	auth_run_done(&a, key2);
+	auth_keys_free(k);
+	free(out);
+	free(out2);
+
+	av[1] = "epsilon";
+	av[2] = "--sigv4";
+	CU_ASSERT_EQUAL_FATAL(keygen(av, 3, &out), 0);
+	after(out, "# access key id: ", akid, sizeof(akid));
+	after(out, "# secret access key: ", secret, sizeof(secret));
+	CU_ASSERT(strlen(akid) >= 16 && strlen(secret) >= 32);
+	tmp_write("keys", out, path, sizeof(path));
+	k = auth_keys_load(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+	sigv4_env(akid, secret, AUTH_BODY, time(NULL));
+	auth_run(k, AUTH_BODY, &a);
+	CU_ASSERT_EQUAL(a.rc, AUTH_OK);
+	CU_ASSERT_STRING_EQUAL(a.tenant, "epsilon");
+	CU_ASSERT_PTR_NULL(strstr(a.log, secret));
+	auth_run_done(&a, NULL);
+	cgi_env_clear();
+	auth_keys_free(k);
+	free(out);
+
+	/* usage errors */
+	av[2] = "--bogus";
+	CU_ASSERT_EQUAL(keygen(av, 3, &out), 2);
+	CU_ASSERT_STRING_EQUAL(out, "");
+	free(out);
+	CU_ASSERT_EQUAL(keygen(av, 1, &out), 2);
+	free(out);
 }
 
 /* ---- bedrock ---------------------------------------------------------------- */
@@ -2819,6 +2946,7 @@ static const struct test http_tests[] = {
 	{ "extra headers: copied, at most 8, byte budget", test_http_add_header },
 	{ "error answers in Bedrock's shape", test_http_send_error },
 	{ "JSON answers", test_http_send_json },
+	{ "streamed answers", test_http_stream },
 	{ "request body: cap, Content-Length, short body", test_http_read_body },
 	{ NULL, NULL }
 };
@@ -2829,6 +2957,7 @@ static const struct test auth_tests[] = {
 	{ "no keys table: anonymous", test_auth_anonymous },
 	{ "API keys: Bearer, x-api-key, 401, 403", test_auth_api_keys },
 	{ "SigV4 key pairs", test_auth_sigv4 },
+	{ "keygen: what it prints lets its key in", test_auth_keygen },
 	{ NULL, NULL }
 };
 
