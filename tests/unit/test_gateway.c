@@ -491,11 +491,13 @@ test_jsonpos_malformed(void)
 
 /*
  * BUG: jsonpos.c jp_value() stops descending at JSONPOS_MAX_DEPTH (64) but
- * then leaves the unscanned brackets to its callers, which treat them as
- * closing their own levels.  A value nested deeper than 64 levels before
- * the key (e.g. a "$comment" array in a config) puts the position of a
- * later key off: for {"a": [[...100 deep...]], "b": 1} the key "b" is at
- * 1:209; jsonpos must find it there or at least not report a wrong place.
+ * leaves the unscanned brackets to its callers, which then take the inner
+ * ']' for their own ends.  A value nested deeper than 64 levels before the
+ * key (Jansson accepts 2048; e.g. a "$comment" in a config) hides every
+ * later key: for {"a": [[...100 deep...]], "b": 1} jsonpos_locate(text,
+ * "b") must return 0 with 1:209, returns -1 with 1:1 (so a config error
+ * after such a value says 1:1).  Skipping a too-deep value by counting
+ * brackets (outside strings) instead of recursing would fix it.
  */
 static void
 test_jsonpos_deep(void)
@@ -1054,7 +1056,10 @@ test_config_price_table_errors(void)
  * costs $0, which the issue forbids ("an unknown price is unpriced, never
  * $0").  Table {"a.neg": {"input": -1, "output": 2}} with model "a.neg" in
  * the config must either fail to load or leave a.neg unpriced; it loads
- * with priced=1, input=0.
+ * with priced=1, input=0.  Likewise "input": "cheap" (priced, input 0) and
+ * "cache_read": -5 (priced, cache_read silently the input price).  The
+ * table's error text even lands in err, unused, because the copy shares
+ * the buffer.
  */
 static void
 test_config_price_table_bad_entries(void)
