@@ -2,26 +2,50 @@
  * stats.c - the shared stats file: layout, creation, lock-free updates and
  * raw readers.  See stats.h for the contract.
  *
- * Concurrency rules, which are the point of this file:
- *  - No lock is ever taken.  Counters are uint64 words updated with
- *    __atomic_fetch_add; a process killed at any instruction leaves every
- *    word either updated or not.
- *  - Dimension tables (keys, tenants) are open-addressed; a slot is claimed
- *    by CAS on its state (EMPTY -> CLAIMING), filled, then published
- *    (READY, release).  A concurrent creator of the same key waits a bounded
- *    time for READY and then compares; if the claimer died, the waiter
- *    probes on (the slot is lost, never shared half-written).  Dense indexes
- *    come from a fetch_add, so ring rows of keys never used are all zero.
- *  - Ring buckets carry the unit number they hold (stamp = unit + 1).  The
- *    first writer of a new unit CASes the old stamp to unit|BUSY, zeroes the
- *    bucket and publishes the stamp (release); writers of that unit add only
- *    after seeing the published stamp (acquire).  A writer whose unit is
- *    older than the bucket's drops its update (counted in `dropped`).  A
- *    bucket left BUSY by a killed zeroer is taken over after a bounded wait.
- *  - Known, accepted imprecision (rings only; lifetime counters are exact):
- *    a writer stalled for longer than a ring's span between reading the
- *    stamp and adding lands in the newer unit; a zeroer that was only slow,
- *    not dead, can wipe adds made after a takeover.
+ * Concurrency rules, which are the point of this file.  Nobody ever waits
+ * for anybody, and nothing guesses from elapsed time whether a peer is
+ * dead: a process can be descheduled for any time at any instruction, or
+ * killed there, and the others neither block nor lose counts for it.
+ *
+ *  - Lifetime counters are uint64 words updated with __atomic_fetch_add; a
+ *    process killed at any instruction leaves every word either updated or
+ *    not.
+ *
+ *  - Ring buckets (minutes, days; tenant hours and days) are reused, so a
+ *    count must never land in, or be wiped from, the wrong unit.  Layout 2
+ *    zeroed a bucket in place and took over a bucket whose zeroer seemed
+ *    dead after 20 ms; a zeroer that was only descheduled then wiped adds
+ *    made after the takeover, and a writer descheduled between checking the
+ *    bucket's stamp and adding landed in the next lap.  Both lost or moved
+ *    counts under CPU contention.  Since layout 3 every ring word carries
+ *    its own identity: the high TAG_BITS hold the ring lap of the unit whose
+ *    count it is (1 + lap % TAG_LAPS; 0 = never written), the low VAL_BITS
+ *    the count.  A writer changes a word with one CAS: same lap, add; older
+ *    lap, replace with its own value (the reset and the add are one atomic
+ *    step, so there is no zeroing phase to be interrupted or to help
+ *    finish); newer lap, drop.  A writer of any lap therefore only ever
+ *    changes its own lap's words, however long it was stalled, and a reader
+ *    of unit u counts only words tagged with u's lap.  A killed writer loses
+ *    the adds it had not made yet: its own request, never completed.
+ *    Each bucket also has a hint word, the highest unit + 1 entered
+ *    (monotonic CAS-max).  Readers use it to skip, without touching the
+ *    bucket's pages, buckets never written for their unit and buckets a
+ *    newer unit has claimed; writers of an older unit drop their update
+ *    (counted in `dropped`) once a newer one has entered.
+ *    52-bit values hold 4.5e15 (nano-dollars: $4.5M per key and unit;
+ *    microseconds: 52,000 requests in flight around the clock for a day);
+ *    a word that would overflow saturates and counts a drop.
+ *
+ *  - Dimension tables (keys, tenants) are open-addressed.  A slot's state
+ *    word (state | hash) goes EMPTY -> CLAIMING by CAS; from then on every
+ *    process that wants the same hash helps finish the claim instead of
+ *    waiting: it finds or takes the slot's dense index in the owner array
+ *    (first free position, by CAS, after scanning for one the slot already
+ *    owns, so helpers agree on one index), writes the key words (identical
+ *    bytes from every helper), then CASes CLAIMING -> READY.  A creator
+ *    killed half way leaves a claim the next user finishes; no index is
+ *    ever lost or duplicated.  A different key with the same 62-bit hash
+ *    could only garble a name, never counts: lookups compare the names.
  */
 #include "autoconf.h"
 
@@ -31,7 +55,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,11 +67,18 @@
 #define STATS_TENANT_SLOTS	512
 #define STATS_NSTICKY		4096
 #define STATS_CONV_LEN		64
-#define SPIN_NS			(20 * 1000000)	/* wait for a peer before presuming it dead */
-#define SPIN_LOOPS		1000000		/* bound on CAS retries */
-#define BUSY			(UINT64_C(1) << 63)
 
-enum { SLOT_EMPTY = 0, SLOT_CLAIMING, SLOT_READY, SLOT_DEAD };
+/* Slot state words: (hash & ~3) | state; 0 is EMPTY. */
+#define SLOT_EMPTY		0
+#define SLOT_CLAIMING		1
+#define SLOT_READY		2
+#define SLOT_WORD(h, state)	(((h) & ~UINT64_C(3)) | (state))
+
+/* Tagged ring words: tag (lap) in the high bits, count in the low bits. */
+#define TAG_BITS		12
+#define VAL_BITS		(64 - TAG_BITS)
+#define VAL_MAX			((UINT64_C(1) << VAL_BITS) - 1)
+#define TAG_LAPS		((UINT64_C(1) << TAG_BITS) - 1)	/* tags 1..4095 */
 
 struct sh_header {
 	char		magic[8];
@@ -57,16 +87,16 @@ struct sh_header {
 	uint64_t	file_size;
 	uint32_t	geometry[12];	/* see geometry_fill() */
 	uint64_t	created;
-	uint64_t	nkeys;		/* dense key indexes handed out */
+	uint64_t	nkeys;		/* 1 + highest dense key index taken */
 	uint64_t	ntenants;
 	uint64_t	dropped;
 	uint64_t	reserved[20];
 };
 
 struct sh_keyslot {
-	uint32_t	state;
+	uint64_t	word;		/* SLOT_WORD */
 	uint32_t	idx;
-	uint64_t	hash;
+	uint32_t	pad;
 	struct stats_key key;
 };
 
@@ -74,33 +104,33 @@ struct sh_keyrec {
 	uint32_t	ready;
 	uint32_t	pad;
 	struct stats_key key;
-	struct stats_counts life;
+	struct stats_counts life;	/* plain counters */
 };
 
 struct sh_tslot {
-	uint32_t	state;
+	uint64_t	word;		/* SLOT_WORD */
 	uint32_t	idx;
-	uint64_t	hash;
+	uint32_t	pad;
 	char		name[STATS_TENANT_LEN];
 };
 
 struct sh_row {
-	uint64_t	stamp;
-	uint64_t	c[STATS_C__MAX];
+	uint64_t	hint;		/* highest unit + 1 entered */
+	uint64_t	c[STATS_C__MAX];	/* tagged */
 };
 
 struct sh_tenant {
 	uint32_t	ready;
 	uint32_t	pad;
 	char		name[STATS_TENANT_LEN];
-	uint64_t	life[STATS_C__MAX];
+	uint64_t	life[STATS_C__MAX];	/* plain counters */
 	struct sh_row	hours[STATS_NHOURS];
 	struct sh_row	days[STATS_NDAYS];
 };
 
-/* A minute or day bucket; its stamp lives in a separate dense array so a
- * reader scanning a window touches one page per 512 stamps, not one per
- * bucket. */
+/* A minute or day bucket, every word tagged; its hint lives in a separate
+ * dense array so a reader scanning a window touches one page per 512
+ * hints, not one per bucket. */
 struct sh_bucket {
 	struct stats_counts global;
 	uint64_t	rows[STATS_MAX_KEYS][STATS_C__MAX];
@@ -117,12 +147,14 @@ struct sh_sticky {
 struct sh_file {
 	struct sh_header	hdr;
 	struct sh_keyslot	keyslots[STATS_KEY_SLOTS];
+	uint32_t		key_owner[STATS_MAX_KEYS];	/* slot + 1; 0 free */
 	struct sh_keyrec	keys[STATS_MAX_KEYS];
 	struct sh_tslot		tslots[STATS_TENANT_SLOTS];
+	uint32_t		tenant_owner[STATS_MAX_TENANTS];
 	struct sh_tenant	tenants[STATS_MAX_TENANTS];
 	struct sh_sticky	sticky[STATS_NSTICKY];
-	uint64_t		day_stamp[STATS_NDAYS];
-	uint64_t		min_stamp[STATS_NMINUTES];
+	uint64_t		day_hint[STATS_NDAYS];
+	uint64_t		min_hint[STATS_NMINUTES];
 	struct sh_bucket	days[STATS_NDAYS];
 	struct sh_bucket	minutes[STATS_NMINUTES];
 };
@@ -172,42 +204,48 @@ ld(const uint64_t *p)
 }
 
 static void
-zero_words(uint64_t *p, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		__atomic_store_n(&p[i], 0, __ATOMIC_RELAXED);
-}
-
-static void
 dropped(struct stats *st)
 {
 	__atomic_fetch_add(&st->f->hdr.dropped, 1, __ATOMIC_RELAXED);
 }
 
-/*
- * One round of waiting for a peer: spin briefly, then yield.  Returns 1
- * once SPIN_NS have passed since round 64 (*start is the caller's clock):
- * the peer was probably killed mid-update.  Only crashes make anyone wait
- * that long, and only once per stuck slot or bucket.
- */
-static int
-spin_expired(unsigned int i, uint64_t *start)
+/* Raise *p to at least v. */
+static void
+atomic_max(uint64_t *p, uint64_t v)
 {
-	struct timespec	 ts;
-	uint64_t	 now;
+	uint64_t	 cur = __atomic_load_n(p, __ATOMIC_RELAXED);
 
-	if (i < 64)
-		return 0;
-	sched_yield();
-	if (i % 16 != 0)
-		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	if (i == 64)
-		*start = now;
-	return now - *start > SPIN_NS;
+	while (cur < v && !__atomic_compare_exchange_n(p, &cur, v, 1,
+	    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
+}
+
+/* Copy n bytes (a multiple of 8) into or out of the mapping word by word
+ * with atomic stores or loads: helpers may write the same bytes at once.
+ * dst (store) or src (load) is 8-aligned; the other side need not be. */
+static void
+words_store(void *dst, const void *src, size_t n)
+{
+	uint64_t	*d = dst, w;
+	size_t		 i;
+
+	for (i = 0; i < n / 8; i++) {
+		memcpy(&w, (const char *)src + i * 8, 8);
+		__atomic_store_n(&d[i], w, __ATOMIC_RELAXED);
+	}
+}
+
+static void
+words_load(void *dst, const void *src, size_t n)
+{
+	const uint64_t	*s = src;
+	uint64_t	 w;
+	size_t		 i;
+
+	for (i = 0; i < n / 8; i++) {
+		w = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
+		memcpy((char *)dst + i * 8, &w, 8);
+	}
 }
 
 static uint64_t
@@ -390,53 +428,80 @@ stats_close(struct stats *st)
 
 /* --- dimension tables ------------------------------------------------ */
 
-/* Wait a bounded time for a CLAIMING slot to be published.  Returns
- * SLOT_READY, or SLOT_DEAD after marking a slot whose claimer seems dead
- * (lookups then skip it at once; if the claimer was only slow it still
- * publishes, and readers merge the duplicate key by name). */
-static uint32_t
-slot_wait(uint32_t *state)
-{
-	uint32_t	 st = SLOT_CLAIMING;
-	uint64_t	 start = 0;
-	unsigned int	 i;
+_Static_assert(sizeof(struct stats_key) % 8 == 0, "key copied by words");
+_Static_assert(STATS_TENANT_LEN % 8 == 0, "tenant name copied by words");
 
-	for (i = 0; !spin_expired(i, &start); i++)
-		if (__atomic_load_n(state, __ATOMIC_ACQUIRE) == SLOT_READY)
-			return SLOT_READY;
-	if (__atomic_compare_exchange_n(state, &st, SLOT_DEAD, 0,
-	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return SLOT_DEAD;
-	return st;
+/*
+ * The dense index owned by slot number `slot` in owner[0 .. max - 2]:
+ * the position already holding slot + 1, else the first free one, taken
+ * by CAS.  Positions are taken in order and never freed, so every helper
+ * of one slot meets the same position (a helper only passes a position
+ * that holds another slot).  Raises *count past it.  Returns max - 1 (the
+ * overflow index) when every position is taken.
+ */
+static uint32_t
+owner_index(uint32_t *owner, uint32_t max, uint32_t slot, uint64_t *count)
+{
+	uint32_t	 i, o;
+
+	for (i = 0; i < max - 1; i++) {
+		o = __atomic_load_n(&owner[i], __ATOMIC_ACQUIRE);
+		if (o == 0 && __atomic_compare_exchange_n(&owner[i], &o, slot + 1, 0,
+		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			o = slot + 1;
+		if (o == slot + 1) {
+			atomic_max(count, (uint64_t)i + 1);
+			return i;
+		}
+	}
+	return max - 1;
 }
 
-static uint32_t
-dense_index(uint64_t *counter, uint32_t max)
+/*
+ * Make slot word *w, claimed (CLAIMING) or wanted (EMPTY) for hash h, the
+ * caller's.  Returns the state word seen afterwards: READY|h when the slot
+ * is (now) published for h, so the caller must finish the claim whenever
+ * this returns CLAIMING|h first.
+ */
+static uint64_t
+slot_take(uint64_t *w, uint64_t h)
 {
-	uint64_t	 i;
+	uint64_t	 cur = __atomic_load_n(w, __ATOMIC_ACQUIRE);
 
-	i = __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
-	return i >= max - 1 ? max - 1 : (uint32_t)i;
+	if (cur == SLOT_EMPTY && __atomic_compare_exchange_n(w, &cur,
+	    SLOT_WORD(h, SLOT_CLAIMING), 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		cur = SLOT_WORD(h, SLOT_CLAIMING);
+	return cur;
 }
 
-static uint32_t
-key_claim(struct stats *st, struct sh_keyslot *s, uint64_t h, const struct stats_key *k)
+/* Publish a claim (any helper; losing the CAS means another did it). */
+static void
+slot_publish(uint64_t *w, uint64_t h)
 {
+	uint64_t	 cur = SLOT_WORD(h, SLOT_CLAIMING);
+
+	__atomic_compare_exchange_n(w, &cur, SLOT_WORD(h, SLOT_READY), 0,
+	    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
+/* Finish the claim of key slot number n for k (claimer or helper). */
+static void
+key_finish(struct stats *st, uint32_t n, uint64_t h, const struct stats_key *k)
+{
+	struct sh_keyslot	*s = &st->f->keyslots[n];
 	struct sh_keyrec	*rec;
 	uint32_t		 idx;
 
-	idx = dense_index(&st->f->hdr.nkeys, STATS_MAX_KEYS);
-	s->hash = h;
-	s->key = *k;
-	s->idx = idx;
+	idx = owner_index(st->f->key_owner, STATS_MAX_KEYS, n, &st->f->hdr.nkeys);
+	words_store(&s->key, k, sizeof(*k));
+	__atomic_store_n(&s->idx, idx, __ATOMIC_RELAXED);
 	rec = &st->f->keys[idx];
 	if (idx != STATS_MAX_KEYS - 1) {
-		rec->key = *k;
+		words_store(&rec->key, k, sizeof(*k));
 		__atomic_store_n(&rec->ready, 1, __ATOMIC_RELEASE);
 	} else
 		dropped(st);
-	__atomic_store_n(&s->state, SLOT_READY, __ATOMIC_RELEASE);
-	return idx;
+	slot_publish(&s->word, h);
 }
 
 static int
@@ -446,135 +511,166 @@ key_equal(const struct stats_key *a, const struct stats_key *b)
 	    strcmp(a->model, b->model) == 0 && strcmp(a->class_, b->class_) == 0;
 }
 
-/* Dense index of key k, creating it; the overflow index when full. */
+/* 1 when published slot s holds key k. */
+static int
+key_at(const struct sh_keyslot *s, const struct stats_key *k)
+{
+	struct stats_key	 cur;
+
+	words_load(&cur, &s->key, sizeof(cur));
+	return key_equal(&cur, k);
+}
+
+/* Dense index of key k (strings NUL-terminated within their fields),
+ * creating it; the overflow index when full. */
 static uint32_t
 key_index(struct stats *st, const struct stats_key *k)
 {
 	struct sh_keyslot	*s;
-	uint64_t		 h;
-	uint32_t		 i, state;
+	uint64_t		 h, w;
+	uint32_t		 i, n;
 
 	h = fnv1a(fnv1a(fnv1a(FNV_BASIS, k->router), k->model), k->class_);
 	for (i = 0; i < STATS_KEY_SLOTS; i++) {
-		s = &st->f->keyslots[(h + i) % STATS_KEY_SLOTS];
-		state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
-		if (state == SLOT_EMPTY) {
-			if (__atomic_compare_exchange_n(&s->state, &state,
-			    SLOT_CLAIMING, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-				return key_claim(st, s, h, k);
+		n = (uint32_t)((h + i) % STATS_KEY_SLOTS);
+		s = &st->f->keyslots[n];
+		w = slot_take(&s->word, h);
+		if (w == SLOT_WORD(h, SLOT_CLAIMING)) {
+			key_finish(st, n, h, k);
+			w = __atomic_load_n(&s->word, __ATOMIC_ACQUIRE);
 		}
-		if (state == SLOT_CLAIMING)
-			state = slot_wait(&s->state);
-		if (state == SLOT_READY && s->hash == h && key_equal(&s->key, k))
-			return s->idx;
+		if (w == SLOT_WORD(h, SLOT_READY) && key_at(s, k))
+			return __atomic_load_n(&s->idx, __ATOMIC_RELAXED);
 	}
 	dropped(st);
 	return STATS_MAX_KEYS - 1;
 }
 
-static uint32_t
-tenant_claim(struct stats *st, struct sh_tslot *s, uint64_t h, const char *name)
+/* Finish the claim of tenant slot number n for `name` (a full field). */
+static void
+tenant_finish(struct stats *st, uint32_t n, uint64_t h, const char *name)
 {
+	struct sh_tslot		*s = &st->f->tslots[n];
 	struct sh_tenant	*t;
 	uint32_t		 idx;
 
-	idx = dense_index(&st->f->hdr.ntenants, STATS_MAX_TENANTS);
-	s->hash = h;
-	copy_trunc(s->name, name, sizeof(s->name));
-	s->idx = idx;
+	idx = owner_index(st->f->tenant_owner, STATS_MAX_TENANTS, n,
+	    &st->f->hdr.ntenants);
+	words_store(s->name, name, STATS_TENANT_LEN);
+	__atomic_store_n(&s->idx, idx, __ATOMIC_RELAXED);
 	t = &st->f->tenants[idx];
 	if (idx != STATS_MAX_TENANTS - 1) {
-		copy_trunc(t->name, name, sizeof(t->name));
+		words_store(t->name, name, STATS_TENANT_LEN);
 		__atomic_store_n(&t->ready, 1, __ATOMIC_RELEASE);
 	} else
 		dropped(st);
-	__atomic_store_n(&s->state, SLOT_READY, __ATOMIC_RELEASE);
-	return idx;
+	slot_publish(&s->word, h);
 }
 
-/* Dense index of tenant `name` (already truncated); creates it when
- * `create`, else returns UINT32_MAX when absent. */
+static int
+tenant_at(const struct sh_tslot *s, const char *name)
+{
+	char	 cur[STATS_TENANT_LEN];
+
+	words_load(cur, s->name, sizeof(cur));
+	return strncmp(cur, name, sizeof(cur)) == 0;
+}
+
+/* Dense index of tenant `name` (a zero-padded STATS_TENANT_LEN field),
+ * creating it; the overflow index when full. */
 static uint32_t
-tenant_index(struct stats *st, const char *name, int create)
+tenant_index(struct stats *st, const char *name)
 {
 	struct sh_tslot	*s;
-	uint64_t	 h;
-	uint32_t	 i, state;
+	uint64_t	 h, w;
+	uint32_t	 i, n;
 
 	h = fnv1a(FNV_BASIS, name);
 	for (i = 0; i < STATS_TENANT_SLOTS; i++) {
-		s = &st->f->tslots[(h + i) % STATS_TENANT_SLOTS];
-		state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
-		if (state == SLOT_EMPTY) {
-			if (!create)
-				return UINT32_MAX;
-			if (__atomic_compare_exchange_n(&s->state, &state,
-			    SLOT_CLAIMING, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-				return tenant_claim(st, s, h, name);
+		n = (uint32_t)((h + i) % STATS_TENANT_SLOTS);
+		s = &st->f->tslots[n];
+		w = slot_take(&s->word, h);
+		if (w == SLOT_WORD(h, SLOT_CLAIMING)) {
+			tenant_finish(st, n, h, name);
+			w = __atomic_load_n(&s->word, __ATOMIC_ACQUIRE);
 		}
-		if (state == SLOT_CLAIMING)
-			state = slot_wait(&s->state);
-		if (state == SLOT_READY && s->hash == h && strcmp(s->name, name) == 0)
-			return s->idx;
+		if (w == SLOT_WORD(h, SLOT_READY) && tenant_at(s, name))
+			return __atomic_load_n(&s->idx, __ATOMIC_RELAXED);
 	}
-	if (create)
-		dropped(st);
-	return create ? STATS_MAX_TENANTS - 1 : UINT32_MAX;
+	dropped(st);
+	return STATS_MAX_TENANTS - 1;
 }
 
 /* --- rings ----------------------------------------------------------- */
 
-/* Stamp = unit + 1 in the low bits; BUSY while a writer zeroes the bucket,
- * with a generation that a takeover bumps (see ring_enter). */
-#define STAMP_LOW	((UINT64_C(1) << 48) - 1)
-#define GEN_ONE		(UINT64_C(1) << 48)
-#define GEN_MASK	(BUSY - GEN_ONE)
-
-static void
-ring_reset(uint64_t *stamp, uint64_t want, uint64_t *words, size_t n,
-    uint64_t *words2, size_t n2)
+/* Tag of `unit` in a ring of n units: 1 + its lap, modulo TAG_LAPS. */
+static uint64_t
+ring_tag(uint64_t unit, uint64_t n)
 {
-	zero_words(words, n);
-	zero_words(words2, n2);
-	__atomic_store_n(stamp, want, __ATOMIC_RELEASE);
+	return 1 + (unit / n) % TAG_LAPS;
+}
+
+/* 1 when tag a is a later lap than tag b (serial arithmetic over
+ * TAG_LAPS; 0 is older than any tag). */
+static int
+tag_newer(uint64_t a, uint64_t b)
+{
+	uint64_t	 d;
+
+	if (b == 0)
+		return 1;
+	d = (a + TAG_LAPS - b) % TAG_LAPS;
+	return d != 0 && d < TAG_LAPS / 2;
+}
+
+/* Count of word *w for tag, 0 when it holds another lap. */
+static inline uint64_t
+tval(const uint64_t *w, uint64_t tag)
+{
+	uint64_t	 x = __atomic_load_n(w, __ATOMIC_RELAXED);
+
+	return x >> VAL_BITS == tag ? x & VAL_MAX : 0;
 }
 
 /*
- * Make the bucket with stamp *stamp hold `unit`, zeroing `n` words at
- * `words` (and `n2` at `words2`) when it is taken over from an older unit.
- * Returns 1 when the caller may add, 0 when the update must be dropped
- * (the bucket already holds a newer unit).  A bucket left BUSY by a writer
- * that died while zeroing it is taken over after a bounded wait: the
- * waiter bumps the generation with CAS (one winner) and zeroes it again.
+ * Add v to the count of lap `tag` in word *w: one CAS that adds (same
+ * lap) or replaces an older lap's count with v.  Returns 0, or 1 when the
+ * word holds a newer lap (nothing changed) or saturated.
  */
 static int
-ring_enter(uint64_t *stamp, uint64_t unit, uint64_t *words, size_t n,
-    uint64_t *words2, size_t n2)
+tadd(uint64_t *w, uint64_t tag, uint64_t v)
 {
-	uint64_t	 want = unit + 1, s, next, start = 0;
-	unsigned int	 i, waited = 0;
+	uint64_t	 cur, next, val;
+	int		 lost;
 
-	for (i = 0; i < SPIN_LOOPS; i++) {
-		s = __atomic_load_n(stamp, __ATOMIC_ACQUIRE);
-		if (s == want)
+	if (v == 0)
+		return 0;
+	cur = __atomic_load_n(w, __ATOMIC_RELAXED);
+	do {
+		lost = 0;
+		if (cur >> VAL_BITS == tag)
+			val = cur & VAL_MAX;
+		else if (tag_newer(tag, cur >> VAL_BITS))
+			val = 0;
+		else
 			return 1;
-		if ((s & STAMP_LOW) > want)
-			return 0;
-		if ((s & STAMP_LOW) < want)
-			next = want | BUSY;
-		else if (!spin_expired(waited++, &start))	/* being zeroed */
-			continue;
-		else {				/* its zeroer looks dead */
-			waited = 0;
-			next = (s & ~GEN_MASK) | ((s + GEN_ONE) & GEN_MASK);
-		}
-		if (__atomic_compare_exchange_n(stamp, &s, next, 0,
-		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			ring_reset(stamp, want, words, n, words2, n2);
-			return 1;
-		}
-	}
-	return 0;
+		if (v > VAL_MAX - val) {
+			next = tag << VAL_BITS | VAL_MAX;
+			lost = 1;
+		} else
+			next = tag << VAL_BITS | (val + v);
+	} while (!__atomic_compare_exchange_n(w, &cur, next, 1,
+	    __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return lost;
+}
+
+/* Enter unit + 1 into a bucket's hint.  Returns 0 when a newer unit has
+ * entered (the caller drops its update). */
+static int
+hint_enter(uint64_t *hint, uint64_t unit)
+{
+	atomic_max(hint, unit + 1);
+	return __atomic_load_n(hint, __ATOMIC_RELAXED) == unit + 1;
 }
 
 /* Per-record deltas, computed once and added to every place. */
@@ -642,6 +738,7 @@ delta_fill(struct delta *dl, const struct tg_decision *d)
 	dl->ov_us = d->overhead_us;
 }
 
+/* Lifetime counters: plain adds. */
 static void
 add_row(uint64_t *row, const struct delta *dl)
 {
@@ -666,36 +763,63 @@ add_counts(struct stats_counts *sc, const struct delta *dl)
 	add(&sc->lat_overhead_sum, dl->ov_us);
 }
 
+/* Ring counters: tagged adds.  Return the number of words not added. */
+static int
+tadd_row(uint64_t *row, uint64_t tag, const struct delta *dl)
+{
+	int	 i, lost = 0;
+
+	for (i = 0; i < STATS_C__MAX; i++)
+		lost += tadd(&row[i], tag, dl->c[i]);
+	return lost;
+}
+
+static int
+tadd_counts(struct stats_counts *sc, uint64_t tag, const struct delta *dl)
+{
+	int	 lost;
+
+	lost = tadd_row(sc->c, tag, dl);
+	if (dl->fb >= 0)
+		lost += tadd(&sc->fallback[dl->fb], tag, 1);
+	if (dl->err >= 0)
+		lost += tadd(&sc->upstream_err[dl->err], tag, 1);
+	lost += tadd(&sc->status[dl->status], tag, 1);
+	lost += tadd(&sc->lat_upstream[dl->lat_up], tag, 1);
+	lost += tadd(&sc->lat_overhead[dl->lat_ov], tag, 1);
+	lost += tadd(&sc->lat_upstream_sum, tag, dl->up_us);
+	lost += tadd(&sc->lat_overhead_sum, tag, dl->ov_us);
+	return lost;
+}
+
 #define NWORDS(x)	(sizeof(x) / sizeof(uint64_t))
 
+/* Add to bucket b (hint *hint) of a ring of n units, key row k.  A unit
+ * that a newer one overtook while we added is counted as dropped too. */
 static void
-bucket_add(struct stats *st, uint64_t *stamp, struct sh_bucket *b, uint64_t unit,
-    uint32_t k, const struct delta *dl)
+bucket_add(struct stats *st, uint64_t *hint, struct sh_bucket *b, uint64_t unit,
+    uint64_t n, uint32_t k, const struct delta *dl)
 {
-	size_t	 nk;
+	uint64_t	 tag = ring_tag(unit, n);
+	int		 lost;
 
-	nk = (size_t)__atomic_load_n(&st->f->hdr.nkeys, __ATOMIC_ACQUIRE);
-	if (nk > STATS_MAX_KEYS)
-		nk = STATS_MAX_KEYS;
-	/* Indexes only grow, so rows at or above nk were never written in any
-	 * bucket: they are already zero. */
-	if (!ring_enter(stamp, unit, (uint64_t *)&b->global, NWORDS(b->global),
-	    &b->rows[0][0], nk * STATS_C__MAX)) {
+	if (!hint_enter(hint, unit)) {
 		dropped(st);
 		return;
 	}
-	add_counts(&b->global, dl);
-	add_row(b->rows[k], dl);
+	lost = tadd_counts(&b->global, tag, dl);
+	lost += tadd_row(b->rows[k], tag, dl);
+	if (lost > 0 || __atomic_load_n(hint, __ATOMIC_RELAXED) != unit + 1)
+		dropped(st);
 }
 
 static void
-trow_add(struct stats *st, struct sh_row *r, uint64_t unit, const struct delta *dl)
+trow_add(struct stats *st, struct sh_row *r, uint64_t unit, uint64_t n,
+    const struct delta *dl)
 {
-	if (!ring_enter(&r->stamp, unit, r->c, STATS_C__MAX, NULL, 0)) {
+	if (!hint_enter(&r->hint, unit) || tadd_row(r->c, ring_tag(unit, n), dl) > 0 ||
+	    __atomic_load_n(&r->hint, __ATOMIC_RELAXED) != unit + 1)
 		dropped(st);
-		return;
-	}
-	add_row(r->c, dl);
 }
 
 void
@@ -710,6 +834,9 @@ stats_record(struct stats *st, const struct tg_decision *d, time_t now)
 
 	if (st == NULL || now < 0)
 		return;
+	/* zero-padded: the fields are copied into the file whole */
+	memset(&k, 0, sizeof(k));
+	memset(tname, 0, sizeof(tname));
 	copy_trunc(k.router, d->router != NULL ? d->router : "", sizeof(k.router));
 	copy_trunc(k.model, d->model != NULL ? d->model : "", sizeof(k.model));
 	copy_trunc(k.class_, d->request_class != NULL ? d->request_class : "",
@@ -722,16 +849,16 @@ stats_record(struct stats *st, const struct tg_decision *d, time_t now)
 
 	ki = key_index(st, &k);
 	add_counts(&st->f->keys[ki].life, &dl);
-	bucket_add(st, &st->f->min_stamp[min % STATS_NMINUTES],
-	    &st->f->minutes[min % STATS_NMINUTES], min, ki, &dl);
-	bucket_add(st, &st->f->day_stamp[day % STATS_NDAYS],
-	    &st->f->days[day % STATS_NDAYS], day, ki, &dl);
+	bucket_add(st, &st->f->min_hint[min % STATS_NMINUTES],
+	    &st->f->minutes[min % STATS_NMINUTES], min, STATS_NMINUTES, ki, &dl);
+	bucket_add(st, &st->f->day_hint[day % STATS_NDAYS],
+	    &st->f->days[day % STATS_NDAYS], day, STATS_NDAYS, ki, &dl);
 
-	ti = tenant_index(st, tname, 1);
+	ti = tenant_index(st, tname);
 	t = &st->f->tenants[ti];
 	add_row(t->life, &dl);
-	trow_add(st, &t->hours[hour % STATS_NHOURS], hour, &dl);
-	trow_add(st, &t->days[day % STATS_NDAYS], day, &dl);
+	trow_add(st, &t->hours[hour % STATS_NHOURS], hour, STATS_NHOURS, &dl);
+	trow_add(st, &t->days[day % STATS_NDAYS], day, STATS_NDAYS, &dl);
 }
 
 /* --- budget readers -------------------------------------------------- */
@@ -742,15 +869,17 @@ stats_usd(uint64_t nanousd)
 	return (double)nanousd / 1e9;
 }
 
+/* Add tenant row r, a ring of n units, for `unit` into c. */
 static int
-row_read(const struct sh_row *r, uint64_t unit, uint64_t c[STATS_C__MAX])
+row_read(const struct sh_row *r, uint64_t unit, uint64_t n, uint64_t c[STATS_C__MAX])
 {
-	int	 i;
+	uint64_t	 tag = ring_tag(unit, n);
+	int		 i;
 
-	if (__atomic_load_n(&r->stamp, __ATOMIC_ACQUIRE) != unit + 1)
+	if (__atomic_load_n(&r->hint, __ATOMIC_RELAXED) != unit + 1)
 		return 0;
 	for (i = 0; i < STATS_C__MAX; i++)
-		c[i] += ld(&r->c[i]);
+		c[i] += tval(&r->c[i], tag);
 	return 1;
 }
 
@@ -759,22 +888,27 @@ stats_tenant_spend_today(struct stats *st, const char *tenant, time_t now)
 {
 	uint64_t		 c[STATS_C__MAX] = { 0 }, day, h;
 	struct sh_tslot		*s;
-	uint32_t		 i, state;
+	uint64_t		 w;
+	uint32_t		 i, idx;
 	char			 tname[STATS_TENANT_LEN];
 
 	if (st == NULL || now < 0)
 		return 0;
+	memset(tname, 0, sizeof(tname));
 	copy_trunc(tname, tenant != NULL ? tenant : "", sizeof(tname));
 	day = (uint64_t)now / 86400;
 	h = fnv1a(FNV_BASIS, tname);
-	/* every slot of the name: a killed creator can leave a duplicate */
 	for (i = 0; i < STATS_TENANT_SLOTS; i++) {
 		s = &st->f->tslots[(h + i) % STATS_TENANT_SLOTS];
-		state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
-		if (state == SLOT_EMPTY)
+		w = __atomic_load_n(&s->word, __ATOMIC_ACQUIRE);
+		if (w == SLOT_EMPTY)
 			break;
-		if (state == SLOT_READY && s->hash == h && strcmp(s->name, tname) == 0)
-			row_read(&st->f->tenants[s->idx].days[day % STATS_NDAYS], day, c);
+		if (w == SLOT_WORD(h, SLOT_READY) && tenant_at(s, tname)) {
+			idx = __atomic_load_n(&s->idx, __ATOMIC_RELAXED);
+			row_read(&st->f->tenants[idx].days[day % STATS_NDAYS], day,
+			    STATS_NDAYS, c);
+			break;
+		}
 	}
 	return stats_usd(c[STATS_C_COST]);
 }
@@ -783,20 +917,22 @@ double
 stats_router_spend_today(struct stats *st, const char *router, time_t now)
 {
 	struct sh_bucket	*b;
-	uint64_t		 day, sum = 0;
+	struct stats_key	 k;
+	uint64_t		 day, tag, sum = 0;
 	size_t			 i, nk;
 
 	if (st == NULL || now < 0 || router == NULL)
 		return 0;
 	day = (uint64_t)now / 86400;
+	tag = ring_tag(day, STATS_NDAYS);
 	b = &st->f->days[day % STATS_NDAYS];
-	if (__atomic_load_n(&st->f->day_stamp[day % STATS_NDAYS], __ATOMIC_ACQUIRE) != day + 1)
+	if (__atomic_load_n(&st->f->day_hint[day % STATS_NDAYS], __ATOMIC_RELAXED) != day + 1)
 		return 0;
 	nk = stats_nkeys(st);
 	for (i = 0; i < nk; i++)
-		if (__atomic_load_n(&st->f->keys[i].ready, __ATOMIC_ACQUIRE) &&
-		    strncmp(st->f->keys[i].key.router, router, STATS_ROUTER_LEN - 1) == 0)
-			sum += ld(&b->rows[i][STATS_C_COST]);
+		if (stats_key(st, i, &k) == 0 &&
+		    strncmp(k.router, router, STATS_ROUTER_LEN - 1) == 0)
+			sum += tval(&b->rows[i][STATS_C_COST], tag);
 	return stats_usd(sum);
 }
 
@@ -881,10 +1017,11 @@ stats_key(struct stats *st, size_t idx, struct stats_key *out)
 	r = &st->f->keys[idx];
 	if (!__atomic_load_n(&r->ready, __ATOMIC_ACQUIRE))
 		return -1;
-	*out = r->key;
+	words_load(out, &r->key, sizeof(*out));
 	return 0;
 }
 
+/* Add plain (lifetime) counters src into out. */
 static void
 counts_read(struct stats_counts *out, const struct stats_counts *src)
 {
@@ -894,6 +1031,19 @@ counts_read(struct stats_counts *out, const struct stats_counts *src)
 
 	for (i = 0; i < NWORDS(*src); i++)
 		o[i] += ld(&s[i]);
+}
+
+/* Add the counts of lap `tag` in tagged counters src into out. */
+static void
+counts_read_tagged(struct stats_counts *out, const struct stats_counts *src,
+    uint64_t tag)
+{
+	const uint64_t	*s = (const uint64_t *)src;
+	uint64_t	*o = (uint64_t *)out;
+	size_t		 i;
+
+	for (i = 0; i < NWORDS(*src); i++)
+		o[i] += tval(&s[i], tag);
 }
 
 void
@@ -908,25 +1058,27 @@ stats_bucket_read(struct stats *st, enum stats_unit u, uint64_t unit,
     struct stats_counts *global, uint64_t (*rows)[STATS_C__MAX], size_t nrows)
 {
 	struct sh_bucket	*b;
-	uint64_t		*stamp;
+	uint64_t		*hint, tag;
 	size_t			 k;
 	int			 i;
 
 	if (u == STATS_MINUTE) {
 		b = &st->f->minutes[unit % STATS_NMINUTES];
-		stamp = &st->f->min_stamp[unit % STATS_NMINUTES];
+		hint = &st->f->min_hint[unit % STATS_NMINUTES];
+		tag = ring_tag(unit, STATS_NMINUTES);
 	} else if (u == STATS_DAY) {
 		b = &st->f->days[unit % STATS_NDAYS];
-		stamp = &st->f->day_stamp[unit % STATS_NDAYS];
+		hint = &st->f->day_hint[unit % STATS_NDAYS];
+		tag = ring_tag(unit, STATS_NDAYS);
 	} else
 		return 0;
-	if (__atomic_load_n(stamp, __ATOMIC_ACQUIRE) != unit + 1)
+	if (__atomic_load_n(hint, __ATOMIC_RELAXED) != unit + 1)
 		return 0;
 	if (global != NULL)
-		counts_read(global, &b->global);
+		counts_read_tagged(global, &b->global, tag);
 	for (k = 0; k < nrows && k < STATS_MAX_KEYS; k++)
 		for (i = 0; i < STATS_C__MAX; i++)
-			rows[k][i] += ld(&b->rows[k][i]);
+			rows[k][i] += tval(&b->rows[k][i], tag);
 	return 1;
 }
 
@@ -943,13 +1095,17 @@ int
 stats_tenant_name(struct stats *st, size_t idx, char *out, size_t len)
 {
 	struct sh_tenant	*t;
+	char			 name[STATS_TENANT_LEN];
 
 	if (idx >= STATS_MAX_TENANTS || len == 0)
 		return -1;
 	t = &st->f->tenants[idx];
+
 	if (!__atomic_load_n(&t->ready, __ATOMIC_ACQUIRE))
 		return -1;
-	copy_trunc(out, t->name, len < sizeof(t->name) ? len : sizeof(t->name));
+	words_load(name, t->name, sizeof(name));
+	name[sizeof(name) - 1] = '\0';
+	copy_trunc(out, name, len < sizeof(name) ? len : sizeof(name));
 	return 0;
 }
 
@@ -974,9 +1130,9 @@ stats_tenant_read(struct stats *st, size_t idx, enum stats_unit u, uint64_t unit
 		return 0;
 	t = &st->f->tenants[idx];
 	if (u == STATS_HOUR)
-		return row_read(&t->hours[unit % STATS_NHOURS], unit, c);
+		return row_read(&t->hours[unit % STATS_NHOURS], unit, STATS_NHOURS, c);
 	if (u == STATS_DAY)
-		return row_read(&t->days[unit % STATS_NDAYS], unit, c);
+		return row_read(&t->days[unit % STATS_NDAYS], unit, STATS_NDAYS, c);
 	return 0;
 }
 

@@ -2,9 +2,11 @@
  * stats.h - exact request counters shared by every tiergate process and
  * thread of a host, in one memory-mapped file.
  *
- * All updates are lock-free atomic adds on integers in the mapping (money in
- * nano-dollars), so a worker killed in the middle of stats_record() loses at
- * most its own partial update and never blocks or corrupts anyone else.
+ * All updates are lock-free atomic operations on integers in the mapping
+ * (money in nano-dollars); nobody waits for anybody, so a worker killed or
+ * descheduled anywhere in stats_record() loses at most its own partial
+ * update and never blocks, delays or corrupts anyone else's (see stats.c
+ * for how ring buckets are reused without a reset phase).
  * Every function that needs the time takes it as `now` (Unix seconds), so
  * tests inject the clock.
  *
@@ -31,7 +33,7 @@ struct stats;
 
 /* Bumped on any change of the file layout; a file of another version is
  * refused (move it away or rebuild it from the decision logs). */
-#define STATS_LAYOUT_VERSION	2
+#define STATS_LAYOUT_VERSION	3
 
 /* The per-row counters.  Money is integer nano-dollars. */
 enum stats_counter {
@@ -147,9 +149,11 @@ void		 stats_tenant_lifetime(struct stats *, size_t idx, uint64_t c[STATS_C__MAX
 int		 stats_tenant_read(struct stats *, size_t idx, enum stats_unit,
 		     uint64_t unit_no, uint64_t c[STATS_C__MAX]);
 
-/* Diagnostics: updates dropped from the rings (clock far behind a bucket,
- * or a bucket stuck by a killed resetter) and keys/tenants that overflowed
- * into the last slot. */
+/* Diagnostics: ring updates dropped (their unit is older than the one a
+ * bucket already holds, i.e. a clock a whole ring behind, or overtaken by
+ * a newer unit while being added; or a counter saturated) and
+ * keys/tenants that overflowed into the last slot.  Lifetime counters are
+ * never dropped. */
 uint64_t	 stats_dropped(struct stats *);
 
 /* Nano-dollars to dollars. */

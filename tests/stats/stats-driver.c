@@ -2,12 +2,20 @@
  * stats-driver.c - multi-process test driver for the shared stats file and
  * the decision log (used by the tests/stats scripts).
  *
- *   stats-driver load STATS LOG NPROC NTHREADS NPER KILL_MS
+ *   stats-driver load STATS LOG NPROC NTHREADS NPER KILL_MS [CLOCK]
  *	NPROC processes x NTHREADS threads each record NPER decisions (stats
  *	and log).  With KILL_MS > 0 the parent SIGKILLs every child after
  *	KILL_MS ms, then checks that no completed request lost its count or its
  *	log line, then runs a second clean round and checks it adds exactly.
- *	With KILL_MS = 0 it checks exact totals.  Exit 0 pass, 1 fail.
+ *	With KILL_MS = 0 it checks exact totals, and that every ring slot
+ *	holds exactly the decisions of the newest unit written to it (global
+ *	and per-key rows of minutes and days, tenant days).  With CLOCK
+ *	"shared" every decision takes its time from one clock shared by all
+ *	threads (a tick counter; see shared_time()), so units change while
+ *	many writers are in the middle of an update, and every minute slot is
+ *	reclaimed by a newer lap once (the day slot too): the reclaiming lap
+ *	is the newest and must read back exactly.
+ *	Exit 0 pass, 1 fail.
  *   stats-driver same STATS_A STATS_B
  *	Exit 0 when both files give the same stats documents and lifetime
  *	counters (what `tiergate stats rebuild` must reproduce).
@@ -39,6 +47,10 @@
 #define BASE_T	((time_t)1795366800)	/* 2026-11-22T17:00:00Z */
 #define MAXP	64
 #define MAXT	64
+/* 64 days: a whole number of laps of every ring (9 x 10240 minutes,
+ * 8 x 192 hours, 1 x 64 days). */
+#define RING_JUMP	((time_t)64 * 86400)
+#define CLOCK_BLOCK	256	/* shared clock: decisions per block */
 
 static const char *const models[] = {
 	"anthropic.claude-3-haiku-20240307-v1:0",
@@ -52,6 +64,9 @@ struct run {
 	int		 nproc, nthreads;
 	long		 nper;
 	int		 round;
+	int		 shared_clock;
+	uint64_t	*tick;		/* shared: the clock, in decisions */
+	int64_t		*times;		/* shared: [(p * nthreads + t) * nper + i] */
 	uint64_t	*done;		/* shared: [p * MAXT + t] completions */
 };
 
@@ -63,8 +78,32 @@ struct thr {
 };
 
 /* Deterministic decision number i of thread (p, t). */
+/*
+ * The shared clock at tick k: block b = k / CLOCK_BLOCK covers minute
+ * b / 2, in lap 0 for even b and one RING_JUMP later for odd b.  So each
+ * minute slot is first claimed (even block), then reclaimed by a newer lap
+ * (odd block) while writers of the even block are still adding, and then
+ * never touched again; the day slot flips from lap 0 to lap 1 once.
+ */
+static time_t
+shared_time(uint64_t k)
+{
+	uint64_t	 b = k / CLOCK_BLOCK;
+
+	return BASE_T + (time_t)(b / 2) * 60 + (time_t)(b % 2) * RING_JUMP +
+	    (time_t)((k % CLOCK_BLOCK) * 60 / CLOCK_BLOCK);
+}
+
+static int64_t *
+time_slot(const struct run *run, int p, int t, long i)
+{
+	return &run->times[((size_t)p * (size_t)run->nthreads + (size_t)t) *
+	    (size_t)run->nper + (size_t)i];
+}
+
 static void
-mkdec(struct tg_decision *d, int round, int p, int t, long i, char *rid, size_t ridlen)
+mkdec(struct tg_decision *d, int round, int p, int t, long i, char *rid,
+    size_t ridlen)
 {
 	int	 m = (int)((i + t) % 4);
 
@@ -108,6 +147,11 @@ thr_main(void *arg)
 
 	for (i = 0; i < th->run->nper; i++) {
 		mkdec(&d, th->run->round, th->p, th->t, i, rid, sizeof(rid));
+		if (th->run->shared_clock) {
+			d.time = shared_time(__atomic_fetch_add(th->run->tick, 1,
+			    __ATOMIC_RELAXED));
+			*time_slot(th->run, th->p, th->t, i) = d.time;
+		}
 		stats_record(th->st, &d, d.time);
 		if (declog_write(th->dl, &d) != 0) {
 			perror("declog_write");
@@ -225,28 +269,169 @@ logcheck_line(const char *line, size_t len, off_t off, void *arg)
 	return 0;
 }
 
-/* Requests in the minute and in the day buckets covering round r. */
-static void
-ring_sums(const char *path, int round, uint64_t *min_sum, uint64_t *day_sum)
-{
-	struct stats		*st;
-	struct stats_counts	 g;
-	char			 err[512];
-	time_t			 t0 = BASE_T + (time_t)round * 700000, t1 = t0 + 35000;
-	uint64_t		 u;
+/* Requests and input tokens as read from one ring view. */
+struct ringsum {
+	const char	*what;
+	uint64_t	 req, input;
+};
 
-	*min_sum = *day_sum = 0;
+enum { RS_MIN_GLOBAL, RS_MIN_ROWS, RS_DAY_GLOBAL, RS_DAY_ROWS, RS_TENANT_DAYS,
+	RS__MAX };
+
+#define NTCLASS	3	/* tenants of mkdec(): t % 3 */
+
+/* The newest unit + 1 written to each ring slot (0: none). */
+struct newest {
+	uint64_t	 min[STATS_NMINUTES];
+	uint64_t	 day[STATS_NDAYS];
+	uint64_t	 tday[NTCLASS][STATS_NDAYS];
+};
+
+static void
+raise_to(uint64_t *p, uint64_t unit)
+{
+	if (*p < unit + 1)
+		*p = unit + 1;
+}
+
+/* Visit every decision of the round: pass 0 finds the newest units, pass 1
+ * sums what they must hold. */
+static void
+ring_expected(const struct run *run, struct newest *nw, struct ringsum want[RS__MAX])
+{
+	struct tg_decision	 d;
+	char			 rid[64];
+	uint64_t		 m, dy;
+	int			 pass, p, t, tc;
+	long			 i;
+
+	for (pass = 0; pass < 2; pass++)
+		for (p = 0; p < run->nproc; p++)
+			for (t = 0; t < run->nthreads; t++)
+				for (i = 0; i < run->nper; i++) {
+					mkdec(&d, run->round, p, t, i, rid, sizeof(rid));
+					if (run->shared_clock)
+						d.time = *time_slot(run, p, t, i);
+					m = (uint64_t)d.time / 60;
+					dy = (uint64_t)d.time / 86400;
+					tc = t % NTCLASS;
+					if (pass == 0) {
+						raise_to(&nw->min[m % STATS_NMINUTES], m);
+						raise_to(&nw->day[dy % STATS_NDAYS], dy);
+						raise_to(&nw->tday[tc][dy % STATS_NDAYS], dy);
+						continue;
+					}
+					if (nw->min[m % STATS_NMINUTES] == m + 1) {
+						want[RS_MIN_GLOBAL].req++;
+						want[RS_MIN_GLOBAL].input += d.input_tokens;
+					}
+					if (nw->day[dy % STATS_NDAYS] == dy + 1) {
+						want[RS_DAY_GLOBAL].req++;
+						want[RS_DAY_GLOBAL].input += d.input_tokens;
+					}
+					if (nw->tday[tc][dy % STATS_NDAYS] == dy + 1) {
+						want[RS_TENANT_DAYS].req++;
+						want[RS_TENANT_DAYS].input += d.input_tokens;
+					}
+				}
+	want[RS_MIN_ROWS] = want[RS_MIN_GLOBAL];
+	want[RS_DAY_ROWS] = want[RS_DAY_GLOBAL];
+}
+
+/* Add bucket `unit` of `u` into the global and the per-key row view. */
+static void
+ring_bucket(struct stats *st, enum stats_unit u, uint64_t unit, struct ringsum *g,
+    struct ringsum *r)
+{
+	static uint64_t		 rows[STATS_MAX_KEYS][STATS_C__MAX];
+	struct stats_counts	 c;
+	size_t			 k, nk = stats_nkeys(st);
+
+	memset(&c, 0, sizeof(c));
+	memset(rows, 0, sizeof(rows));
+	stats_bucket_read(st, u, unit, &c, rows, nk);
+	g->req += c.c[STATS_C_REQUESTS];
+	g->input += c.c[STATS_C_INPUT];
+	for (k = 0; k < nk; k++) {
+		r->req += rows[k][STATS_C_REQUESTS];
+		r->input += rows[k][STATS_C_INPUT];
+	}
+}
+
+static int
+tenant_class(const char *name)
+{
+	return strcmp(name, "acme") == 0 ? 0 : strcmp(name, "beta") == 0 ? 1 :
+	    name[0] == '\0' ? 2 : -1;
+}
+
+/* Read back the newest unit of every slot through every ring view. */
+static void
+ring_sums(const char *path, const struct newest *nw, struct ringsum rs[RS__MAX])
+{
+	struct stats	*st;
+	char		 err[512], name[STATS_TENANT_LEN];
+	uint64_t	 c[STATS_C__MAX];
+	size_t		 i, s, nt;
+	int		 tc;
+
 	if ((st = stats_open(path, err, sizeof(err))) == NULL)
 		return;
-	memset(&g, 0, sizeof(g));
-	for (u = (uint64_t)t0 / 60; u <= (uint64_t)t1 / 60; u++)
-		stats_bucket_read(st, STATS_MINUTE, u, &g, NULL, 0);
-	*min_sum = g.c[STATS_C_REQUESTS];
-	memset(&g, 0, sizeof(g));
-	for (u = (uint64_t)t0 / 86400; u <= (uint64_t)t1 / 86400; u++)
-		stats_bucket_read(st, STATS_DAY, u, &g, NULL, 0);
-	*day_sum = g.c[STATS_C_REQUESTS];
+	for (s = 0; s < STATS_NMINUTES; s++)
+		if (nw->min[s] != 0)
+			ring_bucket(st, STATS_MINUTE, nw->min[s] - 1, &rs[RS_MIN_GLOBAL],
+			    &rs[RS_MIN_ROWS]);
+	for (s = 0; s < STATS_NDAYS; s++)
+		if (nw->day[s] != 0)
+			ring_bucket(st, STATS_DAY, nw->day[s] - 1, &rs[RS_DAY_GLOBAL],
+			    &rs[RS_DAY_ROWS]);
+	nt = stats_ntenants(st);
+	for (i = 0; i < nt; i++) {
+		if (stats_tenant_name(st, i, name, sizeof(name)) == -1 ||
+		    (tc = tenant_class(name)) == -1)
+			continue;
+		for (s = 0; s < STATS_NDAYS; s++) {
+			if (nw->tday[tc][s] == 0)
+				continue;
+			memset(c, 0, sizeof(c));
+			stats_tenant_read(st, i, STATS_DAY, nw->tday[tc][s] - 1, c);
+			rs[RS_TENANT_DAYS].req += c[STATS_C_REQUESTS];
+			rs[RS_TENANT_DAYS].input += c[STATS_C_INPUT];
+		}
+	}
 	stats_close(st);
+}
+
+/* The rings are exact too, across concurrent first use and reuse of
+ * buckets by writers of different units. */
+static int
+ring_check(const struct run *run)
+{
+	static struct newest	 nw;
+	struct ringsum		 rs[RS__MAX] = {
+		{ "minute buckets", 0, 0 }, { "minute key rows", 0, 0 },
+		{ "day buckets", 0, 0 }, { "day key rows", 0, 0 },
+		{ "tenant days", 0, 0 },
+	};
+	struct ringsum		 want[RS__MAX];
+	int			 i, fail = 0;
+
+	memset(&nw, 0, sizeof(nw));
+	memset(want, 0, sizeof(want));
+	ring_expected(run, &nw, want);
+	ring_sums(run->stats_path, &nw, rs);
+	for (i = 0; i < RS__MAX; i++) {
+		printf("round %d: %-16s %llu requests, %llu input tokens (expected %llu, %llu)\n",
+		    run->round, rs[i].what, (unsigned long long)rs[i].req,
+		    (unsigned long long)rs[i].input, (unsigned long long)want[i].req,
+		    (unsigned long long)want[i].input);
+		if (rs[i].req != want[i].req || rs[i].input != want[i].input) {
+			fprintf(stderr, "FAIL: ring %s do not hold exactly the decisions "
+			    "of their newest units\n", rs[i].what);
+			fail = 1;
+		}
+	}
+	return fail;
 }
 
 static int
@@ -291,18 +476,8 @@ check_round(struct run *run, struct stats_counts *before, int killed)
 		fprintf(stderr, "FAIL: counts do not add up exactly\n");
 		fail = 1;
 	}
-	if (!killed) {
-		/* the rings are exact too, across concurrent bucket resets */
-		uint64_t	 ms, ds;
-
-		ring_sums(run->stats_path, run->round, &ms, &ds);
-		printf("round %d: minute buckets %llu, day buckets %llu\n", run->round,
-		    (unsigned long long)ms, (unsigned long long)ds);
-		if (ms != got || ds != got) {
-			fprintf(stderr, "FAIL: ring buckets do not add up to the lifetime counters\n");
-			fail = 1;
-		}
-	}
+	if (!killed)
+		fail |= ring_check(run);
 	free(lc.bits);
 	*before = after;
 	return fail;
@@ -322,13 +497,18 @@ cmd_load(char **argv)
 	run.nproc = atoi(argv[2]);
 	run.nthreads = atoi(argv[3]);
 	run.nper = atol(argv[4]);
+	run.shared_clock = argv[6] != NULL && strcmp(argv[6], "shared") == 0;
 	if (run.nproc < 1 || run.nproc > MAXP || run.nthreads < 1 || run.nthreads > MAXT ||
 	    run.nper < 1 || run.nper > 99999999)
 		return 2;
 	run.done = mmap(NULL, sizeof(uint64_t) * MAXP * MAXT, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (run.done == MAP_FAILED)
+	run.tick = mmap(NULL, sizeof(uint64_t) + sizeof(int64_t) * (size_t)run.nproc *
+	    (size_t)run.nthreads * (size_t)run.nper, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (run.done == MAP_FAILED || run.tick == MAP_FAILED)
 		return 2;
+	run.times = (int64_t *)(run.tick + 1);
 	lifetime(run.stats_path, &base);
 	if (spawn_round(&run, kill_ms) == -1 && kill_ms == 0)
 		fail = 1;
@@ -337,6 +517,7 @@ cmd_load(char **argv)
 		/* the file must still work, unblocked and exact */
 		memset(run.done, 0, sizeof(uint64_t) * MAXP * MAXT);
 		run.round = 1;
+		run.shared_clock = 0;
 		run.nper = run.nper / 10 + 1 > 300 ? 300 : run.nper / 10 + 1;
 		if (spawn_round(&run, 0) == -1)
 			fail = 1;
