@@ -65,6 +65,21 @@ conf_strdup(struct conf_ctx *c, const char *s)
 	return p;
 }
 
+static char *
+conf_path_rel(struct conf_ctx *c, const char *p)
+{
+	const char	*slash = strrchr(c->path, '/');
+	char		*out;
+
+	if (p == NULL || p[0] == '/' || slash == NULL)
+		return conf_strdup(c, p);
+	if (asprintf(&out, "%.*s/%s", (int)(slash - c->path), c->path, p) < 0) {
+		conf_fail(c, NULL, "out of memory");
+		return NULL;
+	}
+	return out;
+}
+
 /* Reject keys the config does not know, so a typo never silently falls
  * back to a default. `known` is NULL-terminated. */
 static void
@@ -178,7 +193,9 @@ conf_credentials(struct conf_ctx *c, struct tg_config *cfg)
 		    "must be \"auto\", \"env\", \"profile\" or \"bearer\"");
 	free(src);
 	cfg->profile = conf_str(c, o, "profile", "credentials.profile", NULL);
-	cfg->credentials_file = conf_str(c, o, "file", "credentials.file", NULL);
+	src = conf_str(c, o, "file", "credentials.file", NULL);
+	cfg->credentials_file = conf_path_rel(c, src);
+	free(src);
 }
 
 static void
@@ -238,11 +255,14 @@ conf_logging(struct conf_ctx *c, struct tg_config *cfg)
 	static const char *const lknown[] = { "path", "level", NULL };
 	static const char *const dknown[] = { "path", "log_prompts", NULL };
 	const json_t	*o;
-	char		*lvl;
+	char		*lvl, *s;
 
 	if ((o = conf_obj(c, c->root, "log", "log")) != NULL) {
 		conf_known_keys(c, o, "log", lknown);
-		cfg->log_path = conf_str(c, o, "path", "log.path", NULL);
+		s = conf_str(c, o, "path", "log.path", NULL);
+		cfg->log_path = s != NULL && strcmp(s, "-") != 0 ? conf_path_rel(c, s) :
+		    conf_strdup(c, s);
+		free(s);
 		lvl = conf_str(c, o, "level", "log.level", "info");
 		if (lvl != NULL && strcmp(lvl, "error") && strcmp(lvl, "warning") &&
 		    strcmp(lvl, "info") && strcmp(lvl, "debug"))
@@ -252,7 +272,9 @@ conf_logging(struct conf_ctx *c, struct tg_config *cfg)
 	}
 	if ((o = conf_obj(c, c->root, "decision_log", "decision_log")) != NULL) {
 		conf_known_keys(c, o, "decision_log", dknown);
-		cfg->decision_log = conf_str(c, o, "path", "decision_log.path", NULL);
+		s = conf_str(c, o, "path", "decision_log.path", NULL);
+		cfg->decision_log = conf_path_rel(c, s);
+		free(s);
 		cfg->log_prompts = conf_bool(c, o, "log_prompts",
 		    "decision_log.log_prompts", 0);
 	}
@@ -281,6 +303,26 @@ conf_price(struct conf_ctx *c, const json_t *o, const char *kp, struct tg_price 
 	p->priced = 1;
 }
 
+/* "anthropic.claude-..." -> "anthropic"; inference profiles carry a
+ * geography first ("us.", "eu.", "apac.", "us-gov.", "global.") which is
+ * skipped.  Returns a new string, or NULL when the id has no dot. */
+static char *
+conf_provider(const char *id)
+{
+	static const char *const geos[] = { "us", "eu", "apac", "us-gov", "global",
+	    "ca", "jp", "au", "sa", "me", "af", NULL };
+	const char	*s = strrchr(id, '/') ? strrchr(id, '/') + 1 : id;
+	const char	*dot = strchr(s, '.');
+	size_t		 i;
+
+	for (i = 0; dot != NULL && strchr(dot + 1, '.') != NULL && geos[i] != NULL; i++)
+		if ((size_t)(dot - s) == strlen(geos[i]) && strncmp(s, geos[i], dot - s) == 0) {
+			s = dot + 1;
+			break;
+		}
+	return (dot = strchr(s, '.')) != NULL ? strndup(s, dot - s) : NULL;
+}
+
 static void
 conf_model(struct conf_ctx *c, const char *id, const json_t *o,
     const char *kp, struct tg_model *m)
@@ -288,7 +330,6 @@ conf_model(struct conf_ctx *c, const char *id, const json_t *o,
 	static const char *const known[] = { "input", "output", "cache_read",
 	    "cache_write", "predictor", "provider", "source", NULL };
 	char	 k[512];
-	const char *dot;
 
 	if (!json_is_object(o)) {
 		conf_fail(c, kp, "must be an object");
@@ -301,15 +342,33 @@ conf_model(struct conf_ctx *c, const char *id, const json_t *o,
 	m->predictor = conf_str(c, o, "predictor", k, NULL);
 	snprintf(k, sizeof(k), "%s.provider", kp);
 	m->provider = conf_str(c, o, "provider", k, NULL);
-	if (m->provider == NULL) {
-		/* "us.anthropic.claude..." or "anthropic.claude...": the provider
-		 * is the first dotted part that is not a region prefix. */
-		const char *s = strrchr(id, '/') ? strrchr(id, '/') + 1 : id;
-		if ((dot = strchr(s, '.')) != NULL && dot - s <= 4 &&
-		    strchr(dot + 1, '.') != NULL)
-			s = dot + 1;
-		if ((dot = strchr(s, '.')) != NULL)
-			m->provider = strndup(s, dot - s);
+	if (m->provider == NULL && (m->provider = conf_provider(id)) == NULL &&
+	    strchr(id, '.') != NULL)
+		conf_fail(c, NULL, "out of memory");
+}
+
+/* The price of `id` from the price table.  An entry that is not a valid
+ * price fails the load: a bad number must never turn into $0. */
+static void
+conf_table_price(struct conf_ctx *c, const json_t *tm, const char *id,
+    struct tg_price *p)
+{
+	struct conf_ctx	 tc = *c;
+	char		 msg[512], kp[300];
+	const json_t	*e = json_object_get(tm, id);
+
+	tc.err = msg;
+	tc.errlen = sizeof(msg);
+	tc.text = NULL;		/* positions would be the table's, not ours */
+	tc.failed = 0;
+	snprintf(kp, sizeof(kp), "models[\"%s\"]", id);
+	if (!json_is_object(e))
+		conf_fail(&tc, kp, "must be an object");
+	else
+		conf_price(&tc, e, kp, p);
+	if (tc.failed) {
+		p->priced = 0;
+		conf_fail(c, "price_table", "%s", strchr(msg, ' ') ? strchr(msg, ' ') + 1 : msg);
 	}
 }
 
@@ -338,10 +397,8 @@ conf_models(struct conf_ctx *c, struct tg_config *cfg, const json_t *table)
 		m = &cfg->models[cfg->nmodels++];
 		conf_model(c, id, v, kp, m);
 		if (!m->price.priced && tm != NULL &&
-		    json_is_object(json_object_get(tm, id))) {
-			struct conf_ctx tc = *c;	/* table errors are table's */
-			conf_price(&tc, json_object_get(tm, id), kp, &m->price);
-		}
+		    json_object_get(tm, id) != NULL)
+			conf_table_price(c, tm, id, &m->price);
 	}
 }
 
@@ -364,20 +421,6 @@ conf_model_ref(struct conf_ctx *c, const struct tg_config *cfg,
 	return 0;
 }
 
-static char *
-conf_path_rel(struct conf_ctx *c, const char *p)
-{
-	const char	*slash = strrchr(c->path, '/');
-	char		*out;
-
-	if (p == NULL || p[0] == '/' || slash == NULL)
-		return conf_strdup(c, p);
-	if (asprintf(&out, "%.*s/%s", (int)(slash - c->path), c->path, p) < 0) {
-		conf_fail(c, NULL, "out of memory");
-		return NULL;
-	}
-	return out;
-}
 
 static void
 conf_router(struct conf_ctx *c, struct tg_config *cfg, const json_t *o,
@@ -494,6 +537,8 @@ conf_server(struct conf_ctx *c, struct tg_config *cfg)
 static void
 conf_misc(struct conf_ctx *c, struct tg_config *cfg)
 {
+	static const char *const path_only[] = { "path", NULL };
+	static const char *const model_only[] = { "model", NULL };
 	const json_t	*o;
 	char		*s;
 
@@ -515,11 +560,13 @@ conf_misc(struct conf_ctx *c, struct tg_config *cfg)
 		conf_fail(c, "admin_token_sha256",
 		    "must be 64 lowercase hex digits (sha256sum of the token)");
 	if ((o = conf_obj(c, c->root, "stats", "stats")) != NULL) {
+		conf_known_keys(c, o, "stats", path_only);
 		s = conf_str(c, o, "path", "stats.path", NULL);
 		cfg->stats_path = conf_path_rel(c, s);
 		free(s);
 	}
 	if ((o = conf_obj(c, c->root, "predictor", "predictor")) != NULL) {
+		conf_known_keys(c, o, "predictor", model_only);
 		s = conf_str(c, o, "model", "predictor.model", NULL);
 		cfg->predictor_model = conf_path_rel(c, s);
 		free(s);
@@ -614,6 +661,7 @@ config_load(const char *path, char *err, size_t errlen)
 	}
 	if ((cfg = calloc(1, sizeof(*cfg))) == NULL || (cfg->path = strdup(path)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
+		c.failed = 1;
 		goto fail;
 	}
 	conf_known_keys(&c, c.root, "", known);

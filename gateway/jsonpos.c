@@ -13,8 +13,6 @@
 
 #include "jsonpos.h"
 
-#define JSONPOS_MAX_DEPTH 64
-
 struct jp {
 	const char	*s;
 	const char	*p;
@@ -38,33 +36,29 @@ jp_string(struct jp *j)
 		j->p++;
 }
 
+/* Skip one value of any depth: strings are skipped whole, brackets
+ * counted, so nesting costs no recursion and has no limit. */
 static void
-jp_value(struct jp *j, int depth)
+jp_value(struct jp *j)
 {
-	char	 close;
+	size_t	 depth = 0;
 
 	jp_ws(j);
-	if (*j->p == '"') {
-		jp_string(j);
-		return;
-	}
-	if (*j->p != '{' && *j->p != '[') {
-		while (*j->p != '\0' && strchr(",]} \t\r\n", *j->p) == NULL)
-			j->p++;
-		return;
-	}
-	close = *j->p == '{' ? '}' : ']';
-	for (j->p++; depth < JSONPOS_MAX_DEPTH;) {
-		jp_ws(j);
-		if (*j->p == close || *j->p == '\0')
-			break;
-		if (*j->p == ',' || *j->p == ':') {
-			j->p++;
+	do {
+		if (*j->p == '"') {
+			jp_string(j);
 			continue;
 		}
-		jp_value(j, depth + 1);
-	}
-	if (*j->p == close)
+		if (*j->p == '{' || *j->p == '[')
+			depth++;
+		else if ((*j->p == '}' || *j->p == ']') && depth > 0)
+			depth--;
+		else if (depth == 0 && strchr(",]}", *j->p) != NULL)
+			return;
+		if (*j->p != '\0')
+			j->p++;
+	} while (depth > 0 && *j->p != '\0');
+	while (*j->p != '\0' && depth == 0 && strchr(",]} \t\r\n:", *j->p) == NULL)
 		j->p++;
 }
 
@@ -94,7 +88,7 @@ jp_member(struct jp *j, const char *name, size_t len, const char **key)
 		jp_ws(j);
 		if (jp_key_is(*key, name, len))
 			return 0;
-		jp_value(j, 0);
+		jp_value(j);
 		jp_ws(j);
 		if (*j->p != ',')
 			return -1;
@@ -108,7 +102,7 @@ jp_element(struct jp *j, long idx)
 	if (*j->p != '[')
 		return -1;
 	for (j->p++; idx > 0; idx--) {
-		jp_value(j, 0);
+		jp_value(j);
 		jp_ws(j);
 		if (*j->p != ',')
 			return -1;

@@ -106,6 +106,19 @@ req_bad(struct req_check *k, const char *fmt, ...)
 	return -1;
 }
 
+/* Characters (not bytes) of a JSON string: Jansson guarantees UTF-8, so
+ * counting the bytes that do not continue a sequence is exact. */
+static size_t
+req_utf8_chars(const json_t *str)
+{
+	const unsigned char *p = (const unsigned char *)json_string_value(str);
+	size_t		 i, n = 0, len = json_string_length(str);
+
+	for (i = 0; i < len; i++)
+		n += (p[i] & 0xc0) != 0x80;
+	return n;
+}
+
 /* One ContentBlock: exactly one member, of a known kind. */
 static int
 req_block(struct req_check *k, const json_t *b, const char *where, size_t i, size_t j)
@@ -121,7 +134,7 @@ req_block(struct req_check *k, const json_t *b, const char *where, size_t i, siz
 			if (!json_is_string(v))
 				return req_bad(k, "Value at '%s[%zu].content[%zu].text' must be a string",
 				    where, i, j);
-			k->c->text_chars += json_string_length(v);
+			k->c->text_chars += req_utf8_chars(v);
 		} else if (strcmp(key, "image") == 0 || strcmp(key, "video") == 0) {
 			k->c->has_images = 1;
 		} else if (strcmp(key, "document") == 0) {
@@ -189,7 +202,7 @@ req_system(struct req_check *k, const json_t *sys)
 			if (!json_is_string(t))
 				return req_bad(k, "Value at '%s[%zu].text' must be a string",
 				    "system", i);
-			k->c->text_chars += json_string_length(t);
+			k->c->text_chars += req_utf8_chars(t);
 		}
 	}
 	return 0;
@@ -309,7 +322,8 @@ req_decode(const char *s, const char *end, char *out, size_t outlen)
 			s += 2;
 		} else
 			out[o++] = *s;
-		if (out[o - 1] == '\0' || (unsigned char)out[o - 1] < 0x20)
+		if (out[o - 1] == '\0' || (unsigned char)out[o - 1] < 0x20 ||
+		    out[o - 1] == 0x7f)
 			return -1;
 	}
 	out[o] = '\0';
@@ -339,6 +353,9 @@ req_parse_model_path(const char *path, char *id, size_t idlen, char *action,
 	if ((slash = strchr(seg, '/')) == NULL || slash == seg)
 		return REQ_E_PATH;
 	if (req_decode(seg, slash, id, idlen) != 0)
+		return REQ_E_PATH;
+	/* "." and ".." would be normalised away upstream (and by SigV4). */
+	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
 		return REQ_E_PATH;
 	if (strchr(slash + 1, '/') != NULL || strlen(slash + 1) + 1 > actlen)
 		return REQ_E_PATH;

@@ -23,3 +23,4 @@ tests_unit_test_gateway_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_gateway_LDADD = libtgcore.a $(TG_MODULE_LIBS) libtgcore.a \
 	$(TG_MODULE_LIBS) $(CUNIT_LIBS) $(TG_SYSLIBS)
 endif
+EXTRA_DIST += tests/unit/fixtures/gateway

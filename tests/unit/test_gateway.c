@@ -27,8 +27,9 @@
  * set the environment and capture stdout and stderr (the log).
  *
  * Tests whose comment starts with "BUG:" assert documented behaviour that
- * the code did not have when they were written; the comment names the
- * input, the expected and the actual result.
+ * the code did not have when they were written (all fixed since); the
+ * comment names the input and what went wrong, so they stay as regression
+ * tests.
  */
 #include "autoconf.h"
 
@@ -1596,7 +1597,8 @@ test_req_encode_roundtrip(void)
 	int	 b;
 
 	for (b = 0x20; b <= 0xff; b++)
-		in[n++] = (char)b;
+		if (b != 0x7f)		/* DEL is a control character: refused */
+			in[n++] = (char)b;
 	in[n] = '\0';
 	for (i = 0; i <= sizeof(ids) / sizeof(ids[0]); i++) {
 		const char *s = i < sizeof(ids) / sizeof(ids[0]) ? ids[i] : in;
@@ -2895,7 +2897,7 @@ static const struct test jsonpos_tests[] = {
 	{ "key paths to line:col", test_jsonpos_paths },
 	{ "partial paths: the deepest part found", test_jsonpos_partial },
 	{ "malformed text: never fails, never overreads", test_jsonpos_malformed },
-	{ "BUG: a key after a value nested over 64 deep", test_jsonpos_deep },
+	{ "a key after a value nested over 64 deep", test_jsonpos_deep },
 	{ NULL, NULL }
 };
 
@@ -2907,18 +2909,18 @@ static const struct test config_tests[] = {
 	  test_config_router_lookup },
 	{ "defaults of a minimal config", test_config_defaults },
 	{ "provider taken from the model id", test_config_provider },
-	{ "BUG: provider of global. and us-gov. profiles",
+	{ "provider of global. and us-gov. profiles",
 	  test_config_provider_long_prefix },
 	{ "a config named without a directory", test_config_path_without_dir },
-	{ "BUG: log, decision_log and credentials paths relative to the file",
+	{ "log, decision_log and credentials paths relative to the file",
 	  test_config_relative_paths },
 	{ "errors: exact file:line:col: key: message", test_config_errors },
-	{ "BUG: unknown keys in stats and predictor",
+	{ "unknown keys in stats and predictor",
 	  test_config_errors_unchecked_sections },
 	{ "a router with 17 models", test_config_too_many_models },
 	{ "missing, unparsable, duplicate keys, over 4 MiB", test_config_file_errors },
 	{ "price_table: missing, no models, syntax", test_config_price_table_errors },
-	{ "BUG: a bad price-table entry is never $0",
+	{ "a bad price-table entry is never $0",
 	  test_config_price_table_bad_entries },
 	{ "the shipped packaging/prices.json", test_config_shipped_price_table },
 	{ NULL, NULL }
@@ -2929,13 +2931,13 @@ static const struct test request_tests[] = {
 	{ "features of a full request", test_req_features },
 	{ "features one by one", test_req_features_each },
 	{ "len, NUL bytes, trailing data, hostile depth", test_req_body_bounds },
-	{ "BUG: text_chars counts characters", test_req_text_chars_are_characters },
+	{ "text_chars counts characters", test_req_text_chars_are_characters },
 	{ "req_parse_json (InvokeModel bodies)", test_req_parse_json },
 	{ "req_strerror", test_req_strerror },
 	{ "model path: decoding one segment", test_req_model_path },
-	{ "BUG: model path: '.' and '..' are not model ids",
+	{ "model path: '.' and '..' are not model ids",
 	  test_req_model_path_dot_segments },
-	{ "BUG: model path: DEL is a control character", test_req_model_path_del },
+	{ "model path: DEL is a control character", test_req_model_path_del },
 	{ "req_percent_decode", test_req_percent_decode },
 	{ "req_encode_segment", test_req_encode_segment },
 	{ "encode/decode round trip", test_req_encode_roundtrip },
@@ -2979,7 +2981,7 @@ static const struct test decision_tests[] = {
 
 static const struct test alloc_tests[] = {
 	{ "the injector: n-th allocation fails, leaks counted", test_alloc_hook },
-	{ "BUG: config_load never returns a partial config", test_alloc_config },
+	{ "config_load never returns a partial config", test_alloc_config },
 	{ "auth_keys_load", test_alloc_keys },
 	{ "req_parse_converse", test_alloc_request },
 	{ NULL, NULL }
