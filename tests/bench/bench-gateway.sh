@@ -30,8 +30,9 @@
 #
 # Environment: BENCH_DURATION (5), BENCH_LIGHT_DURATION (3), BENCH_ROUNDS
 # (3), BENCH_CONNS (64), BENCH_WRK_THREADS (2), BENCH_AUTH ("sigv4 bearer"),
-# TG_THREADS (64), BENCH_OUT_DIR (keep the key=value results of every run
-# there).  About 2 minutes with the defaults.
+# TG_THREADS (64), BENCH_PERF (1: profile one more loaded router run with
+# perf when perf works; 0: do not), BENCH_OUT_DIR (keep the key=value
+# results of every run there).  About 2½ minutes with the defaults.
 #
 # The machine's cores are shared by wrk, lighttpd, tiergate and node: the
 # absolute numbers depend on the machine and its load; compare ratios.
@@ -237,6 +238,28 @@ for mode in $BENCH_AUTH; do
 		    tg_fail "router run $mode-$load: not every answer came from haiku: $(grep '^model_' "$f" | tr '\n' ' ')"
 	done
 done
+
+# In-situ profile (BENCH_PERF=1, the default when perf(1) works): one more
+# loaded router run of the last mode under `perf record` (dwarf call
+# graphs, 999 Hz, tiergate only), not counted above.  A function's
+# inclusive share of tiergate's samples times tiergate's CPU per request
+# (from the loaded router rounds, without perf) gives its CPU cost per
+# request as the gateway runs it: caches as they are between requests.
+PERF_FNS="FCGX_Accept_r FCGX_Finish_r gw_authenticate req_parse_converse
+    route_predict route_decide policy_decide route_answer sigv4_sign
+    curl_easy_perform http_send_json stats_record declog_write"
+if [ "${BENCH_PERF:-1}" = 1 ] && command -v perf >/dev/null &&
+    perf record -o /dev/null -- true >/dev/null 2>&1; then
+	perf record -F 999 --call-graph dwarf,16384 -p "$TG_TIERGATE_PID" \
+	    -o "$TG_RUN/perf.data" -- sleep "$BENCH_DURATION" >"$TG_RUN/perf.log" 2>&1 &
+	perf_pid=$!
+	sleep 0.3
+	run_wrk "$mode-perf-router" "$TG_URL" "$TG_RUN/router.req" "$BENCH_CONNS" "$BENCH_DURATION"
+	wait "$perf_pid"
+	perf report -i "$TG_RUN/perf.data" --children --sort symbol -g none \
+	    >"$TG_RUN/perf.txt" 2>/dev/null
+	PERF_MODE=$mode
+fi
 stop_lighttpd
 
 # ---- report ----------------------------------------------------------------
@@ -314,6 +337,20 @@ if [ -x "$bdir/bench_policy" ]; then
 	}'
 else
 	echo "  (bench_policy not built in $bdir: make tests/bench/bench_policy)"
+fi
+
+if [ -s "$TG_RUN/perf.txt" ]; then
+	cpu=$(kv cpu_tiergate_us "$TG_RUN/$PERF_MODE-loaded-router.out")
+	echo
+	echo "In situ ($PERF_MODE, loaded router run under perf; $cpu us of tiergate CPU per request, inclusive shares):"
+	for fn in $PERF_FNS; do
+		awk -v fn="$fn" -v cpu="$cpu" '
+		$3 == "[.]" && $4 == fn { v = $1 + 0; if (v > best) best = v }
+		END { printf "  %-24s %5.1f%%  %6.1f us/request\n", fn, best, best * cpu / 100 }' "$TG_RUN/perf.txt"
+	done
+	echo "  (stats_record and declog_write together are the stats + log cost; policy_decide the policy's;"
+	echo "   route_predict: features + trees + candidates; route_decide: policy_decide + the spend look-ups;"
+	echo "   perf samples at 999 Hz: shares under 1% are a few samples)"
 fi
 
 if [ -n "${BENCH_OUT_DIR:-}" ]; then
