@@ -29,6 +29,7 @@
 
 #include "log.h"
 #include "policy.h"
+#include "policy_lib.h"
 
 #define PS_MAX_CAND		64
 #define PS_MAX_MSG		512	/* error message kept for the traceback */
@@ -41,6 +42,7 @@ struct pstate {
 	size_t		 limit;		/* heap cap */
 	int		 mem_hit;	/* the policy saw an allocation refused */
 	int		 mem_retry;	/* refused once; Lua collects and retries */
+	int		 mem_pressed;	/* a refusal this call: collect after it */
 	int		 in_call;	/* refusals are sticky while set */
 	int		 hook_count;	/* instruction budget per call */
 	int		 hook_hit;	/* the instruction limit fired */
@@ -118,6 +120,7 @@ ps_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		if (ps->mem_retry || !ps->in_call)
 			ps->mem_hit = 1;
 		ps->mem_retry = !ps->mem_retry;
+		ps->mem_pressed = 1;
 		return NULL;
 	}
 	if ((np = realloc(ptr, nsize)) == NULL)
@@ -148,6 +151,7 @@ ps_arm(struct pstate *ps)
 	ps->hook_hit = 0;
 	ps->mem_hit = 0;
 	ps->mem_retry = 0;
+	ps->mem_pressed = 0;
 	ps->in_call = 1;
 	lua_sethook(ps->L, ps_hook, LUA_MASKCOUNT, ps->hook_count);
 }
@@ -477,6 +481,22 @@ sb_env(lua_State *L)
 	lua_pop(L, 2);
 }
 
+/* Add `tiergate`, the helper library (policy_lib.c), to the allow-list
+ * behind the env on top of the stack: compiled with the policy's _ENV,
+ * handed out read-only like the standard libraries. */
+static void
+sb_helpers(lua_State *L)
+{
+	int	 env = lua_gettop(L);
+
+	lua_getmetatable(L, env);
+	lua_getfield(L, -1, "__index");		/* env mt safe */
+	policy_lib_push(L, env);
+	ro_wrap(L);
+	lua_setfield(L, -2, "tiergate");
+	lua_pop(L, 2);
+}
+
 /* ---- loading ---------------------------------------------------------- */
 
 struct ps_src {
@@ -495,6 +515,7 @@ ps_setup(lua_State *L)
 
 	sb_openlibs(L);
 	sb_env(L);
+	sb_helpers(L);
 	lua_pushvalue(L, -1);
 	ps->env_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	if (luaL_loadbufferx(L, src->buf, src->len, src->name, "t") != LUA_OK)
@@ -1227,8 +1248,13 @@ ps_decide(struct pstate *ps, const struct policy_facts *f,
 	if (e != POLICY_OK) {
 		memset(out->model, 0, sizeof(out->model));
 		out->refuse = 0;
-		lua_gc(L, LUA_GCCOLLECT);
 	}
+	/* Lua's emergency collections run no finalizers, so the buffer boxes
+	 * of lauxlib (string.rep, table.concat ...) that they find dead stay
+	 * queued; a policy that always works near the cap would pile them up
+	 * until it fails.  A normal full collection finalizes them. */
+	if (e != POLICY_OK || ps->mem_pressed)
+		lua_gc(L, LUA_GCCOLLECT);
 	return e;
 }
 

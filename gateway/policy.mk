@@ -3,7 +3,8 @@
 # (gateway/policy_cmd.c).  The policies themselves, their cases and the
 # script tests are in lua-policies/policies.mk.
 noinst_LIBRARIES += libtgpolicy.a
-libtgpolicy_a_SOURCES = gateway/policy.h gateway/policy.c gateway/policy_cmd.c
+libtgpolicy_a_SOURCES = gateway/policy.h gateway/policy.c gateway/policy_cmd.c \
+	gateway/policy_lib.h gateway/policy_lib.c
 TG_MODULE_LIBS += libtgpolicy.a
 
 # The policy commands alone, for the script tests (tests/policy/*.sh).

@@ -13,34 +13,6 @@ local BUDGETS = {          -- US dollars per UTC day
 }
 local DOWN_AT = 0.80       -- route down at 80% of the budget
 
--- Bedrock rule (as default.lua): cheapest candidate c with
--- best <= quality(c) * (1 + threshold / 100); fallback without predictions.
-local function bedrock(ctx, threshold)
-  local best
-  for _, c in ipairs(ctx.candidates) do
-    if c.quality ~= nil and (best == nil or c.quality > best.quality) then best = c end
-  end
-  if not ctx.predictor_ok or best == nil then
-    return { model = ctx.fallback, reason = "no prediction: fallback" }
-  end
-  for _, c in ipairs(ctx.candidates) do
-    if c.quality ~= nil and best.quality <= c.quality * (1 + threshold / 100) then
-      return { model = c.model, reason = string.format(
-        "%.2f within %g%% of best %.2f", c.quality, threshold, best.quality) }
-    end
-  end
-end
-
--- The strongest candidate: the most expensive priced one (candidates are
--- sorted by price, unpriced last), or the last one if none is priced.
-local function strongest(ctx)
-  local s = ctx.candidates[#ctx.candidates]
-  for _, c in ipairs(ctx.candidates) do
-    if c.priced then s = c end
-  end
-  return s
-end
-
 local function decide(ctx)
   local budget = ctx.tenant and BUDGETS[ctx.tenant]
   local spent = ctx.spend.tenant_today
@@ -50,10 +22,10 @@ local function decide(ctx)
         budget, ctx.tenant) },
       reason = string.format("tenant %s spent $%.2f of $%.2f", ctx.tenant, spent, budget) }
   elseif budget and spent >= DOWN_AT * budget then
-    return { model = ctx.candidates[1].model, reason = string.format(
+    return { model = tiergate.cheapest(ctx).model, reason = string.format(
       "tenant %s at %.0f%% of its budget: cheapest model", ctx.tenant, 100 * spent / budget) }
   end
-  return bedrock(ctx, ctx.threshold)
+  return tiergate.bedrock(ctx)
 end
 
 return { decide = decide }
