@@ -416,6 +416,150 @@ test_garbage_near_cap(void)
 	policy_free(p);
 }
 
+/* ---- the helper library (tiergate.*) ----------------------------------- */
+
+/* Decide with `src` on candidates c[0..n-1]; the reason, or "(error) ..." */
+static const char *
+helper_reason(const char *src, const struct tg_candidate *c, size_t n,
+    int predictor_ok)
+{
+	static struct policy_decision	 d;
+	static char			 buf[300];
+	struct policy			*p = load_text("helpers.lua", src);
+	struct policy_facts		 f;
+	enum policy_err			 e;
+
+	if (p == NULL)
+		return "(load error)";
+	facts_init(&f, "helpers");
+	f.cand = c;
+	f.ncand = n;
+	f.fallback = c[n - 1].model;
+	f.predictor_ok = predictor_ok;
+	e = policy_decide(p, &f, &d);
+	policy_free(p);
+	if (e != POLICY_OK) {
+		snprintf(buf, sizeof(buf), "(error) %s", d.reason);
+		return buf;
+	}
+	return d.reason;
+}
+
+/* The library's surface: exactly these names, all functions. */
+static void
+test_helpers_surface(void)
+{
+	CU_ASSERT_STRING_EQUAL(helper_reason(
+	    "return { decide = function(ctx)\n"
+	    "  local names = {}\n"
+	    "  for k, v in pairs(tiergate) do\n"
+	    "    assert(type(v) == 'function', k)\n"
+	    "    names[#names + 1] = k\n"
+	    "  end\n"
+	    "  table.sort(names)\n"
+	    "  return { model = ctx.fallback, reason = table.concat(names, ' ') }\n"
+	    "end }\n", two, 2, 1),
+	    "bedrock candidate cheapest fallback short strongest");
+}
+
+/* Each helper on the real ctx, reported in the reason. */
+static void
+test_helpers_lookups(void)
+{
+	static const struct tg_candidate c3[] = {
+		{ "custom.unpriced", 0.95, 1, 0, 0, 0, 0 },
+		{ "anthropic.claude-3-5-sonnet-20240620-v1:0", 0.90, 1, 1, 3.0, 15.0, 0.0036 },
+		{ "us.anthropic.claude-3-haiku-20240307-v1:0", 0.80, 1, 1, 0.25, 1.25, 0.0003 },
+	};
+	const char	*src =
+	    "return { decide = function(ctx)\n"
+	    "  local t = tiergate\n"
+	    "  return { model = ctx.fallback, reason = table.concat({\n"
+	    "    t.strongest(ctx).model, t.cheapest(ctx).model,\n"
+	    "    tostring(t.candidate(ctx, 'custom.unpriced') == ctx.candidates[3]),\n"
+	    "    tostring(t.candidate(ctx, 'no.such')), tostring(t.candidate(ctx, nil)),\n"
+	    "    t.fallback(ctx, 'why').reason, t.fallback(ctx).reason,\n"
+	    "    t.short('us.anthropic.claude-3-haiku-20240307-v1:0'), t.short('plain'),\n"
+	    "    tostring(t.strongest({ candidates = {} })),\n"
+	    "    t.strongest({ candidates = { { model = 'a' }, { model = 'b' } } }).model,\n"
+	    "  }, '|') }\n"
+	    "end }\n";
+
+	CU_ASSERT_STRING_EQUAL(helper_reason(src, c3, 3, 1),
+	    "anthropic.claude-3-5-sonnet-20240620-v1:0|"
+	    "us.anthropic.claude-3-haiku-20240307-v1:0|true|nil|nil|"
+	    "why: fallback claude-3-haiku|fallback claude-3-haiku|"
+	    "claude-3-haiku|plain|nil|b");
+}
+
+/* tiergate.bedrock: each branch of the rule and its reason. */
+static void
+test_helpers_bedrock(void)
+{
+	static const struct tg_candidate neg[] = {
+		{ "a.cheap", -0.5, 1, 1, 0.1, 0.1, 0.0001 },
+		{ "a.dear", -0.4, 1, 1, 1.0, 1.0, 0.001 },
+	};
+	static const struct tg_candidate noq[] = {
+		{ "a.cheap", 0, 0, 1, 0.1, 0.1, 0.0001 },
+		{ "a.dear", 0, 0, 1, 1.0, 1.0, 0.001 },
+	};
+	const char	*dflt = "return { decide = function(ctx) return tiergate.bedrock(ctx) end }\n";
+	const char	*t5 = "return { decide = function(ctx) return tiergate.bedrock(ctx, 5) end }\n";
+
+	/* 0.90 vs 0.80 is 12.5% better: stays cheap at 20, escalates at 5 */
+	CU_ASSERT_STRING_EQUAL(helper_reason(dflt, two, 2, 1),
+	    "claude-3-haiku 0.80 within 20% of best 0.90 (claude-3-5-sonnet)");
+	CU_ASSERT_STRING_EQUAL(helper_reason(t5, two, 2, 1),
+	    "claude-3-5-sonnet 0.90 beats claude-3-haiku 0.80 by more than 5%");
+	CU_ASSERT_STRING_EQUAL(helper_reason(dflt, two, 2, 0),
+	    "no prediction: fallback claude-3-haiku");
+	CU_ASSERT_STRING_EQUAL(helper_reason(dflt, noq, 2, 1),
+	    "no candidate has a predicted quality: fallback dear");
+	/* negative qualities: best is not within its own threshold */
+	CU_ASSERT_STRING_EQUAL(helper_reason(dflt, neg, 2, 1), "best predicted quality");
+	/* the result is the policy's own table: it may edit it */
+	CU_ASSERT_STRING_EQUAL(helper_reason(
+	    "return { decide = function(ctx)\n"
+	    "  local d = tiergate.bedrock(ctx)\n"
+	    "  d.reason = 'mine: ' .. d.reason\n"
+	    "  return d\n"
+	    "end }\n", two, 2, 1),
+	    "mine: claude-3-haiku 0.80 within 20% of best 0.90 (claude-3-5-sonnet)");
+	/* a garbage threshold names the argument */
+	CU_ASSERT_PTR_NOT_NULL(strstr(helper_reason(
+	    "return { decide = function(ctx)\n"
+	    "  if ctx.router == 'dry-run' then return { model = ctx.fallback } end\n"
+	    "  local d = tiergate.bedrock(ctx, {})\n"
+	    "  return d end }\n", two, 2, 1),
+	    "(error) policy error: helpers.lua:3: tiergate.bedrock: threshold: number expected, got table"));
+}
+
+/* The library is compiled once per state (about 11 KB of its heap), and
+ * a decision leaves nothing behind: the default policy keeps deciding in
+ * a 64 KiB heap. */
+static void
+test_helpers_tight_memory(void)
+{
+	static const struct policy_limits small = { 64u << 10, 200000 };
+	char			 path[1200], err[512];
+	struct policy		*p;
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+	int			 i, ok = 1;
+
+	path_of(path, sizeof(path), "lua-policies/default.lua");
+	p = policy_new(path, &small, err, sizeof(err));
+	if (p == NULL)
+		fprintf(stderr, "default.lua in 64 KiB: %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	facts_init(&f, "tight");
+	for (i = 0; i < 20000 && ok; i++)
+		ok = policy_decide(p, &f, &d) == POLICY_OK;
+	CU_ASSERT(ok);
+	policy_free(p);
+}
+
 /* ---- hot reload ------------------------------------------------------- */
 
 static void
@@ -637,6 +781,10 @@ main(void)
 	CU_add_test(s, "error reason", test_error_reason);
 	CU_add_test(s, "load errors", test_load_errors);
 	CU_add_test(s, "hostile policies", test_hostile);
+	CU_add_test(s, "helpers: surface", test_helpers_surface);
+	CU_add_test(s, "helpers: lookups", test_helpers_lookups);
+	CU_add_test(s, "helpers: bedrock", test_helpers_bedrock);
+	CU_add_test(s, "helpers: tight memory", test_helpers_tight_memory);
 	CU_add_test(s, "no leak", test_no_leak);
 	CU_add_test(s, "garbage near the cap", test_garbage_near_cap);
 	CU_add_test(s, "hot reload", test_hot_reload);
