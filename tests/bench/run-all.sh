@@ -89,7 +89,7 @@ bench predict '^ +[0-9]+ B ' "$srcdir/tests/bench/bench-predict.sh" "$builddir"
 
 if want gateway || want concurrency || want ttfb; then
 	if build tiergate; then
-		bench gateway '(latency added|^  (sigv4|bearer) +(light|loaded) +router|stats_record|policy_decide)' \
+		bench gateway '(latency added|^  (sigv4|bearer) +(light|loaded) +router|^  (stats|policy:|stats_record|declog_write|policy_decide|route_predict) )' \
 		    "$srcdir/tests/bench/bench-gateway.sh"
 		bench concurrency '^(direct to|via lighttpd|throughput ratio|tiergate VmRSS|  per in-flight)' \
 		    "$srcdir/tests/bench/bench-concurrency.sh"
