@@ -137,6 +137,17 @@ serve_open_shared(struct tg_server *s)
 	return 0;
 }
 
+/* The first router (index <= i) that uses router i's policy file. */
+static size_t
+serve_policy_twin(const struct tg_config *cfg, size_t i)
+{
+	size_t	 j;
+
+	for (j = 0; j < i && strcmp(cfg->routers[j].policy, cfg->routers[i].policy) != 0; j++)
+		;
+	return j;
+}
+
 static struct tg_worker *
 serve_worker_new(struct tg_server *s, int id)
 {
@@ -144,7 +155,7 @@ serve_worker_new(struct tg_server *s, int id)
 	struct policy_limits	 lim = { s->cfg->limits.policy_memory_bytes,
 	    s->cfg->limits.policy_instructions };
 	char			 err[512];
-	size_t			 i;
+	size_t			 i, j;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
@@ -161,8 +172,14 @@ serve_worker_new(struct tg_server *s, int id)
 		return NULL;
 	}
 	/* A router whose policy does not load still serves: every request
-	 * goes to its fallback model, with the reason logged and returned. */
+	 * goes to its fallback model, with the reason logged and returned.
+	 * Routers with the same policy file share one Lua state per thread
+	 * (the router, threshold and fallback reach it through ctx). */
 	for (i = 0; i < s->cfg->nrouters; i++) {
+		if ((j = serve_policy_twin(s->cfg, i)) < i) {
+			w->policies[i] = w->policies[j];
+			continue;
+		}
 		err[0] = '\0';
 		w->policies[i] = policy_open(s->cfg->routers[i].policy, &lim, err, sizeof(err));
 		if (id == 0 && (w->policies[i] == NULL || !policy_loaded(w->policies[i])))
@@ -181,7 +198,8 @@ serve_worker_free(struct tg_worker *w)
 	if (w == NULL)
 		return;
 	for (i = 0; w->policies != NULL && i < w->cfg->nrouters; i++)
-		policy_free(w->policies[i]);
+		if (serve_policy_twin(w->cfg, i) == i)
+			policy_free(w->policies[i]);
 	free(w->policies);
 	bedrock_free(w->bedrock);
 	free(w);

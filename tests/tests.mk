@@ -24,3 +24,7 @@ tests_unit_test_gateway_LDADD = libtgcore.a $(TG_MODULE_LIBS) libtgcore.a \
 	$(TG_MODULE_LIBS) $(CUNIT_LIBS) $(TG_SYSLIBS)
 endif
 EXTRA_DIST += tests/unit/fixtures/gateway
+
+# Benchmarks: run by hand (tests/bench/README.md), not by make check.
+EXTRA_DIST += tests/bench/bench-gateway.sh tests/bench/bench-concurrency.sh \
+	tests/bench/run-all.sh tests/bench/wrk/converse.lua
