@@ -111,12 +111,14 @@ gen_prologue(struct gen *g)
 	    " * (sha256 %s).  Do not edit: regenerate instead.\n"
 	    " * Build a loadable model: cc -O2 -shared -fPIC -o model.so model.c\n"
 	    " */\n"
-	    "#include <math.h>\n#include <stdint.h>\n\n"
+	    "#include <math.h>\n#include <stddef.h>\n#include <stdint.h>\n\n"
 	    "/* struct pred_compiled, ABI %d, as in tiergate's predictor/pred.h */\n"
 	    "struct pred_compiled {\n"
 	    "\tuint32_t\t  magic;\n\tuint32_t\t  abi;\n\tint\t\t  schema_version;\n"
 	    "\tint\t\t  nfeatures;\n\tint\t\t  nmodels;\n\tconst char *const *names;\n"
 	    "\tconst char\t *version;\n\tvoid\t\t(*predict)(const float *f, float *quality);\n"
+	    "\tvoid\t\t(*predict_subset)(const float *f, const size_t *idx, size_t n,\n"
+	    "\t\t\t    float *quality);\n"
 	    "};\n\n", g->input, g->sha, PRED_COMPILED_ABI);
 	fprintf(g->out,
 	    "/* One level: right when f >= threshold, or when f is NaN and the\n"
@@ -212,6 +214,9 @@ gen_model_arrays(struct gen *g, size_t m, int d)
 	return 0;
 }
 
+/* One function per model (quality of model m; nan says whether f holds a
+ * NaN), a table of them, predict() over all and predict_subset() over
+ * the caller's indices. */
 static void
 gen_predict(struct gen *g, const int *depth)
 {
@@ -219,20 +224,31 @@ gen_predict(struct gen *g, const int *depth)
 	size_t m;
 
 	fprintf(g->out, "static float\nsigmoid(float x)\n{\n\treturn 1.0f / (1.0f + expf(-x));\n}\n\n");
-	fprintf(g->out, "static void\npredict(const float *f, float *q)\n{\n"
-	    "\tint i, nan = 0;\n\n"
-	    "\tfor (i = 0; i < %d; i++)\n\t\tnan |= f[i] != f[i];\n", PRED_NFEATURES);
+	fprintf(g->out, "static int\nhas_nan(const float *f)\n{\n\tint i, nan = 0;\n\n"
+	    "\tfor (i = 0; i < %d; i++)\n\t\tnan |= f[i] != f[i];\n\treturn nan;\n}\n\n",
+	    PRED_NFEATURES);
 	for (m = 0; m < g->pm->count; m++) {
 		t = &g->pm->trees[m];
-		fprintf(g->out, "\tq[%zu] = %s(nan ?\n\t    eval_d%d_NAN(f, feat%zu, thr%zu, leaf%zu, %zu, ",
+		fprintf(g->out, "static float\nmodel%zu(const float *f, int nan)\n{\n"
+		    "\treturn %s(nan ?\n\t    eval_d%d_NAN(f, feat%zu, thr%zu, leaf%zu, %zu, ",
 		    m, t->transform == PRED_T_LOGISTIC ? "sigmoid" : "", depth[m], m, m, m, t->ntrees);
 		put_float(g->out, t->base_margin);
 		fprintf(g->out, ") :\n\t    eval_d%d_FAST(f, feat%zu, thr%zu, leaf%zu, %zu, ",
 		    depth[m], m, m, m, t->ntrees);
 		put_float(g->out, t->base_margin);
-		fprintf(g->out, "));\n");
+		fprintf(g->out, "));\n}\n\n");
 	}
-	fprintf(g->out, "}\n\n");
+	fprintf(g->out, "static float (*const models[%zu])(const float *, int) = {\n", g->pm->count);
+	for (m = 0; m < g->pm->count; m++)
+		fprintf(g->out, "\tmodel%zu,\n", m);
+	fprintf(g->out, "};\n\n"
+	    "static void\npredict(const float *f, float *q)\n{\n"
+	    "\tint i, nan = has_nan(f);\n\n"
+	    "\tfor (i = 0; i < %zu; i++)\n\t\tq[i] = models[i](f, nan);\n}\n\n"
+	    "static void\npredict_subset(const float *f, const size_t *idx, size_t n, float *q)\n{\n"
+	    "\tint nan = has_nan(f);\n\tsize_t k;\n\n"
+	    "\tfor (k = 0; k < n; k++)\n\t\tq[idx[k]] = models[idx[k]](f, nan);\n}\n\n",
+	    g->pm->count);
 }
 
 static void
@@ -253,7 +269,7 @@ gen_descriptor(struct gen *g)
 	    PRED_COMPILED_MAGIC, PRED_COMPILED_ABI, PRED_SCHEMA_VERSION, PRED_NFEATURES,
 	    g->pm->count);
 	put_string(g->out, g->pm->version);
-	fprintf(g->out, ",\n\tpredict,\n};\n");
+	fprintf(g->out, ",\n\tpredict,\n\tpredict_subset,\n};\n");
 }
 
 /* Write the whole C file.  Returns 0, or -1 with a message on stderr. */

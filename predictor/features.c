@@ -1,9 +1,14 @@
 /*
  * features.c - the prompt feature vector (documented in FEATURES.md).
  *
- * One scanner walks every text once, byte by byte, driven by a 256-entry
- * class table; it never allocates and never reads past `len`, so NUL bytes,
- * invalid UTF-8 and megabyte prompts are just more bytes.  Training
+ * One scanner walks every text once, 64 bytes at a time: it classifies the
+ * block into bit masks (word bytes, white space, newlines; SSE2 where the
+ * compiler offers it, a table otherwise, same result), counts what a mask
+ * can count with popcounts, and then visits only the events: each word
+ * once (hashed 8 bytes at a time), each punctuation byte, each newline,
+ * each non-ASCII sequence.  It never allocates and never reads outside
+ * [text, text+len) (the last block is copied into a zeroed buffer), so NUL
+ * bytes, invalid UTF-8 and megabyte prompts are just more bytes.  Training
  * (pred_features_prompt) and serving (pred_features_converse) feed the same
  * scanner, so the model sees identical features in both.
  */
@@ -11,6 +16,9 @@
 
 #include <pthread.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "pred.h"
 #include "pred_feat.h"
@@ -32,7 +40,7 @@ _Static_assert(F_END == PRED_NFEATURES, "pred_feat.h and pred.h disagree");
 #define SEEN_BITS 1024	/* distinct-word bitmap */
 
 static uint8_t	ctab[256];
-static uint8_t	ntab[256];	/* byte → lowercase, digits as '0', spaces as ' ' */
+static uint8_t	ntab[256];	/* byte → lowercase, digits as '0' (ASCII only) */
 
 /* Keyword → class.  Words are matched lowercased, whole. */
 struct kw {
@@ -109,19 +117,33 @@ static const struct kw keywords[] = {
 #define KWTAB	512
 static uint16_t	kwtab[KWTAB];
 #define KWBLOOM_BITS	12	/* 1 in ~27 other words pays a keyword probe */
+#define NKW	(sizeof(keywords) / sizeof(keywords[0]))
 static uint8_t	kwbloom[1 << KWBLOOM_BITS];
-static uint8_t	kwlen[sizeof(keywords) / sizeof(keywords[0])];
+static uint8_t	kwlen[NKW];
+static uint64_t	kwx[NKW][2];	/* the keyword, normalised, zero-padded */
 static uint32_t	h_step, h_by, h_limits[6];
-/* Per byte, packed counter increments (see init_packed, count_bytes). */
-static uint64_t	pk0[256], pk1[256];
+/* Per punctuation byte, eight 8-bit counter lanes (see init_packed). */
+static uint64_t	pk[256];
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
-/* Word hashing: a cheap rolling step per byte (short dependency chain),
- * mixed once at the end of the word. */
-static inline uint32_t
-wstep(uint32_t h, uint8_t n)
+#define ONES	0x0101010101010101ull
+#define HIGHS	0x8080808080808080ull
+
+/* Set bits of x (no popcnt instruction in baseline x86-64). */
+static inline unsigned
+popcount64(uint64_t x)
 {
-	return ((h << 5) | (h >> 27)) ^ n;
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (unsigned)((x * ONES) >> 56);
+}
+
+/* Bytes of m with bit 7 set, m having no other bits. */
+static inline unsigned
+count_high(uint64_t m)
+{
+	return (unsigned)(((m >> 7) * ONES) >> 56);
 }
 
 static inline uint32_t
@@ -159,41 +181,118 @@ init_ctab(void)
 			ntab[c] = (uint8_t)(c + 32);
 		else if (ctab[c] & C_DIGIT)
 			ntab[c] = '0';
-		else if (ctab[c] & C_SPACE)
-			ntab[c] = ' ';
 	}
 	for (c = 0; "+-*/=^<>%"[c]; c++)
 		ctab[(uint8_t)"+-*/=^<>%"[c]] |= C_MATH;
 }
 
-/* Four 16-bit counter lanes per table: pk0 counts letters, upper case,
- * digits, spaces; pk1 punctuation, math symbols, brackets, "$" and "\". */
+/* Lanes of pk[c]: 0 math symbol, 1 bracket, 2 "$" or "\", 3 "?", 4 '"',
+ * 5 sentence end (. ! ?), 6 ":", 7 "`".  A block has at most 64 bytes,
+ * so no lane overflows before it is flushed. */
 static void
 init_packed(void)
 {
 	int c;
 
-	for (c = 0; c < 256; c++) {
-		pk0[c] = (uint64_t)!!(ctab[c] & C_ALPHA) |
-		    (uint64_t)!!(ctab[c] & C_UPPER) << 16 |
-		    (uint64_t)!!(ctab[c] & C_DIGIT) << 32 |
-		    (uint64_t)!!(ctab[c] & C_SPACE) << 48;
-		pk1[c] = (uint64_t)!!(ctab[c] & C_PUNCT) |
-		    (uint64_t)!!(ctab[c] & C_MATH) << 16 |
+	for (c = 0; c < 256; c++)
+		pk[c] = (uint64_t)!!(ctab[c] & C_MATH) |
 		    (uint64_t)(c == '(' || c == ')' || c == '[' || c == ']' ||
-		    c == '{' || c == '}') << 32 |
-		    (uint64_t)(c == '$' || c == '\\') << 48;
+		    c == '{' || c == '}') << 8 |
+		    (uint64_t)(c == '$' || c == '\\') << 16 |
+		    (uint64_t)(c == '?') << 24 | (uint64_t)(c == '"') << 32 |
+		    (uint64_t)(c == '.' || c == '!' || c == '?') << 40 |
+		    (uint64_t)(c == ':') << 48 | (uint64_t)(c == '`') << 56;
+}
+
+/* ---- words ------------------------------------------------------------------ */
+
+/* What a word's bytes say, read 8 at a time. */
+struct wstat {
+	uint64_t	 x[2];		/* first 16 bytes, normalised, zero-padded */
+	uint32_t	 affix[2];	/* first and last 3 bytes, normalised */
+	uint32_t	 h;		/* hash of the normalised word */
+	size_t		 digits, upper, high;
+};
+
+/* Up to 8 bytes at p as a little-endian integer, zero beyond min(n, 8)
+ * and beyond end. */
+static inline uint64_t
+load8(const unsigned char *p, size_t n, const unsigned char *end)
+{
+	uint64_t x = 0;
+
+	if (end - p >= 8)
+		memcpy(&x, p, 8);
+	else
+		memcpy(&x, p, (size_t)(end - p));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	x = __builtin_bswap64(x);
+#endif
+	return x & (~0ull >> (8 * (8 - (n < 8 ? n : 8))));
+}
+
+/* ASCII upper case to lower, digits to '0', other bytes kept (as ntab),
+ * eight at a time; counts upper-case letters, digits and bytes >= 0x80. */
+static inline uint64_t
+normalise8(uint64_t x, struct wstat *ws)
+{
+	uint64_t h7 = x & ~HIGHS, up, dg, dm, c;
+
+	up = (h7 + 0x3f * ONES) & ~(h7 + 0x25 * ONES) & ~x & HIGHS;
+	dg = (h7 + 0x50 * ONES) & ~(h7 + 0x46 * ONES) & ~x & HIGHS;
+	/* both counts in one byte sum: at most 8 + 16 * 8 */
+	c = (((up >> 7) + ((dg >> 7) << 4)) * ONES) >> 56;
+	ws->upper += c & 15;
+	ws->digits += c >> 4;
+	if (x & HIGHS)
+		ws->high += count_high(x & HIGHS);
+	dm = (dg >> 7) * 0xff;
+	return ((x | (up >> 2)) & ~dm) | (dm & 0x30 * ONES);
+}
+
+/* The word [w, w+len), len >= 1, inside [.., end).  Words of up to 8
+ * bytes (most) take one step of the loop. */
+#ifdef __GNUC__
+__attribute__((always_inline))
+#endif
+static inline void
+word_stat(const unsigned char *w, size_t len, const unsigned char *end,
+    struct wstat *ws)
+{
+	uint64_t h = (uint64_t)len * 0x9E3779B97F4A7C15ull, prev = 0, x = 0;
+	size_t i, r;
+
+	ws->x[1] = 0;
+	ws->digits = ws->upper = ws->high = 0;
+	x = ws->x[0] = normalise8(load8(w, len, end), ws);
+	h = (h ^ x) * 0xff51afd7ed558ccdull;
+	for (i = 8; i < len; i += 8) {
+		prev = x;
+		x = normalise8(load8(w + i, len - i, end), ws);
+		if (i == 8)
+			ws->x[1] = x;
+		h ^= h >> 32;
+		h = (h ^ x) * 0xff51afd7ed558ccdull;
 	}
+	r = len - (i - 8);	/* bytes in the last chunk, 1..8 */
+	ws->affix[0] = (uint32_t)(ws->x[0] & 0xffffff);
+	if (len <= 3)
+		ws->affix[1] = ws->affix[0];
+	else if (r >= 3)
+		ws->affix[1] = (uint32_t)(x >> (8 * (r - 3))) & 0xffffff;
+	else
+		ws->affix[1] = (uint32_t)((prev >> (8 * (5 + r))) | (x << (8 * (3 - r)))) & 0xffffff;
+	ws->h = (uint32_t)(h >> 32);
 }
 
 static uint32_t
 whash(const char *w)
 {
-	uint32_t h = 0;
+	struct wstat ws;
+	size_t n = strlen(w);
 
-	while (*w)
-		h = wstep(h, ntab[(uint8_t)*w++]);
-	return wmix(h);
+	word_stat((const unsigned char *)w, n, (const unsigned char *)w + n, &ws);
+	return ws.h;
 }
 
 static void
@@ -201,14 +300,19 @@ init_tables(void)
 {
 	static const char *limits[6] = { "words", "sentences", "paragraphs",
 	    "lines", "characters", "points" };
+	struct wstat ws;
 	size_t i, j;
 
 	init_ctab();
 	init_packed();
-	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
+	for (i = 0; i < NKW; i++) {
 		kwlen[i] = (uint8_t)strlen(keywords[i].word);
-		kwbloom[whash(keywords[i].word) >> (32 - KWBLOOM_BITS)] = 1;
-		j = whash(keywords[i].word) & (KWTAB - 1);
+		word_stat((const unsigned char *)keywords[i].word, kwlen[i],
+		    (const unsigned char *)keywords[i].word + kwlen[i], &ws);
+		kwx[i][0] = ws.x[0];
+		kwx[i][1] = ws.x[1];
+		kwbloom[ws.h >> (32 - KWBLOOM_BITS)] = 1;
+		j = ws.h & (KWTAB - 1);
 		while (kwtab[j] != 0)
 			j = (j + 1) & (KWTAB - 1);
 		kwtab[j] = (uint16_t)(i + 1);
@@ -227,60 +331,22 @@ struct scan {
 	uint32_t	 prev_wh, prev2_wh;	/* last two words' hashes, 0 = none */
 	int		 prev_num;		/* the previous word was a number */
 	size_t		 tok2;			/* token estimate, in half tokens */
+	size_t		 letters, upper, digits, spaces, punct, punct_total;
 	uint32_t	 words, distinct, numbers, longwords, maxword;
-	uint32_t	 tri[1 << F_CHAR3_BITS];	/* char trigram counts */
 	uint8_t		 seen[SEEN_BITS / 8];	/* distinct-word bitmap */
 };
 
-/* Pass 1, branch-free per byte: character trigrams and byte-class counts.
- * The 16-bit packed lanes are flushed every 65535 bytes. */
 static void
-count_bytes(struct scan *s, const unsigned char *p, size_t len)
+keyword(struct scan *s, const struct wstat *ws, size_t len)
 {
-	uint32_t *tri = s->tri;
-	uint64_t a0, a1;
-	uint32_t n0, n1 = ' ', n2 = ' ';
-	size_t i, n;
-
-	while (len > 0) {
-		n = len < 65535 ? len : 65535;
-		a0 = a1 = 0;
-		for (i = 0; i < n; i++) {
-			n0 = ntab[p[i]];
-			tri[(((n2 << 16) | (n1 << 8) | n0) * 0x9E3779B1u) >> (32 - F_CHAR3_BITS)]++;
-			n2 = n1;
-			n1 = n0;
-			a0 += pk0[p[i]];
-			a1 += pk1[p[i]];
-		}
-		s->f[F_LETTERS] += (float)(a0 & 0xffff);
-		s->f[F_UPPER] += (float)((a0 >> 16) & 0xffff);
-		s->f[F_DIGITS] += (float)((a0 >> 32) & 0xffff);
-		s->f[F_SPACES] += (float)((a0 >> 48) & 0xffff);
-		s->f[F_PUNCT] += (float)(a1 & 0xffff);
-		s->f[F_MATHSYM] += (float)((a1 >> 16) & 0xffff);
-		s->f[F_BRACKETS] += (float)((a1 >> 32) & 0xffff);
-		s->f[F_LATEX] += (float)((a1 >> 48) & 0xffff);
-		p += n;
-		len -= n;
-	}
-}
-
-static void
-keyword(struct scan *s, const unsigned char *w, size_t len, uint32_t h)
-{
-	uint32_t j = h & (KWTAB - 1);
-	size_t i, k;
+	uint32_t j = ws->h & (KWTAB - 1);
+	size_t k;
 
 	while (kwtab[j] != 0) {
 		k = kwtab[j] - 1;
-		if (kwlen[k] == len) {
-			for (i = 0; i < len && ntab[w[i]] == (uint8_t)keywords[k].word[i]; i++)
-				;
-			if (i == len) {
-				s->f[keywords[k].feat] += 1.0f;
-				return;
-			}
+		if (kwlen[k] == len && kwx[k][0] == ws->x[0] && kwx[k][1] == ws->x[1]) {
+			s->f[keywords[k].feat] += 1.0f;
+			return;
 		}
 		j = (j + 1) & (KWTAB - 1);
 	}
@@ -297,22 +363,37 @@ is_limit_word(uint32_t h)
 	return 0;
 }
 
-/* One finished word [w, w+len) with `digits` ASCII digits, `high` bytes
- * >= 0x80 and mixed hash h: unigram/bigram buckets, keywords, phrases. */
-static void
-end_word(struct scan *s, const unsigned char *w, size_t len, size_t digits,
-    size_t high, uint32_t h)
+/* Bucket of a word's prefix (tag 1) or suffix (tag 2) trigram. */
+static inline size_t
+affix_bucket(uint32_t v, uint32_t tag)
 {
-	size_t alpha = len - digits - high;
-	uint32_t bit, bg;
+	return F_AFFIX + (((v | tag << 24) * 0x9E3779B1u) >> (32 - F_AFFIX_BITS));
+}
 
+/* One word [w, w+len): counts, unigram/bigram/affix buckets, keywords,
+ * phrases. */
+static void
+end_word(struct scan *s, const unsigned char *w, size_t len, const unsigned char *end)
+{
+	struct wstat ws;
+	size_t alpha;
+	uint32_t bit, bg, h;
+
+	word_stat(w, len, end, &ws);
+	h = ws.h;
+	alpha = len - ws.digits - ws.high;
+	s->letters += alpha;
+	s->upper += ws.upper;
+	s->digits += ws.digits;
 	s->words++;
 	if (len > s->maxword)
 		s->maxword = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
 	s->longwords += len >= 12;
-	s->numbers += digits > 0;
-	s->tok2 += (alpha ? 2 * (1 + alpha / 8) : 0) + 2 * ((digits + 2) / 3);
+	s->numbers += ws.digits > 0;
+	s->tok2 += (alpha ? 2 * (1 + alpha / 8) : 0) + 2 * ((ws.digits + 2) / 3);
 	s->f[F_WORD1 + (h >> (32 - F_WORD1_BITS))] += 1.0f;
+	s->f[affix_bucket(ws.affix[0], 1)] += 1.0f;
+	s->f[affix_bucket(ws.affix[1], 2)] += 1.0f;
 	if (s->prev_wh != 0) {
 		bg = wmix(s->prev_wh * 0x85EBCA77u + h);
 		s->f[F_WORD2 + (bg >> (32 - F_WORD2_BITS))] += 1.0f;
@@ -320,13 +401,13 @@ end_word(struct scan *s, const unsigned char *w, size_t len, size_t digits,
 	bit = h & (SEEN_BITS - 1);
 	s->distinct += !(s->seen[bit >> 3] & (1u << (bit & 7)));
 	s->seen[bit >> 3] |= (uint8_t)(1u << (bit & 7));
-	if (kwbloom[h >> (32 - KWBLOOM_BITS)] && digits == 0 && high == 0 && len <= MAXKW)
-		keyword(s, w, len, h);
+	if (kwbloom[h >> (32 - KWBLOOM_BITS)] && ws.digits == 0 && ws.high == 0 && len <= MAXKW)
+		keyword(s, &ws, len);
 	if (h == h_step && s->prev_wh == h_by && s->prev2_wh == h_step)
 		s->f[F_STEPBYSTEP] += 1.0f;
 	if (s->prev_num && is_limit_word(h))
 		s->f[F_WORDLIMIT] += 1.0f;
-	s->prev_num = digits == len;
+	s->prev_num = ws.digits == len;
 	s->prev2_wh = s->prev_wh;
 	s->prev_wh = h;
 }
@@ -399,91 +480,202 @@ bad:
 	return 1;
 }
 
-/* Scan the word starting at p; return the first byte after it. */
-static const unsigned char *
-scan_word(struct scan *s, const unsigned char *p, const unsigned char *end)
+/* ---- blocks ----------------------------------------------------------------- */
+
+#define BLOCK	64
+#define AHEAD	8	/* bytes after a block that its events may look at */
+
+/* Bit i of each mask describes b[i]. */
+struct masks {
+	uint64_t	 word;	/* ASCII letter, digit, or byte >= 0x80 */
+	uint64_t	 high;	/* byte >= 0x80 */
+	uint64_t	 space;	/* C_SPACE: white space, NUL, controls, DEL */
+	uint64_t	 nl;	/* '\n' */
+};
+
+#ifdef __SSE2__
+static void
+classify(const unsigned char *b, struct masks *m)
 {
-	const unsigned char *w = p;
-	size_t digits = 0, high = 0, n;
-	uint32_t h = 0;
+	__m128i v, lc, al, dg;
+	uint64_t hi, w, sp, nl;
+	int k;
+
+	memset(m, 0, sizeof(*m));
+	for (k = 0; k < BLOCK / 16; k++) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * k));
+		lc = _mm_or_si128(v, _mm_set1_epi8(0x20));
+		al = _mm_cmplt_epi8(_mm_add_epi8(lc, _mm_set1_epi8(128 - 'a')),
+		    _mm_set1_epi8(-128 + 26));
+		dg = _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(128 - '0')),
+		    _mm_set1_epi8(-128 + 10));
+		hi = (uint64_t)_mm_movemask_epi8(v);
+		w = hi | (uint64_t)_mm_movemask_epi8(_mm_or_si128(al, dg));
+		sp = ((uint64_t)_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(33))) & ~hi) |
+		    (uint64_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+		nl = (uint64_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+		m->word |= w << (16 * k);
+		m->high |= hi << (16 * k);
+		m->space |= sp << (16 * k);
+		m->nl |= nl << (16 * k);
+	}
+}
+#else
+static void
+classify(const unsigned char *b, struct masks *m)
+{
 	uint8_t cl;
+	int i;
 
-	while (p < end && ((cl = ctab[*p]) & WORDCH)) {
-		if (cl & C_HIGH) {
-			n = utf8(s, p, end);
-			high += n;
-			for (; n > 0; n--, p++)
-				h = wstep(h, *p);
-			continue;
-		}
-		h = wstep(h, ntab[*p]);
-		digits += (cl >> 2) & 1;
-		p++;
+	memset(m, 0, sizeof(*m));
+	for (i = 0; i < BLOCK; i++) {
+		cl = ctab[b[i]];
+		m->word |= (uint64_t)!!(cl & WORDCH) << i;
+		m->high |= (uint64_t)!!(cl & C_HIGH) << i;
+		m->space |= (uint64_t)!!(cl & C_SPACE) << i;
+		m->nl |= (uint64_t)!!(cl & C_NL) << i;
 	}
-	end_word(s, w, (size_t)(p - w), digits, high, wmix(h));
-	return p;
 }
+#endif
 
-/* Punctuation at p: tokens, sentence ends, URLs, backtick runs.  Returns
- * the first byte not consumed. */
-static const unsigned char *
-scan_punct(struct scan *s, const unsigned char *p, const unsigned char *end)
+/* Where one text is, and what carries from one block to the next. */
+struct text {
+	const unsigned char *end;
+	const unsigned char *word;	/* start of the open word, or NULL */
+	const unsigned char *line;	/* start of the current line */
+	const unsigned char *utf_next;	/* first byte not yet decoded */
+	unsigned char	 last;		/* the byte before the block */
+};
+
+/* The punctuation bytes (mask pm) of block b (b[-1] is t->last's place):
+ * counts by lane, sentence ends, "://", runs of backticks. */
+static void
+block_punct(struct scan *s, struct text *t, const unsigned char *b, uint64_t pm)
 {
-	const unsigned char *q;
+	uint64_t a = 0;
+	unsigned i, c, prev;
+	size_t sent = 0, urls = 0, runs = 0, fences = 0;
 
-	s->tok2 += 2;
-	switch (*p) {
-	case '?':
-		s->f[F_QMARKS] += 1.0f;
-		/* FALLTHROUGH */
-	case '.': case '!':
-		if (p + 1 == end || (ctab[p[1]] & C_SPACE))
-			s->f[F_SENTENCES] += 1.0f;
-		break;
-	case '"':
-		s->f[F_QUOTES] += 1.0f;
-		break;
-	case ':':
-		if (end - p > 2 && p[1] == '/' && p[2] == '/')
-			s->f[F_URLS] += 1.0f;
-		break;
-	case '`':
-		for (q = p; q < end && *q == '`'; q++)
-			;
-		s->f[q - p >= 3 ? F_CODE_FENCES : F_INLINE_CODE] += 1.0f;
-		s->tok2 += 2 * (size_t)(q - p - 1);
-		return q;
+	while (pm) {
+		i = (unsigned)__builtin_ctzll(pm);
+		pm &= pm - 1;
+		c = b[i];
+		a += pk[c];
+		sent += (pk[c] >> 40 & 1) & (ctab[b[i + 1]] >> 3 & 1);
+		urls += (c == ':') & (b[i + 1] == '/') & (b[i + 2] == '/');
+		prev = i ? b[i - 1] : t->last;
+		c = (c == '`') & (prev != '`');
+		runs += c;
+		fences += c & (b[i + 1] == '`') & (b[i + 2] == '`');
 	}
-	return p + 1;
+	s->f[F_MATHSYM] += (float)(a & 0xff);
+	s->f[F_BRACKETS] += (float)(a >> 8 & 0xff);
+	s->f[F_LATEX] += (float)(a >> 16 & 0xff);
+	s->f[F_QMARKS] += (float)(a >> 24 & 0xff);
+	s->f[F_QUOTES] += (float)(a >> 32 & 0xff);
+	s->f[F_SENTENCES] += (float)sent;
+	s->f[F_URLS] += (float)urls;
+	s->f[F_CODE_FENCES] += (float)fences;
+	s->f[F_INLINE_CODE] += (float)(runs - fences);
 }
 
-/* Scan one text: pass 1 counts bytes, pass 2 walks words, punctuation and
- * lines.  Word boundaries reset at the start of every text. */
+/* The words of a block at q whose word mask is wm; next is 1 when the
+ * byte after the block is a word byte.  A word open at the block's start
+ * began at t->word; one still open at its end is left there. */
+static void
+block_words(struct scan *s, struct text *t, const unsigned char *q, uint64_t wm, int next)
+{
+	uint64_t starts = wm & ~((wm << 1) | (t->word != NULL));
+	uint64_t ends = wm & ~((wm >> 1) | ((uint64_t)next << 63));
+	const unsigned char *w;
+	unsigned e;
+
+	while (ends) {
+		e = (unsigned)__builtin_ctzll(ends);
+		ends &= ends - 1;
+		if (t->word != NULL) {
+			w = t->word;
+			t->word = NULL;
+		} else {
+			w = q + __builtin_ctzll(starts);
+			starts &= starts - 1;
+		}
+		end_word(s, w, (size_t)(q + e + 1 - w), t->end);
+	}
+	if (starts)
+		t->word = q + __builtin_ctzll(starts);
+}
+
+/* Newlines, then UTF-8 sequences, of the block at q. */
+static void
+block_lines_utf8(struct scan *s, struct text *t, const unsigned char *q,
+    uint64_t nl, uint64_t hi)
+{
+	const unsigned char *p;
+
+	s->f[F_LINES] += (float)popcount64(nl);
+	while (nl) {
+		p = q + __builtin_ctzll(nl);
+		nl &= nl - 1;
+		end_line(s, t->line, p);
+		t->line = p + 1;
+	}
+	while (hi) {
+		p = q + __builtin_ctzll(hi);
+		hi &= hi - 1;
+		if (p >= t->utf_next)
+			t->utf_next = p + utf8(s, p, t->end);
+	}
+}
+
+/* One block: b holds the bytes of q (b == q, or a zero-padded copy of
+ * the text's tail) and at least AHEAD readable bytes after; n of its
+ * bytes are text. */
+static void
+scan_block(struct scan *s, struct text *t, const unsigned char *q,
+    const unsigned char *b, size_t n)
+{
+	uint64_t valid = n >= BLOCK ? ~0ull : (1ull << n) - 1, pm;
+	struct masks m;
+
+	classify(b, &m);
+	m.word &= valid;
+	m.space &= valid;
+	pm = valid & ~(m.word | m.space);
+	s->spaces += (size_t)popcount64(m.space);
+	s->punct += (size_t)popcount64(pm);
+	if (pm)
+		block_punct(s, t, b, pm);
+	block_words(s, t, q, m.word, n > BLOCK && (ctab[b[BLOCK]] & WORDCH));
+	if ((m.nl | m.high) & valid)
+		block_lines_utf8(s, t, q, m.nl & valid, m.high & valid);
+	t->last = b[BLOCK - 1];
+}
+
+/* Scan one text, block by block.  Word boundaries reset at the start of
+ * every text. */
 static void
 scan_text(struct scan *s, const unsigned char *p, size_t len)
 {
-	const unsigned char *end = p + len, *line = p;
-	uint8_t cl;
+	unsigned char tail[BLOCK + AHEAD];
+	struct text t = { p + len, NULL, p, p, 0 };
+	size_t o = 0, n;
 
-	count_bytes(s, p, len);
 	s->prev_wh = s->prev2_wh = 0;
 	s->prev_num = 0;
-	while (p < end) {
-		cl = ctab[*p];
-		if (cl & WORDCH) {
-			p = scan_word(s, p, end);
-		} else if (cl & C_NL) {
-			s->f[F_LINES] += 1.0f;
-			end_line(s, line, p);
-			line = ++p;
-		} else if (cl & C_PUNCT) {
-			p = scan_punct(s, p, end);
-		} else {
-			p++;
-		}
+	for (; o + BLOCK + AHEAD <= len; o += BLOCK)
+		scan_block(s, &t, p + o, p + o, BLOCK + AHEAD);
+	for (; o < len; o += BLOCK) {
+		n = len - o < sizeof(tail) ? len - o : sizeof(tail);
+		memset(tail, 0, sizeof(tail));
+		memcpy(tail, p + o, n);
+		scan_block(s, &t, p + o, tail, n);
 	}
-	end_line(s, line, end);
+	end_line(s, t.line, t.end);
 	s->f[F_LINES] += 1.0f;
+	s->tok2 += 2 * s->punct;
+	s->punct_total += s->punct;
+	s->punct = 0;
 }
 
 static void
@@ -500,10 +692,12 @@ static void
 scan_finish(struct scan *s)
 {
 	float *f = s->f;
-	size_t i;
 
-	for (i = 0; i < (1 << F_CHAR3_BITS); i++)
-		f[F_CHAR3 + i] = (float)s->tri[i];
+	f[F_LETTERS] = (float)s->letters;
+	f[F_UPPER] = (float)s->upper;
+	f[F_DIGITS] = (float)s->digits;
+	f[F_SPACES] = (float)s->spaces;
+	f[F_PUNCT] = (float)s->punct_total;
 	f[F_WORDS] = (float)s->words;
 	f[F_DISTINCT] = (float)s->distinct;
 	f[F_NUMBERS] = (float)s->numbers;

@@ -378,7 +378,7 @@ pred_model_wrap(const struct pred_compiled *c, struct pred_model *pm, char *msg,
 		return fail(PRED_E_MODELS, msg, msglen, "model list has %d entries", c->nmodels);
 	if ((e = check_names(c->names, (size_t)c->nmodels, msg, msglen)) != PRED_OK)
 		return e;
-	if (c->predict == NULL || c->version == NULL)
+	if (c->predict == NULL || c->predict_subset == NULL || c->version == NULL)
 		return fail(PRED_E_FORMAT, msg, msglen, "descriptor lacks predict or version");
 	memset(pm, 0, sizeof(*pm));
 	pm->count = (size_t)c->nmodels;
@@ -541,5 +541,25 @@ pred_predict(const struct pred_model *pm, const float f[PRED_NFEATURES], float *
 	for (i = 0; i < pm->count; i++) {
 		m = trees_margin(&pm->trees[i], f);
 		quality[i] = pm->trees[i].transform == PRED_T_LOGISTIC ? pred_sigmoid(m) : m;
+	}
+}
+
+void
+pred_predict_subset(const struct pred_model *pm, const float f[PRED_NFEATURES],
+    const size_t *idx, size_t n, float *quality)
+{
+	size_t k, m = 0, sub[PRED_MAX_MODELS];
+	float v;
+
+	for (k = 0; k < n && m < PRED_MAX_MODELS; k++)
+		if (idx[k] < pm->count)
+			sub[m++] = idx[k];
+	if (pm->compiled != NULL) {
+		pm->compiled->predict_subset(f, sub, m, quality);
+		return;
+	}
+	for (k = 0; k < m; k++) {
+		v = trees_margin(&pm->trees[sub[k]], f);
+		quality[sub[k]] = pm->trees[sub[k]].transform == PRED_T_LOGISTIC ? pred_sigmoid(v) : v;
 	}
 }

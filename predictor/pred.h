@@ -17,7 +17,7 @@
 #include <sys/types.h>
 #include <jansson.h>
 
-#define PRED_SCHEMA_VERSION	1	/* bump when the feature vector changes */
+#define PRED_SCHEMA_VERSION	2	/* bump when the feature vector changes */
 #define PRED_NFEATURES		580	/* see predictor/FEATURES.md */
 #define PRED_MAX_MODELS		32	/* model names per ensemble */
 #define PRED_MAX_NAME		128	/* bytes of a model name, with the NUL */
@@ -87,6 +87,14 @@ const char	*pred_model_version(const struct pred_model *);
  * in pred_model_name() order.  Thread-safe, allocation-free. */
 void		 pred_predict(const struct pred_model *,
 		    const float f[PRED_NFEATURES], float quality[/*count*/]);
+/* Only the models idx[0..n): writes quality[idx[k]] for every k and leaves
+ * the other entries untouched (indices as pred_model_find() returns them;
+ * an index >= pred_model_count() is skipped).  Costs 1/count of
+ * pred_predict() per model scored: a router scores its 2-3 candidates,
+ * not every model the ensemble knows.  Thread-safe, allocation-free. */
+void		 pred_predict_subset(const struct pred_model *,
+		    const float f[PRED_NFEATURES], const size_t *idx, size_t n,
+		    float quality[/*count*/]);
 
 /* ---- the hot-reloadable holder for the gateway (loader.c) ---------------- */
 
@@ -123,7 +131,7 @@ int	pred_cmd_compile_model(int argc, char **argv);	/* `tiergate compile-model ..
  * so that it compiles with nothing but a C compiler. */
 #define PRED_COMPILED_SYMBOL	"tiergate_model_v1"
 #define PRED_COMPILED_MAGIC	0x74676d31u	/* "tgm1" */
-#define PRED_COMPILED_ABI	1
+#define PRED_COMPILED_ABI	2
 struct pred_compiled {
 	uint32_t	  magic;		/* PRED_COMPILED_MAGIC */
 	uint32_t	  abi;			/* PRED_COMPILED_ABI */
@@ -133,6 +141,9 @@ struct pred_compiled {
 	const char *const *names;		/* nmodels model names */
 	const char	 *version;		/* "<name>-<sha256 prefix of the json>" */
 	void		(*predict)(const float *f, float *quality);
+	/* quality[idx[k]] for k < n; idx[k] < nmodels (checked by the caller) */
+	void		(*predict_subset)(const float *f, const size_t *idx,
+			    size_t n, float *quality);
 };
 
 #endif

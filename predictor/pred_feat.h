@@ -34,9 +34,9 @@ enum pred_feature {
 #define F_WORD1		F_DENSE_END
 #define F_WORD2_BITS	7				/* hashed word bigrams */
 #define F_WORD2		(F_WORD1 + (1 << F_WORD1_BITS))
-#define F_CHAR3_BITS	7				/* hashed char trigrams */
-#define F_CHAR3		(F_WORD2 + (1 << F_WORD2_BITS))
-#define F_END		(F_CHAR3 + (1 << F_CHAR3_BITS))	/* == PRED_NFEATURES */
+#define F_AFFIX_BITS	7		/* hashed word prefix/suffix trigrams */
+#define F_AFFIX		(F_WORD2 + (1 << F_WORD2_BITS))
+#define F_END		(F_AFFIX + (1 << F_AFFIX_BITS))	/* == PRED_NFEATURES */
 
 /* The script feature index of a Unicode code point >= 0x80. */
 static inline int

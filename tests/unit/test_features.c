@@ -98,8 +98,8 @@ test_megabyte_garbage(void)
 	CU_ASSERT(all_finite(fa));
 	CU_ASSERT_EQUAL(fa[F_CHARS], (float)n);
 	CU_ASSERT(fa[F_INVALID_UTF8] > 1000);
-	/* every byte of one text emits exactly one char trigram */
-	CU_ASSERT_EQUAL(bucket_sum(fa, F_CHAR3, 1 << F_CHAR3_BITS), (float)n);
+	/* every word emits exactly one prefix and one suffix trigram */
+	CU_ASSERT_EQUAL(bucket_sum(fa, F_AFFIX, 1 << F_AFFIX_BITS), 2 * fa[F_WORDS]);
 	pred_features_prompt(buf, n, NULL, 0, fb);
 	CU_ASSERT_EQUAL(memcmp(fa, fb, sizeof(fa)), 0);
 	/* one long word without separators */
@@ -165,6 +165,7 @@ test_counts(void)
 	/* hashed unigrams count every word once */
 	CU_ASSERT_EQUAL(bucket_sum(fa, F_WORD1, 1 << F_WORD1_BITS), fa[F_WORDS]);
 	CU_ASSERT_EQUAL(bucket_sum(fa, F_WORD2, 1 << F_WORD2_BITS), fa[F_WORDS] - 1);
+	CU_ASSERT_EQUAL(bucket_sum(fa, F_AFFIX, 1 << F_AFFIX_BITS), 2 * fa[F_WORDS]);
 	CU_ASSERT_EQUAL(fa[F_TOKENS], (float)pred_estimate_tokens("Solve this step by step in 50 words.\n"
 	    "```\nint x = 1;\n```\n"
 	    "A. one\nB. two\n- item\n1. first\n"

@@ -187,6 +187,49 @@ test_default_equals_json(void)
 	CU_ASSERT_PTR_NOT_NULL(pred_model_name(pred_model_default(), 0));
 }
 
+/* pred_predict_subset() writes exactly the requested entries, each equal
+ * to pred_predict()'s, skips indices out of range, and leaves the rest
+ * alone: for a compiled model and for the interpreter. */
+static void
+check_subset(const struct pred_model *pm)
+{
+	size_t idx[4] = { 0, 0, 0, 1000 }, n = pred_model_count(pm), i, k;
+	float all[PRED_MAX_MODELS], sub[PRED_MAX_MODELS];
+
+	CU_ASSERT_FATAL(n >= 3);
+	idx[0] = n - 1;
+	idx[1] = 1;
+	for (i = 0; i < nrows; i += 7) {
+		pred_predict(pm, rows + i * PRED_NFEATURES, all);
+		for (k = 0; k < PRED_MAX_MODELS; k++)
+			sub[k] = -1.0f;
+		pred_predict_subset(pm, rows + i * PRED_NFEATURES, idx, 4, sub);
+		for (k = 0; k < n; k++) {
+			if (k == n - 1 || k == 1 || k == 0) {
+				CU_ASSERT_EQUAL(sub[k], all[k]);
+			} else {
+				CU_ASSERT_EQUAL(sub[k], -1.0f);
+			}
+		}
+		CU_ASSERT_EQUAL(sub[PRED_MAX_MODELS - 1], -1.0f);
+		pred_predict_subset(pm, rows + i * PRED_NFEATURES, idx, 0, sub);
+	}
+}
+
+static void
+test_predict_subset(void)
+{
+	enum pred_err e;
+	char msg[512];
+	struct pred_model *pm = pred_model_load_json(src("predictor/models/default.json"), &e,
+	    msg, sizeof(msg));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pm);
+	check_subset(pred_model_default());
+	check_subset(pm);
+	pred_model_free(pm);
+}
+
 /* A freshly trained model: XGBoost's own predictions == our interpreter
  * == freshly generated C compiled into a .so. */
 static void
@@ -378,7 +421,7 @@ static void
 test_so_rejects(void)
 {
 	char *gen[] = { "compile-model", (char *)path("small.json"), "-o", (char *)path("schema.c"), NULL };
-	char want[128];
+	char want[128], bad[128];
 
 	write_variant(path("small.json"), "small", 3, 0);
 	write_file(path("notelf.so"), "this is not a shared object\n", 28);
@@ -391,7 +434,8 @@ test_so_rejects(void)
 	CU_ASSERT_EQUAL_FATAL(pred_cmd_compile_model(4, gen), 0);
 	snprintf(want, sizeof(want), "u, %d, %d, %d, ", PRED_COMPILED_ABI, PRED_SCHEMA_VERSION,
 	    PRED_NFEATURES);
-	patch(path("schema.c"), want, "u, 1, 99, 580, ");
+	snprintf(bad, sizeof(bad), "u, %d, 99, %d, ", PRED_COMPILED_ABI, PRED_NFEATURES);
+	patch(path("schema.c"), want, bad);
 	CU_ASSERT_EQUAL_FATAL(cc(path("schema.c"), path("schema.so")), 0);
 	expect_so_reject(path("schema.so"), PRED_E_SCHEMA);
 	/* duplicated model names */
@@ -481,6 +525,7 @@ main(void)
 		return 99;
 	s = CU_add_suite("model", NULL, NULL);
 	CU_add_test(s, "default_model.c == default.json", test_default_equals_json);
+	CU_add_test(s, "pred_predict_subset == pred_predict", test_predict_subset);
 	CU_add_test(s, "XGBoost == interpreter == compiled", test_xgboost_equal);
 	CU_add_test(s, "code generation is deterministic", test_codegen_deterministic);
 	CU_add_test(s, "bad JSON models rejected", test_json_rejects);
