@@ -1,10 +1,18 @@
 /*
  * bench_policy.c - cost of one policy_decide() with the default policy:
- * median, p90 and p99 nanoseconds over N calls (default 200000), for 2
- * and 4 candidates.  Not part of `make check` (timing on shared machines
- * drifts); run it by hand:
+ * median, p90 and p99 nanoseconds over N calls, for 2 and 4 candidates.
+ * Not part of `make check` (timing on shared machines drifts); run it by
+ * hand:
  *
- *   tests/bench/bench_policy [POLICY.lua] [CALLS]
+ *   tests/bench/bench_policy [--cold[=MIB]] [POLICY.lua] [CALLS]
+ *
+ * Warm (the default, 200000 calls): the same state called back to back,
+ * every cache hot.  --cold (default 32 MiB, 5000 calls): before each call
+ * MIB of memory are written, one store per cache line, so that the Lua
+ * state, the interpreter's code and the allocator's metadata are evicted
+ * as they are in the gateway, where curl, the kernel and lighttpd run
+ * between two requests on the same core.  Only the call is timed, never
+ * the eviction.
  */
 #include "autoconf.h"
 
@@ -24,8 +32,46 @@ static const struct tg_candidate cands[] = {
 	{ "anthropic.claude-3-5-sonnet-20240620-v1:0", 0.90, 1, 1, 3.0, 15.0, 0.0036 },
 };
 
+/* Memory written between calls in --cold mode; NULL when warm. */
+struct evict {
+	unsigned char	*buf;
+	size_t		 len;
+};
+
+/* Write one byte of every cache line of e->buf: each line is fetched for
+ * ownership, pushing out whatever the last call left in the caches. */
+static void
+evict_caches(struct evict *e)
+{
+	size_t	 i;
+
+	if (e->buf == NULL)
+		return;
+	for (i = 0; i < e->len; i += 64)
+		e->buf[i]++;
+	__asm__ volatile("" : : "r"(e->buf) : "memory");
+}
+
+static void
+bench_facts(struct policy_facts *f, const struct tg_candidate *c, size_t n)
+{
+	memset(f, 0, sizeof(*f));
+	f->router = "bench";
+	f->request_class = f->tenant = f->conversation_id = f->previous_model = "";
+	f->api = "converse";
+	f->prompt_chars = 800;
+	f->est_input_tokens = 200;
+	f->turns = 1;
+	f->cand = c;
+	f->ncand = n;
+	f->threshold = 20;
+	f->fallback = c[n - 1].model;
+	f->predictor_ok = 1;
+}
+
 static int
-bench(struct policy *p, const struct tg_candidate *c, size_t n, long calls)
+bench(struct policy *p, const struct tg_candidate *c, size_t n, long calls,
+    struct evict *e)
 {
 	struct policy_facts	 f;
 	struct policy_decision	 d;
@@ -35,21 +81,11 @@ bench(struct policy *p, const struct tg_candidate *c, size_t n, long calls)
 
 	if ((t = calloc((size_t)calls, sizeof(*t))) == NULL)
 		return -1;
-	memset(&f, 0, sizeof(f));
-	f.router = "bench";
-	f.request_class = f.tenant = f.conversation_id = f.previous_model = "";
-	f.api = "converse";
-	f.prompt_chars = 800;
-	f.est_input_tokens = 200;
-	f.turns = 1;
-	f.cand = c;
-	f.ncand = n;
-	f.threshold = 20;
-	f.fallback = c[n - 1].model;
-	f.predictor_ok = 1;
+	bench_facts(&f, c, n);
 	for (i = 0; i < calls / 10; i++)	/* warm up */
 		policy_decide(p, &f, &d);
 	for (i = 0; i < calls; i++) {
+		evict_caches(e);
 		t0 = bench_now_ns();
 		if (policy_decide(p, &f, &d) != POLICY_OK) {
 			fprintf(stderr, "decide failed: %s\n", d.reason);
@@ -59,9 +95,9 @@ bench(struct policy *p, const struct tg_candidate *c, size_t n, long calls)
 		t[i] = bench_now_ns() - t0;
 	}
 	q = bench_summarize(t, (size_t)calls);
-	printf("%zu candidates: %ld calls, median %llu ns, p90 %llu ns, p99 %llu ns (chose %s)\n",
-	    n, calls, (unsigned long long)q.p50, (unsigned long long)q.p90,
-	    (unsigned long long)q.p99, d.model);
+	printf("%zu candidates%s: %ld calls, median %llu ns, p90 %llu ns, p99 %llu ns (chose %s)\n",
+	    n, e->buf != NULL ? ", cold" : "", calls, (unsigned long long)q.p50,
+	    (unsigned long long)q.p90, (unsigned long long)q.p99, d.model);
 	free(t);
 	return 0;
 }
@@ -69,19 +105,44 @@ bench(struct policy *p, const struct tg_candidate *c, size_t n, long calls)
 int
 main(int argc, char **argv)
 {
-	const char	*path = argc > 1 ? argv[1] : "lua-policies/default.lua";
-	long		 calls = argc > 2 ? atol(argv[2]) : 200000;
+	struct evict	 e = { NULL, 0 };
+	const char	*path = "lua-policies/default.lua";
+	long		 calls = 200000, mib = 0;
 	char		 err[512];
 	struct policy	*p;
 	int		 rc;
 
+	if (argc > 1 && strncmp(argv[1], "--cold", 6) == 0) {
+		mib = argv[1][6] == '=' ? atol(argv[1] + 7) : 32;
+		calls = 5000;
+		argc--, argv++;
+	}
+	if (argc > 1)
+		path = argv[1];
+	if (argc > 2)
+		calls = atol(argv[2]);
 	log_open("/dev/null", LOG_LVL_ERR);
-	if (calls < 100 || (p = policy_new(path, NULL, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "%s: %s\n", path, calls < 100 ? "CALLS must be >= 100" : err);
+	if (mib < 0 || mib > 4096 || calls < 100) {
+		fprintf(stderr, "usage: bench_policy [--cold[=MIB]] [POLICY.lua] "
+		    "[CALLS >= 100]\n");
 		return 1;
 	}
-	printf("policy %s, version %s\n", path, policy_version(p));
-	rc = bench(p, cands + 2, 2, calls) || bench(p, cands, 4, calls);
+	if (mib > 0 && (e.buf = calloc((size_t)mib << 20, 1)) == NULL) {
+		fprintf(stderr, "out of memory\n");
+		return 1;
+	}
+	e.len = (size_t)mib << 20;
+	if ((p = policy_new(path, NULL, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		free(e.buf);
+		return 1;
+	}
+	printf("policy %s, version %s%s", path, policy_version(p),
+	    mib > 0 ? "" : "\n");
+	if (mib > 0)
+		printf(", %ld MiB written between calls (not timed)\n", mib);
+	rc = bench(p, cands + 2, 2, calls, &e) || bench(p, cands, 4, calls, &e);
 	policy_free(p);
+	free(e.buf);
 	return rc;
 }
