@@ -48,6 +48,8 @@ struct pstate {
 	int		 hook_hit;	/* the instruction limit fired */
 	int		 decide_ref;	/* registry ref of decide() */
 	int		 env_ref;	/* registry ref of the policy's _ENV */
+	int		 host_ref;	/* registry ref of the host table (ctx) */
+	size_t		 ncand_built;	/* candidate tables in the host table */
 	char		 version[13];
 	/* set by ps_result() inside a protected call */
 	enum policy_err	 res_err;
@@ -190,27 +192,6 @@ ro_len(lua_State *L)
 	return 1;
 }
 
-static int
-ro_next(lua_State *L)
-{
-	lua_settop(L, 2);
-	if (lua_next(L, lua_upvalueindex(1)) == 0) {
-		lua_pushnil(L);
-		return 1;
-	}
-	return 2;
-}
-
-static int
-ro_pairs(lua_State *L)
-{
-	ro_data(L, 1);
-	lua_pushcclosure(L, ro_next, 1);
-	lua_pushvalue(L, 1);
-	lua_pushnil(L);
-	return 3;
-}
-
 /* next(t [, k]) that sees through read-only proxies, so that the idiom
  * `next(ctx.metadata) == nil` works.  Only metatables built by ro_wrap()
  * carry ro_newindex, and raw access runs no policy code. */
@@ -233,6 +214,16 @@ sb_next(lua_State *L)
 		return 2;
 	lua_pushnil(L);
 	return 1;
+}
+
+/* pairs(proxy): next() that sees through the proxy, no closure. */
+static int
+ro_pairs(lua_State *L)
+{
+	lua_pushcfunction(L, sb_next);
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return 3;
 }
 
 /* Replace the table on top of the stack with a read-only proxy of it. */
@@ -505,14 +496,17 @@ struct ps_src {
 	const char	*name;		/* "@default.lua" */
 };
 
-/* Protected: open the libraries, build the sandbox, run the chunk and
- * check it returned { decide = function }. */
+static void	ctx_build(lua_State *, struct pstate *);
+
+/* Protected: build the host table (ctx), open the libraries, build the
+ * sandbox, run the chunk and check it returned { decide = function }. */
 static int
 ps_setup(lua_State *L)
 {
 	struct pstate	*ps = ps_of(L);
 	struct ps_src	*src = lua_touserdata(L, 1);
 
+	ctx_build(L, ps);
 	sb_openlibs(L);
 	sb_env(L);
 	sb_helpers(L);
@@ -612,7 +606,7 @@ ps_new(const struct ps_src *src, const struct policy_limits *lim,
 	ps->limit = lim->memory_bytes ? lim->memory_bytes : POLICY_DEFAULT_MEMORY;
 	ps->hook_count = lim->instructions == 0 ? (int)POLICY_DEFAULT_INSTRUCTIONS :
 	    lim->instructions > INT_MAX ? INT_MAX : (int)lim->instructions;
-	ps->decide_ref = ps->env_ref = LUA_NOREF;
+	ps->decide_ref = ps->env_ref = ps->host_ref = LUA_NOREF;
 	if ((ps->L = lua_newstate(ps_alloc, ps)) == NULL)
 		goto nomem;
 	*(struct pstate **)lua_getextraspace(ps->L) = ps;
@@ -888,34 +882,110 @@ policy_maybe_reload(struct policy *p)
 
 /* ---- the context ------------------------------------------------------ */
 
+/*
+ * ctx is built once per state and overwritten by every call, so that a
+ * request costs a few dozen raw stores instead of ~20 fresh tables (and
+ * the garbage they leave): the tables, their read-only proxies and the
+ * field names live in the host table, a registry array with the slots
+ * below.  Every field is set or cleared on every call (ctx_fill), so a
+ * policy that keeps ctx from an earlier call reads the current request
+ * there, never a field of an older one.
+ */
+enum {
+	K_ROUTER = 1, K_FALLBACK, K_CLASS, K_TENANT, K_API, K_TURNS,
+	K_HAS_TOOLS, K_HAS_IMAGES, K_HAS_DOCUMENTS, K_CONVERSATION,
+	K_PREVIOUS_MODEL, K_THRESHOLD, K_PREDICTOR_OK, K_PROMPT, K_SPEND,
+	K_METADATA, K_CANDIDATES, K_CHARS, K_TOKENS, K_TENANT_TODAY,
+	K_ROUTER_TODAY, K_MODEL, K_QUALITY, K_PRICED, K_PRICE_IN,
+	K_PRICE_OUT, K_EST_COST, K_REASON, K_REFUSE, K_INDEX,
+	H_CTX,		/* ctx's data table */
+	H_CTX_PROXY,	/* ctx as decide() receives it */
+	H_PROMPT, H_SPEND,	/* data tables of ctx.prompt, ctx.spend */
+	H_META_MT,	/* metatable of ctx.metadata: __index is swapped */
+	H_META_EMPTY,	/* the data of an empty ctx.metadata */
+	H_CANDS,	/* data table of ctx.candidates */
+	H_CAND0		/* candidate i: data at H_CAND0 + 2i, proxy next */
+};
+
+static const char *const ctx_keys[H_CTX] = {
+	[K_ROUTER] = "router", [K_FALLBACK] = "fallback", [K_CLASS] = "class",
+	[K_TENANT] = "tenant", [K_API] = "api", [K_TURNS] = "turns",
+	[K_HAS_TOOLS] = "has_tools", [K_HAS_IMAGES] = "has_images",
+	[K_HAS_DOCUMENTS] = "has_documents", [K_CONVERSATION] = "conversation",
+	[K_PREVIOUS_MODEL] = "previous_model", [K_THRESHOLD] = "threshold",
+	[K_PREDICTOR_OK] = "predictor_ok", [K_PROMPT] = "prompt",
+	[K_SPEND] = "spend", [K_METADATA] = "metadata",
+	[K_CANDIDATES] = "candidates", [K_CHARS] = "chars",
+	[K_TOKENS] = "tokens", [K_TENANT_TODAY] = "tenant_today",
+	[K_ROUTER_TODAY] = "router_today", [K_MODEL] = "model",
+	[K_QUALITY] = "quality", [K_PRICED] = "priced",
+	[K_PRICE_IN] = "price_in", [K_PRICE_OUT] = "price_out",
+	[K_EST_COST] = "est_cost", [K_REASON] = "reason",
+	[K_REFUSE] = "refuse", [K_INDEX] = "__index",
+};
+
+/* The stack index of the host table inside ps_call. */
+#define HOST	2
+
+/* t[name k] = the value on top (popped); t is an absolute index. */
 static void
-set_str(lua_State *L, const char *k, const char *v)
+put_top(lua_State *L, int t, int k)
 {
-	if (v == NULL || *v == '\0')
+	lua_rawgeti(L, HOST, k);
+	lua_insert(L, -2);
+	lua_rawset(L, t);
+}
+
+/* t[k] = v, or nil when v is NULL or "" (unless `keep`, which stores "").
+ * A string equal to the one already there is left in place: no hashing,
+ * and model ids longer than Lua's short strings are not copied again. */
+static void
+put_str(lua_State *L, int t, int k, const char *v, int keep)
+{
+	const char	*old;
+	size_t		 len;
+
+	if (v == NULL)
+		v = "";
+	if (*v == '\0' && !keep) {
+		lua_pushnil(L);
+		put_top(L, t, k);
 		return;
+	}
+	lua_rawgeti(L, HOST, k);
+	if (lua_rawget(L, t) == LUA_TSTRING &&
+	    (old = lua_tolstring(L, -1, &len)) != NULL &&
+	    strncmp(old, v, len) == 0 && v[len] == '\0') {
+		lua_pop(L, 1);
+		return;
+	}
+	lua_pop(L, 1);
 	lua_pushstring(L, v);
-	lua_setfield(L, -2, k);
+	put_top(L, t, k);
 }
 
 static void
-set_num(lua_State *L, const char *k, double v)
+put_num(lua_State *L, int t, int k, int present, double v)
 {
-	lua_pushnumber(L, v);
-	lua_setfield(L, -2, k);
+	if (present)
+		lua_pushnumber(L, v);
+	else
+		lua_pushnil(L);
+	put_top(L, t, k);
 }
 
 static void
-set_int(lua_State *L, const char *k, lua_Integer v)
+put_int(lua_State *L, int t, int k, lua_Integer v)
 {
 	lua_pushinteger(L, v);
-	lua_setfield(L, -2, k);
+	put_top(L, t, k);
 }
 
 static void
-set_bool(lua_State *L, const char *k, int v)
+put_bool(lua_State *L, int t, int k, int v)
 {
 	lua_pushboolean(L, v);
-	lua_setfield(L, -2, k);
+	put_top(L, t, k);
 }
 
 /* Candidates by ascending estimated cost, unpriced last, stable. */
@@ -948,85 +1018,150 @@ cand_order(const struct tg_candidate *c, size_t n, size_t *idx)
 		}
 }
 
+/* A new data table (sized for `nrec` fields) at host slot `slot`, its
+ * read-only proxy left on top. */
 static void
-push_candidate(lua_State *L, const struct tg_candidate *c)
+ctx_table(lua_State *L, int slot, int nrec)
 {
-	lua_createtable(L, 0, 6);
-	set_str(L, "model", c->model);
-	if (c->has_quality)
-		set_num(L, "quality", c->quality);
-	set_bool(L, "priced", c->priced);
-	if (c->priced) {
-		set_num(L, "price_in", c->price_in);
-		set_num(L, "price_out", c->price_out);
-		set_num(L, "est_cost", c->est_cost);
-	}
+	lua_createtable(L, 0, nrec);
+	lua_pushvalue(L, -1);
+	lua_rawseti(L, HOST, slot);
 	ro_wrap(L);
 }
 
+/* Protected, once per state, with one value on the stack: the host table
+ * (left at HOST, and in the registry as ps->host_ref) with the field names
+ * and an empty ctx.  ctx's own fields are the names up to K_CANDIDATES. */
 static void
-push_candidates(lua_State *L, const struct policy_facts *f)
+ctx_build(lua_State *L, struct pstate *ps)
+{
+	int	 h, c, i;
+
+	lua_createtable(L, H_CAND0 + 8, 0);
+	h = lua_gettop(L);
+	for (i = 1; i < H_CTX; i++) {
+		lua_pushstring(L, ctx_keys[i]);
+		lua_rawseti(L, h, i);
+	}
+	lua_pushvalue(L, h);
+	ps->host_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	ctx_table(L, H_CTX, K_CANDIDATES);
+	c = lua_gettop(L);
+	lua_rawgeti(L, HOST, H_CTX);
+	ctx_table(L, H_PROMPT, 2);
+	put_top(L, c + 1, K_PROMPT);
+	ctx_table(L, H_SPEND, 2);
+	put_top(L, c + 1, K_SPEND);
+	ctx_table(L, H_META_EMPTY, 0);
+	lua_getmetatable(L, -1);
+	lua_rawseti(L, HOST, H_META_MT);
+	put_top(L, c + 1, K_METADATA);
+	lua_createtable(L, 4, 0);
+	lua_pushvalue(L, -1);
+	lua_rawseti(L, HOST, H_CANDS);
+	ro_wrap(L);
+	put_top(L, c + 1, K_CANDIDATES);
+	lua_settop(L, c);
+	lua_rawseti(L, HOST, H_CTX_PROXY);
+	lua_settop(L, h);
+}
+
+/* The fields of candidate `c` into the data table on top. */
+static void
+cand_fill(lua_State *L, const struct tg_candidate *c)
+{
+	int	 t = lua_gettop(L);
+
+	put_str(L, t, K_MODEL, c->model, 0);
+	put_num(L, t, K_QUALITY, c->has_quality, c->quality);
+	put_bool(L, t, K_PRICED, c->priced);
+	put_num(L, t, K_PRICE_IN, c->priced, c->price_in);
+	put_num(L, t, K_PRICE_OUT, c->priced, c->price_out);
+	put_num(L, t, K_EST_COST, c->priced, c->est_cost);
+}
+
+/* ctx.candidates[1..n] by price; entries past n are cleared.  Candidate
+ * tables are made the first time a state sees that many candidates. */
+static void
+ctx_candidates(lua_State *L, struct pstate *ps, const struct policy_facts *f)
 {
 	size_t	 idx[PS_MAX_CAND], i;
+	int	 list;
 
 	cand_order(f->cand, f->ncand, idx);
-	lua_createtable(L, (int)f->ncand, 0);
-	for (i = 0; i < f->ncand; i++) {
-		push_candidate(L, &f->cand[idx[i]]);
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	lua_rawgeti(L, HOST, H_CANDS);
+	list = lua_gettop(L);
+	for (; ps->ncand_built < f->ncand; ps->ncand_built++) {
+		ctx_table(L, H_CAND0 + 2 * (int)ps->ncand_built, 6);
+		lua_rawseti(L, HOST, H_CAND0 + 2 * (int)ps->ncand_built + 1);
 	}
-	ro_wrap(L);
-	lua_setfield(L, -2, "candidates");
+	for (i = 0; i < f->ncand; i++) {
+		lua_rawgeti(L, HOST, H_CAND0 + 2 * (int)i);
+		cand_fill(L, &f->cand[idx[i]]);
+		lua_pop(L, 1);
+		lua_rawgeti(L, HOST, H_CAND0 + 2 * (int)i + 1);
+		lua_rawseti(L, list, (lua_Integer)i + 1);
+	}
+	for (; i < ps->ncand_built; i++) {
+		lua_pushnil(L);
+		lua_rawseti(L, list, (lua_Integer)i + 1);
+	}
+	lua_pop(L, 1);
 }
 
+/* ctx.metadata's data: a new table when the request has metadata (keys
+ * vary, so none is kept), else the shared empty one. */
 static void
-push_subtables(lua_State *L, const struct policy_facts *f)
+ctx_metadata(lua_State *L, const struct policy_facts *f)
 {
 	size_t	 i;
 
-	lua_createtable(L, 0, 2);
-	set_int(L, "chars", (lua_Integer)f->prompt_chars);
-	set_int(L, "tokens", (lua_Integer)f->est_input_tokens);
-	ro_wrap(L);
-	lua_setfield(L, -2, "prompt");
-	lua_createtable(L, 0, 2);
-	set_num(L, "tenant_today", f->tenant_spend_today);
-	set_num(L, "router_today", f->router_spend_today);
-	ro_wrap(L);
-	lua_setfield(L, -2, "spend");
-	lua_createtable(L, 0, (int)f->nmetadata);
-	for (i = 0; i < f->nmetadata; i++)
-		if (f->metadata_keys[i] != NULL && f->metadata_values[i] != NULL) {
-			lua_pushstring(L, f->metadata_values[i]);
-			lua_setfield(L, -2, f->metadata_keys[i]);
-		}
-	ro_wrap(L);
-	lua_setfield(L, -2, "metadata");
+	lua_rawgeti(L, HOST, H_META_MT);
+	if (f->nmetadata == 0)
+		lua_rawgeti(L, HOST, H_META_EMPTY);
+	else {
+		lua_createtable(L, 0, (int)f->nmetadata);
+		for (i = 0; i < f->nmetadata; i++)
+			if (f->metadata_keys[i] != NULL && f->metadata_values[i] != NULL) {
+				lua_pushstring(L, f->metadata_keys[i]);
+				lua_pushstring(L, f->metadata_values[i]);
+				lua_rawset(L, -3);
+			}
+	}
+	put_top(L, lua_gettop(L) - 1, K_INDEX);
+	lua_pop(L, 1);
 }
 
-/* Push a fresh read-only ctx for `f`. */
+/* Overwrite every field of the state's ctx with `f`. */
 static void
-push_ctx(lua_State *L, const struct policy_facts *f)
+ctx_fill(lua_State *L, struct pstate *ps, const struct policy_facts *f)
 {
-	lua_createtable(L, 0, 20);
-	lua_pushstring(L, f->router != NULL ? f->router : "");
-	lua_setfield(L, -2, "router");
-	lua_pushstring(L, f->fallback != NULL ? f->fallback : "");
-	lua_setfield(L, -2, "fallback");
-	set_str(L, "class", f->request_class);
-	set_str(L, "tenant", f->tenant);
-	set_str(L, "api", f->api);
-	set_int(L, "turns", f->turns);
-	set_bool(L, "has_tools", f->has_tools);
-	set_bool(L, "has_images", f->has_images);
-	set_bool(L, "has_documents", f->has_documents);
-	set_str(L, "conversation", f->conversation_id);
-	set_str(L, "previous_model", f->previous_model);
-	set_num(L, "threshold", f->threshold);
-	set_bool(L, "predictor_ok", f->predictor_ok);
-	push_subtables(L, f);
-	push_candidates(L, f);
-	ro_wrap(L);
+	int	 t;
+
+	lua_rawgeti(L, HOST, H_CTX);
+	t = lua_gettop(L);
+	put_str(L, t, K_ROUTER, f->router, 1);
+	put_str(L, t, K_FALLBACK, f->fallback, 1);
+	put_str(L, t, K_CLASS, f->request_class, 0);
+	put_str(L, t, K_TENANT, f->tenant, 0);
+	put_str(L, t, K_API, f->api, 0);
+	put_int(L, t, K_TURNS, f->turns);
+	put_bool(L, t, K_HAS_TOOLS, f->has_tools);
+	put_bool(L, t, K_HAS_IMAGES, f->has_images);
+	put_bool(L, t, K_HAS_DOCUMENTS, f->has_documents);
+	put_str(L, t, K_CONVERSATION, f->conversation_id, 0);
+	put_str(L, t, K_PREVIOUS_MODEL, f->previous_model, 0);
+	put_num(L, t, K_THRESHOLD, 1, f->threshold);
+	put_bool(L, t, K_PREDICTOR_OK, f->predictor_ok);
+	lua_rawgeti(L, HOST, H_PROMPT);
+	put_int(L, t + 1, K_CHARS, (lua_Integer)f->prompt_chars);
+	put_int(L, t + 1, K_TOKENS, (lua_Integer)f->est_input_tokens);
+	lua_rawgeti(L, HOST, H_SPEND);
+	put_num(L, t + 2, K_TENANT_TODAY, 1, f->tenant_spend_today);
+	put_num(L, t + 2, K_ROUTER_TODAY, 1, f->router_spend_today);
+	lua_settop(L, t - 1);
+	ctx_metadata(L, f);
+	ctx_candidates(L, ps, f);
 }
 
 /* ---- the result ------------------------------------------------------- */
@@ -1071,6 +1206,14 @@ static int
 raw_field(lua_State *L, int t, const char *k)
 {
 	lua_pushstring(L, k);
+	return lua_rawget(L, t);
+}
+
+/* raw_field with a name from the host table (inside ps_call only). */
+static int
+raw_key(lua_State *L, int t, int k)
+{
+	lua_rawgeti(L, HOST, k);
 	return lua_rawget(L, t);
 }
 
@@ -1146,16 +1289,16 @@ ps_result(lua_State *L, int r, struct pstate *ps, const struct policy_facts *f,
 
 	if (!lua_istable(L, r))
 		return res_fail(ps, 1, "policy returned %s, not a table", luaL_typename(L, r));
-	if ((ty = raw_field(L, r, "reason")) != LUA_TNIL && ty != LUA_TSTRING)
+	if ((ty = raw_key(L, r, K_REASON)) != LUA_TNIL && ty != LUA_TSTRING)
 		return res_fail(ps, 1, "reason is %s, not a string", lua_typename(L, ty));
 	if (ty == LUA_TSTRING) {
 		s = lua_tolstring(L, -1, &len);
 		sanitize(out->reason, sizeof(out->reason), s, len);
 	}
-	if (raw_field(L, r, "refuse") != LUA_TNIL)
+	if (raw_key(L, r, K_REFUSE) != LUA_TNIL)
 		return lua_istable(L, -1) ? res_refuse(L, ps, out) :
 		    res_fail(ps, 1, "%s", "refuse must be a table");
-	if ((ty = raw_field(L, r, "model")) != LUA_TSTRING)
+	if ((ty = raw_key(L, r, K_MODEL)) != LUA_TSTRING)
 		return res_fail(ps, 1, "model is %s, not a string", lua_typename(L, ty));
 	s = lua_tolstring(L, -1, &len);
 	if (len >= sizeof(out->model) || strlen(s) != len || !is_candidate(f, s)) {
@@ -1173,15 +1316,17 @@ struct ps_call {
 	struct policy_decision		*out;
 };
 
-/* Protected: build ctx, call decide, read the result. */
+/* Protected: fill ctx, call decide, read the result. */
 static int
 ps_call(lua_State *L)
 {
 	struct ps_call	*c = lua_touserdata(L, 1);
 	struct pstate	*ps = ps_of(L);
 
+	lua_rawgeti(L, LUA_REGISTRYINDEX, ps->host_ref);	/* HOST */
+	ctx_fill(L, ps, c->f);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, ps->decide_ref);
-	push_ctx(L, c->f);
+	lua_rawgeti(L, HOST, H_CTX_PROXY);
 	lua_call(L, 1, 1);
 	return ps_result(L, lua_gettop(L), ps, c->f, c->out);
 }
@@ -1252,8 +1397,12 @@ ps_decide(struct pstate *ps, const struct policy_facts *f,
 	/* Lua's emergency collections run no finalizers, so the buffer boxes
 	 * of lauxlib (string.rep, table.concat ...) that they find dead stay
 	 * queued; a policy that always works near the cap would pile them up
-	 * until it fails.  A normal full collection finalizes them. */
-	if (e != POLICY_OK || ps->mem_pressed)
+	 * until it fails.  A normal full collection finalizes them.  Only
+	 * then: any other failure (an error, the instruction limit) leaves
+	 * garbage that the generational collector takes like any other, and
+	 * a full collection costs tens of microseconds on every call of a
+	 * policy that keeps failing. */
+	if (ps->mem_pressed)
 		lua_gc(L, LUA_GCCOLLECT);
 	return e;
 }
