@@ -1066,22 +1066,30 @@ ctx_build(lua_State *L, struct pstate *ps)
 	lua_settop(L, h);
 }
 
-/* The fields of candidate `c` into the data table on top. */
+/* The fields of candidate `c` into the data table on top; c NULL clears
+ * them all (a slot this call does not use). */
 static void
 cand_fill(lua_State *L, const struct tg_candidate *c)
 {
+	static const struct tg_candidate none;
 	int	 t = lua_gettop(L);
 
-	put_str(L, t, K_MODEL, c->model, 0);
+	put_str(L, t, K_MODEL, c != NULL ? c->model : NULL, 0);
+	if (c == NULL) {
+		c = &none;
+		lua_pushnil(L);
+	} else
+		lua_pushboolean(L, c->priced);
+	put_top(L, t, K_PRICED);
 	put_num(L, t, K_QUALITY, c->has_quality, c->quality);
-	put_bool(L, t, K_PRICED, c->priced);
 	put_num(L, t, K_PRICE_IN, c->priced, c->price_in);
 	put_num(L, t, K_PRICE_OUT, c->priced, c->price_out);
 	put_num(L, t, K_EST_COST, c->priced, c->est_cost);
 }
 
-/* ctx.candidates[1..n] by price; entries past n are cleared.  Candidate
- * tables are made the first time a state sees that many candidates. */
+/* ctx.candidates[1..n] by price.  Candidate tables are made the first
+ * time a state sees that many candidates; those past n are dropped from
+ * the list and cleared (a policy may have kept one from an earlier call). */
 static void
 ctx_candidates(lua_State *L, struct pstate *ps, const struct policy_facts *f)
 {
@@ -1105,6 +1113,9 @@ ctx_candidates(lua_State *L, struct pstate *ps, const struct policy_facts *f)
 	for (; i < ps->ncand_built; i++) {
 		lua_pushnil(L);
 		lua_rawseti(L, list, (lua_Integer)i + 1);
+		lua_rawgeti(L, HOST, H_CAND0 + 2 * (int)i);
+		cand_fill(L, NULL);
+		lua_pop(L, 1);
 	}
 	lua_pop(L, 1);
 }

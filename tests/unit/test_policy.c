@@ -290,6 +290,77 @@ test_ctx_fields(void)
 	policy_free(p);
 }
 
+/* ctx is reused between calls: a policy that keeps ctx (and tables in
+ * it) from the first call reads the second request there, and nothing of
+ * the first: fields present then absent read nil, the dropped candidate
+ * is empty, the metadata is gone. */
+static void
+test_ctx_reuse(void)
+{
+	static const struct tg_candidate c3[] = {
+		{ "m.a", 0.5, 1, 1, 1.0, 2.0, 0.01 },
+		{ "m.b", 0.6, 1, 1, 2.0, 4.0, 0.02 },
+		{ "m.c", 0.7, 1, 1, 3.0, 6.0, 0.03 },
+	};
+	static const struct tg_candidate c2[] = {
+		{ "m.x", 0.0, 0, 0, 0, 0, 0 },
+		{ "m.y", 0.8, 1, 1, 0.5, 0.5, 0.005 },
+	};
+	static const char *const mk[] = { "team" };
+	static const char *const mv[] = { "blue" };
+	struct policy		*p;
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+
+	p = load_text("stash.lua",
+	    "local kept, c1, c3, meta, prompt, it\n"
+	    "local function s(v) return tostring(v) end\n"
+	    "return { decide = function(ctx)\n"
+	    "  if ctx.router ~= 'stash' then return { model = ctx.fallback } end\n"
+	    "  if kept == nil then\n"
+	    "    kept, c1, c3, meta, prompt = ctx, ctx.candidates[1], ctx.candidates[3], ctx.metadata, ctx.prompt\n"
+	    "    it = pairs(ctx.metadata)\n"
+	    "    return { model = ctx.candidates[1].model, reason = 'first' }\n"
+	    "  end\n"
+	    "  local n = 0\n"
+	    "  for _ in pairs(meta) do n = n + 1 end\n"
+	    "  return { model = kept.candidates[1].model, reason = table.concat({\n"
+	    "    s(kept.class), s(kept.tenant), s(kept.conversation), s(kept.previous_model),\n"
+	    "    s(kept.has_tools), s(kept.turns), s(kept.threshold), kept.fallback,\n"
+	    "    s(#kept.candidates), s(kept.candidates[3]), c1.model, s(c1.quality),\n"
+	    "    s(c1.priced), s(c1.price_in), s(c1.est_cost), s(c3.model), s(c3.quality),\n"
+	    "    s(c3.priced), s(c3.price_out), s(next(c3)), s(meta.team), s(n), s(next(meta)),\n"
+	    "    s(it(meta)), s(prompt.chars), s(rawequal(kept, ctx)) }, '|') }\n"
+	    "end }\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	facts_init(&f, "stash");
+	f.request_class = "legal";
+	f.tenant = "acme";
+	f.conversation_id = "conv-1";
+	f.previous_model = "m.b";
+	f.has_tools = 1;
+	f.turns = 4;
+	f.cand = c3;
+	f.ncand = 3;
+	f.fallback = "m.c";
+	f.metadata_keys = mk;
+	f.metadata_values = mv;
+	f.nmetadata = 1;
+	CU_ASSERT_EQUAL_FATAL(policy_decide(p, &f, &d), POLICY_OK);
+	CU_ASSERT_STRING_EQUAL(d.reason, "first");
+	facts_init(&f, "stash");
+	f.cand = c2;
+	f.ncand = 2;
+	f.prompt_chars = 9;
+	f.threshold = 7;
+	f.fallback = "m.y";
+	CU_ASSERT_EQUAL_FATAL(policy_decide(p, &f, &d), POLICY_OK);
+	CU_ASSERT_STRING_EQUAL(d.model, "m.y");
+	CU_ASSERT_STRING_EQUAL(d.reason, "nil|nil|nil|nil|false|1|7.0|m.y|2|nil|"
+	    "m.y|0.8|true|0.5|0.005|nil|nil|nil|nil|nil|nil|0|nil|nil|9|true");
+	policy_free(p);
+}
+
 static void
 test_refusal(void)
 {
@@ -777,6 +848,7 @@ main(void)
 		return 99;
 	s = CU_add_suite("policy", NULL, NULL);
 	CU_add_test(s, "ctx fields", test_ctx_fields);
+	CU_add_test(s, "ctx reused, nothing stale", test_ctx_reuse);
 	CU_add_test(s, "refusal", test_refusal);
 	CU_add_test(s, "error reason", test_error_reason);
 	CU_add_test(s, "load errors", test_load_errors);
