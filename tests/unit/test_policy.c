@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -563,6 +564,71 @@ test_helpers_lookups(void)
 	    "claude-3-haiku|plain|nil|b");
 }
 
+/* tiergate.bedrock prints qualities and thresholds without
+ * string.format (policy_lib.c, lib_num2): its reasons must equal
+ * string.format's '%.2f' and '%g' byte for byte, ties, signs, huge and
+ * non-finite values included.  The policy rebuilds each reason with
+ * string.format and answers "same" or both versions. */
+static void
+test_helpers_numbers(void)
+{
+	static const double	 q[] = { 0.125, 0.375, 0.005, 0.015, 1.005, 2.675,
+	    0.8, 0.9, 0.0, -0.0, -0.001, -0.125, -2.5, 0.994999, 0.995, 99.995,
+	    123456.785, 1e14 + 0.125, 1e15, 1e300, -1e300, 5e-324, 1.0 / 3,
+	    INFINITY, -INFINITY, NAN };
+	static const double	 th[] = { 20, 0, -0.0, 12.5, 999999, 1e6, 1e-7,
+	    -3, 100, 0.1 };
+	struct tg_candidate	 c[2] = {
+		{ "a.cheap", 0, 1, 1, 0.1, 0.1, 0.0001 },
+		{ "a.dear", 0, 1, 1, 1.0, 1.0, 0.001 },
+	};
+	struct policy		*p;
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+	size_t			 i, j, n = sizeof(q) / sizeof(q[0]), bad = 0;
+	unsigned		 seed = 12345;
+
+	p = load_text("numbers.lua",
+	    "local format = string.format\n"
+	    "return { decide = function(ctx)\n"
+	    "  local r = tiergate.bedrock(ctx)\n"
+	    "  local a, b, t = ctx.candidates[1], ctx.candidates[2], ctx.threshold\n"
+	    "  local w = {\n"
+	    "    format('cheap %.2f within %g%% of best %.2f (dear)', a.quality, t, b.quality),\n"
+	    "    format('dear %.2f beats cheap %.2f by more than %g%%', b.quality, a.quality, t),\n"
+	    "    format('cheap %.2f is the cheapest and best predicted', a.quality),\n"
+	    "    'best predicted quality', 'no candidate has a predicted quality: fallback dear' }\n"
+	    "  for _, x in ipairs(w) do if r.reason == x then return { model = r.model, reason = 'same' } end end\n"
+	    "  return { model = r.model, reason = r.reason .. ' / ' .. w[1] .. ' / ' .. w[2] }\n"
+	    "end }\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	facts_init(&f, "numbers");
+	f.cand = c;
+	f.fallback = "a.dear";
+	for (i = 0; i < n * n * 10 + 20000; i++) {
+		if (i < n * n * 10) {
+			c[0].quality = q[i % n];
+			c[1].quality = q[i / n % n];
+			f.threshold = th[i / (n * n)];
+		} else {
+			seed = seed * 1103515245u + 12345u;
+			c[0].quality = (double)(seed >> 8) / (1u << 24) * (i % 3 ? 1 : 200);
+			seed = seed * 1103515245u + 12345u;
+			c[1].quality = (double)(seed >> 8) / (1u << 24) * (i % 3 ? 1 : 200);
+			f.threshold = (double)(seed % 101) + (i % 2 ? 0 : 0.5);
+		}
+		for (j = 0; j < 1; j++)
+			if (policy_decide(p, &f, &d) != POLICY_OK ||
+			    strcmp(d.reason, "same") != 0) {
+				if (bad++ < 5)
+					fprintf(stderr, "numbers: %.17g %.17g %g: %s\n",
+					    c[0].quality, c[1].quality, f.threshold, d.reason);
+			}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	policy_free(p);
+}
+
 /* tiergate.bedrock: each branch of the rule and its reason. */
 static void
 test_helpers_bedrock(void)
@@ -856,6 +922,7 @@ main(void)
 	CU_add_test(s, "helpers: surface", test_helpers_surface);
 	CU_add_test(s, "helpers: lookups", test_helpers_lookups);
 	CU_add_test(s, "helpers: bedrock", test_helpers_bedrock);
+	CU_add_test(s, "helpers: numbers as string.format", test_helpers_numbers);
 	CU_add_test(s, "helpers: tight memory", test_helpers_tight_memory);
 	CU_add_test(s, "no leak", test_no_leak);
 	CU_add_test(s, "garbage near the cap", test_garbage_near_cap);
