@@ -7,7 +7,7 @@
  *   tests/bench/bench_policy [--cold[=MIB]] [POLICY.lua] [CALLS]
  *
  * Warm (the default, 200000 calls): the same state called back to back,
- * every cache hot.  --cold (default 32 MiB, 5000 calls): before each call
+ * every cache hot; the facts change a little on every call (bench_vary).  --cold (default 32 MiB, 5000 calls): before each call
  * MIB of memory are written, one store per cache line, so that the Lua
  * state, the interpreter's code and the allocator's metadata are evicted
  * as they are in the gateway, where curl, the kernel and lighttpd run
@@ -31,6 +31,25 @@ static const struct tg_candidate cands[] = {
 	{ "anthropic.claude-3-haiku-20240307-v1:0", 0.80, 1, 1, 0.25, 1.25, 0.0003 },
 	{ "anthropic.claude-3-5-sonnet-20240620-v1:0", 0.90, 1, 1, 3.0, 15.0, 0.0036 },
 };
+
+/* Call i's facts: like a gateway's successive requests, the prompt size,
+ * the predicted qualities and the estimated costs change a little on
+ * every call (the models, their order and the decision do not), so that
+ * no cost is skipped because the facts repeat. */
+static void
+bench_vary(struct policy_facts *f, struct tg_candidate *cv,
+    const struct tg_candidate *c, size_t n, long i)
+{
+	size_t	 j;
+
+	for (j = 0; j < n; j++) {
+		cv[j] = c[j];
+		cv[j].quality += 0.001 * (double)(i % 8);
+		cv[j].est_cost *= 1 + 0.01 * (double)(i % 5);
+	}
+	f->prompt_chars = 800 + (size_t)(i % 97);
+	f->est_input_tokens = f->prompt_chars / 4;
+}
 
 /* Memory written between calls in --cold mode; NULL when warm. */
 struct evict {
@@ -76,15 +95,20 @@ bench(struct policy *p, const struct tg_candidate *c, size_t n, long calls,
 	struct policy_facts	 f;
 	struct policy_decision	 d;
 	struct bench_summary	 q;
+	struct tg_candidate	 cv[sizeof(cands) / sizeof(cands[0])];
 	uint64_t		*t, t0;
 	long			 i;
 
 	if ((t = calloc((size_t)calls, sizeof(*t))) == NULL)
 		return -1;
 	bench_facts(&f, c, n);
-	for (i = 0; i < calls / 10; i++)	/* warm up */
+	f.cand = cv;
+	for (i = 0; i < calls / 10; i++) {	/* warm up */
+		bench_vary(&f, cv, c, n, i);
 		policy_decide(p, &f, &d);
+	}
 	for (i = 0; i < calls; i++) {
+		bench_vary(&f, cv, c, n, i);
 		evict_caches(e);
 		t0 = bench_now_ns();
 		if (policy_decide(p, &f, &d) != POLICY_OK) {
