@@ -50,6 +50,7 @@ struct pstate {
 	int		 env_ref;	/* registry ref of the policy's _ENV */
 	int		 host_ref;	/* registry ref of the host table (ctx) */
 	size_t		 ncand_built;	/* candidate tables in the host table */
+	struct shadow	*sh;		/* what ctx holds (ctx_fill), in the host table */
 	char		 version[13];
 	/* set by ps_result() inside a protected call */
 	enum policy_err	 res_err;
@@ -904,7 +905,29 @@ enum {
 	H_META_MT,	/* metatable of ctx.metadata: __index is swapped */
 	H_META_EMPTY,	/* the data of an empty ctx.metadata */
 	H_CANDS,	/* data table of ctx.candidates */
+	H_SHADOW,	/* userdata: ps->sh */
 	H_CAND0		/* candidate i: data at H_CAND0 + 2i, proxy next */
+};
+
+/*
+ * What C last stored in one field of ctx, so that ctx_fill stores only
+ * what changed: between two requests most fields (router, fallback, the
+ * models and prices ...) do not, and a skipped store touches no key, no
+ * table node and no string of the state, which is what costs when the
+ * caches are cold.  Zeroed means nil, as in a new table.  ps->sh[k] is
+ * ctx's field k (ctx, ctx.prompt, ctx.spend), ps->sh[k + 6 * i] field
+ * k (K_MODEL .. K_EST_COST) of candidate slot i.  Only C writes these
+ * tables, so the string a shadow points at is alive while it is stored.
+ */
+enum { SH_NIL, SH_FLOAT, SH_INT, SH_BOOL, SH_STR };
+#define SH_SIZE(ncand)	((size_t)K_MODEL + 6 * (size_t)(ncand))
+
+struct shadow {
+	int		 kind;		/* SH_* */
+	lua_Number	 n;		/* SH_FLOAT */
+	lua_Integer	 i;		/* SH_INT, SH_BOOL */
+	const char	*s;		/* SH_STR: the Lua string's bytes */
+	size_t		 len;
 };
 
 static const char *const ctx_keys[H_CTX] = {
@@ -936,56 +959,78 @@ put_top(lua_State *L, int t, int k)
 	lua_rawset(L, t);
 }
 
-/* t[k] = v, or nil when v is NULL or "" (unless `keep`, which stores "").
- * A string equal to the one already there is left in place: no hashing,
- * and model ids longer than Lua's short strings are not copied again. */
 static void
-put_str(lua_State *L, int t, int k, const char *v, int keep)
+put_nil(lua_State *L, int t, int k, struct shadow *sh)
 {
-	const char	*old;
-	size_t		 len;
+	if (sh[k].kind == SH_NIL)
+		return;
+	lua_pushnil(L);
+	put_top(L, t, k);
+	sh[k].kind = SH_NIL;
+}
+
+/* t[k] = v, or nil when v is NULL or "" (unless `keep`, which stores "").
+ * sh is the shadow of t's fields (see struct shadow). */
+static void
+put_str(lua_State *L, int t, int k, struct shadow *sh, const char *v, int keep)
+{
+	const char	*s;
 
 	if (v == NULL)
 		v = "";
 	if (*v == '\0' && !keep) {
-		lua_pushnil(L);
-		put_top(L, t, k);
+		put_nil(L, t, k, sh);
 		return;
 	}
-	lua_rawgeti(L, HOST, k);
-	if (lua_rawget(L, t) == LUA_TSTRING &&
-	    (old = lua_tolstring(L, -1, &len)) != NULL &&
-	    strncmp(old, v, len) == 0 && v[len] == '\0') {
-		lua_pop(L, 1);
+	if (sh[k].kind == SH_STR && strncmp(sh[k].s, v, sh[k].len) == 0 &&
+	    v[sh[k].len] == '\0')
 		return;
-	}
-	lua_pop(L, 1);
-	lua_pushstring(L, v);
+	s = lua_pushstring(L, v);
 	put_top(L, t, k);
+	sh[k].kind = SH_STR;
+	sh[k].s = s;
+	sh[k].len = strlen(v);
+}
+
+/* Floats compare by their bits: -0.0 and 0.0 differ, a NaN is stored
+ * again. */
+static void
+put_num(lua_State *L, int t, int k, struct shadow *sh, int present,
+    lua_Number v)
+{
+	if (!present) {
+		put_nil(L, t, k, sh);
+		return;
+	}
+	if (sh[k].kind == SH_FLOAT && memcmp(&sh[k].n, &v, sizeof(v)) == 0)
+		return;
+	lua_pushnumber(L, v);
+	put_top(L, t, k);
+	sh[k].kind = SH_FLOAT;
+	sh[k].n = v;
 }
 
 static void
-put_num(lua_State *L, int t, int k, int present, double v)
+put_int(lua_State *L, int t, int k, struct shadow *sh, lua_Integer v)
 {
-	if (present)
-		lua_pushnumber(L, v);
-	else
-		lua_pushnil(L);
-	put_top(L, t, k);
-}
-
-static void
-put_int(lua_State *L, int t, int k, lua_Integer v)
-{
+	if (sh[k].kind == SH_INT && sh[k].i == v)
+		return;
 	lua_pushinteger(L, v);
 	put_top(L, t, k);
+	sh[k].kind = SH_INT;
+	sh[k].i = v;
 }
 
 static void
-put_bool(lua_State *L, int t, int k, int v)
+put_bool(lua_State *L, int t, int k, struct shadow *sh, int v)
 {
+	v = v != 0;
+	if (sh[k].kind == SH_BOOL && sh[k].i == v)
+		return;
 	lua_pushboolean(L, v);
 	put_top(L, t, k);
+	sh[k].kind = SH_BOOL;
+	sh[k].i = v;
 }
 
 /* Candidates by ascending estimated cost, unpriced last, stable. */
@@ -1029,6 +1074,22 @@ ctx_table(lua_State *L, int slot, int nrec)
 	ro_wrap(L);
 }
 
+/* Protected: room in ps->sh for `ncand` candidate slots, new entries nil.
+ * A userdata, so that it counts against the heap cap and a refusal is a
+ * memory error like any other. */
+static void
+sh_grow(lua_State *L, struct pstate *ps, size_t ncand)
+{
+	struct shadow	*sh;
+
+	sh = lua_newuserdatauv(L, SH_SIZE(ncand) * sizeof(*sh), 0);
+	memset(sh, 0, SH_SIZE(ncand) * sizeof(*sh));
+	if (ps->sh != NULL)
+		memcpy(sh, ps->sh, SH_SIZE(ps->ncand_built) * sizeof(*sh));
+	lua_rawseti(L, HOST, H_SHADOW);
+	ps->sh = sh;
+}
+
 /* Protected, once per state, with one value on the stack: the host table
  * (left at HOST, and in the registry as ps->host_ref) with the field names
  * and an empty ctx.  ctx's own fields are the names up to K_CANDIDATES. */
@@ -1064,27 +1125,27 @@ ctx_build(lua_State *L, struct pstate *ps)
 	lua_settop(L, c);
 	lua_rawseti(L, HOST, H_CTX_PROXY);
 	lua_settop(L, h);
+	sh_grow(L, ps, 0);
 }
 
-/* The fields of candidate `c` into the data table on top; c NULL clears
- * them all (a slot this call does not use). */
+/* The fields of candidate `c` into the data table on top, whose shadow
+ * is sh; c NULL clears them all (a slot this call does not use). */
 static void
-cand_fill(lua_State *L, const struct tg_candidate *c)
+cand_fill(lua_State *L, struct shadow *sh, const struct tg_candidate *c)
 {
 	static const struct tg_candidate none;
 	int	 t = lua_gettop(L);
 
-	put_str(L, t, K_MODEL, c != NULL ? c->model : NULL, 0);
+	put_str(L, t, K_MODEL, sh, c != NULL ? c->model : NULL, 0);
 	if (c == NULL) {
 		c = &none;
-		lua_pushnil(L);
+		put_nil(L, t, K_PRICED, sh);
 	} else
-		lua_pushboolean(L, c->priced);
-	put_top(L, t, K_PRICED);
-	put_num(L, t, K_QUALITY, c->has_quality, c->quality);
-	put_num(L, t, K_PRICE_IN, c->priced, c->price_in);
-	put_num(L, t, K_PRICE_OUT, c->priced, c->price_out);
-	put_num(L, t, K_EST_COST, c->priced, c->est_cost);
+		put_bool(L, t, K_PRICED, sh, c->priced);
+	put_num(L, t, K_QUALITY, sh, c->has_quality, c->quality);
+	put_num(L, t, K_PRICE_IN, sh, c->priced, c->price_in);
+	put_num(L, t, K_PRICE_OUT, sh, c->priced, c->price_out);
+	put_num(L, t, K_EST_COST, sh, c->priced, c->est_cost);
 }
 
 /* ctx.candidates[1..n] by price.  Candidate tables are made the first
@@ -1099,13 +1160,15 @@ ctx_candidates(lua_State *L, struct pstate *ps, const struct policy_facts *f)
 	cand_order(f->cand, f->ncand, idx);
 	lua_rawgeti(L, HOST, H_CANDS);
 	list = lua_gettop(L);
+	if (ps->ncand_built < f->ncand)
+		sh_grow(L, ps, f->ncand);
 	for (; ps->ncand_built < f->ncand; ps->ncand_built++) {
 		ctx_table(L, H_CAND0 + 2 * (int)ps->ncand_built, 6);
 		lua_rawseti(L, HOST, H_CAND0 + 2 * (int)ps->ncand_built + 1);
 	}
 	for (i = 0; i < f->ncand; i++) {
 		lua_rawgeti(L, HOST, H_CAND0 + 2 * (int)i);
-		cand_fill(L, &f->cand[idx[i]]);
+		cand_fill(L, ps->sh + 6 * i, &f->cand[idx[i]]);
 		lua_pop(L, 1);
 		lua_rawgeti(L, HOST, H_CAND0 + 2 * (int)i + 1);
 		lua_rawseti(L, list, (lua_Integer)i + 1);
@@ -1114,7 +1177,7 @@ ctx_candidates(lua_State *L, struct pstate *ps, const struct policy_facts *f)
 		lua_pushnil(L);
 		lua_rawseti(L, list, (lua_Integer)i + 1);
 		lua_rawgeti(L, HOST, H_CAND0 + 2 * (int)i);
-		cand_fill(L, NULL);
+		cand_fill(L, ps->sh + 6 * i, NULL);
 		lua_pop(L, 1);
 	}
 	lua_pop(L, 1);
@@ -1147,29 +1210,30 @@ ctx_metadata(lua_State *L, const struct policy_facts *f)
 static void
 ctx_fill(lua_State *L, struct pstate *ps, const struct policy_facts *f)
 {
-	int	 t;
+	struct shadow	*sh = ps->sh;
+	int		 t;
 
 	lua_rawgeti(L, HOST, H_CTX);
 	t = lua_gettop(L);
-	put_str(L, t, K_ROUTER, f->router, 1);
-	put_str(L, t, K_FALLBACK, f->fallback, 1);
-	put_str(L, t, K_CLASS, f->request_class, 0);
-	put_str(L, t, K_TENANT, f->tenant, 0);
-	put_str(L, t, K_API, f->api, 0);
-	put_int(L, t, K_TURNS, f->turns);
-	put_bool(L, t, K_HAS_TOOLS, f->has_tools);
-	put_bool(L, t, K_HAS_IMAGES, f->has_images);
-	put_bool(L, t, K_HAS_DOCUMENTS, f->has_documents);
-	put_str(L, t, K_CONVERSATION, f->conversation_id, 0);
-	put_str(L, t, K_PREVIOUS_MODEL, f->previous_model, 0);
-	put_num(L, t, K_THRESHOLD, 1, f->threshold);
-	put_bool(L, t, K_PREDICTOR_OK, f->predictor_ok);
+	put_str(L, t, K_ROUTER, sh, f->router, 1);
+	put_str(L, t, K_FALLBACK, sh, f->fallback, 1);
+	put_str(L, t, K_CLASS, sh, f->request_class, 0);
+	put_str(L, t, K_TENANT, sh, f->tenant, 0);
+	put_str(L, t, K_API, sh, f->api, 0);
+	put_int(L, t, K_TURNS, sh, f->turns);
+	put_bool(L, t, K_HAS_TOOLS, sh, f->has_tools);
+	put_bool(L, t, K_HAS_IMAGES, sh, f->has_images);
+	put_bool(L, t, K_HAS_DOCUMENTS, sh, f->has_documents);
+	put_str(L, t, K_CONVERSATION, sh, f->conversation_id, 0);
+	put_str(L, t, K_PREVIOUS_MODEL, sh, f->previous_model, 0);
+	put_num(L, t, K_THRESHOLD, sh, 1, f->threshold);
+	put_bool(L, t, K_PREDICTOR_OK, sh, f->predictor_ok);
 	lua_rawgeti(L, HOST, H_PROMPT);
-	put_int(L, t + 1, K_CHARS, (lua_Integer)f->prompt_chars);
-	put_int(L, t + 1, K_TOKENS, (lua_Integer)f->est_input_tokens);
+	put_int(L, t + 1, K_CHARS, sh, (lua_Integer)f->prompt_chars);
+	put_int(L, t + 1, K_TOKENS, sh, (lua_Integer)f->est_input_tokens);
 	lua_rawgeti(L, HOST, H_SPEND);
-	put_num(L, t + 2, K_TENANT_TODAY, 1, f->tenant_spend_today);
-	put_num(L, t + 2, K_ROUTER_TODAY, 1, f->router_spend_today);
+	put_num(L, t + 2, K_TENANT_TODAY, sh, 1, f->tenant_spend_today);
+	put_num(L, t + 2, K_ROUTER_TODAY, sh, 1, f->router_spend_today);
 	lua_settop(L, t - 1);
 	ctx_metadata(L, f);
 	ctx_candidates(L, ps, f);
