@@ -362,6 +362,120 @@ test_ctx_reuse(void)
 	policy_free(p);
 }
 
+/* Random facts from small pools, so that fields repeat, change, vanish
+ * and come back: strings that are prefixes of each other, "" and NULL,
+ * 0.0 and -0.0, NaN, 0..5 candidates with and without prices. */
+static unsigned
+rnd(unsigned *seed, unsigned n)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (*seed >> 8) % n;
+}
+
+static void
+random_facts(struct policy_facts *f, struct tg_candidate *c, unsigned *seed)
+{
+	static const char *const str[] = { NULL, "", "a", "ab", "b", "a.very-long-model-id-beyond-lua-short-strings-v1:0" };
+	static const double num[] = { 0.0, -0.0, 0.5, 1e300, -2.0 };
+	static const char *const mk[] = { "class", "team" };
+	static const char *const mv[] = { "legal", "blue" };
+	size_t	 i;
+
+	facts_init(f, str[2 + rnd(seed, 4)]);
+	f->request_class = str[rnd(seed, 6)];
+	f->tenant = str[rnd(seed, 6)];
+	f->api = str[rnd(seed, 6)];
+	f->conversation_id = str[rnd(seed, 6)];
+	f->previous_model = str[rnd(seed, 6)];
+	f->fallback = str[rnd(seed, 6)];
+	f->turns = (int)rnd(seed, 3);
+	f->prompt_chars = rnd(seed, 3);
+	f->est_input_tokens = rnd(seed, 3);
+	f->has_tools = (int)rnd(seed, 2);
+	f->has_images = (int)rnd(seed, 3);
+	f->has_documents = (int)rnd(seed, 2);
+	f->predictor_ok = (int)rnd(seed, 2);
+	f->threshold = rnd(seed, 8) == 0 ? NAN : num[rnd(seed, 5)];
+	f->tenant_spend_today = num[rnd(seed, 5)];
+	f->router_spend_today = num[rnd(seed, 5)];
+	f->nmetadata = rnd(seed, 3);
+	f->metadata_keys = mk;
+	f->metadata_values = mv;
+	f->ncand = rnd(seed, 6);
+	f->cand = c;
+	for (i = 0; i < f->ncand; i++) {
+		c[i].model = str[rnd(seed, 6)];
+		c[i].quality = num[rnd(seed, 5)];
+		c[i].has_quality = (int)rnd(seed, 2);
+		c[i].priced = (int)rnd(seed, 2);
+		c[i].price_in = num[rnd(seed, 5)];
+		c[i].price_out = num[rnd(seed, 5)];
+		c[i].est_cost = (double)i;
+	}
+}
+
+/* A policy that answers a hash of everything ctx holds (in a refusal,
+ * which is valid whatever the candidates). */
+static const char ctx_hash_src[] =
+    "local format, mtype, sort, concat = string.format, math.type, table.sort, table.concat\n"
+    "local function ser(v, out)\n"
+    "  local t = type(v)\n"
+    "  if t == 'number' then out[#out + 1] = mtype(v) .. ':' .. (v ~= v and 'nan' or format('%a', v))\n"
+    "  elseif t ~= 'table' then out[#out + 1] = t .. ':' .. tostring(v)\n"
+    "  else\n"
+    "    local keys = {}\n"
+    "    for k in pairs(v) do keys[#keys + 1] = tostring(k) end\n"
+    "    sort(keys)\n"
+    "    out[#out + 1] = '{#' .. #v\n"
+    "    for _, k in ipairs(keys) do\n"
+    "      out[#out + 1] = k .. '='\n"
+    "      ser(v[k] == nil and v[tonumber(k)] or v[k], out)\n"
+    "    end\n"
+    "    out[#out + 1] = '}'\n"
+    "  end\n"
+    "end\n"
+    "return { decide = function(ctx)\n"
+    "  local out = {}\n"
+    "  ser(ctx, out)\n"
+    "  local s, h = concat(out, ' '), 0\n"
+    "  for i = 1, #s do h = (h * 31 + s:byte(i)) & 0xffffffffffff end\n"
+    "  return { refuse = {}, reason = format('%d:%x', #s, h) }\n"
+    "end }\n";
+
+/* ctx is reused and only changed fields are stored (policy.c, struct
+ * shadow): after any sequence of requests, the state must show a policy
+ * exactly what a new state shows for the same request. */
+static void
+test_ctx_reuse_random(void)
+{
+	struct tg_candidate	 c[5];
+	struct policy		*p, *fresh;
+	struct policy_facts	 f;
+	struct policy_decision	 d1, d2;
+	unsigned		 seed = 4242, i, same = 0, changed = 0;
+	char			 last[256] = "";
+
+	p = load_text("hash.lua", ctx_hash_src);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	for (i = 0; i < 300; i++) {
+		random_facts(&f, c, &seed);
+		fresh = load_text("hash.lua", ctx_hash_src);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(fresh);
+		policy_decide(p, &f, &d1);
+		policy_decide(fresh, &f, &d2);
+		changed += strcmp(last, d1.reason) != 0 && d1.refuse;
+		snprintf(last, sizeof(last), "%s", d1.reason);
+		if (strcmp(d1.reason, d2.reason) == 0)
+			same++;
+		else if (i - same < 5)
+			fprintf(stderr, "step %u: reused %s, new %s\n", i, d1.reason, d2.reason);
+		policy_free(fresh);
+	}
+	CU_ASSERT_EQUAL(same, 300);
+	CU_ASSERT(changed > 250);	/* the hash sees the changes */
+	policy_free(p);
+}
+
 static void
 test_refusal(void)
 {
@@ -915,6 +1029,7 @@ main(void)
 	s = CU_add_suite("policy", NULL, NULL);
 	CU_add_test(s, "ctx fields", test_ctx_fields);
 	CU_add_test(s, "ctx reused, nothing stale", test_ctx_reuse);
+	CU_add_test(s, "ctx reused = new ctx, random requests", test_ctx_reuse_random);
 	CU_add_test(s, "refusal", test_refusal);
 	CU_add_test(s, "error reason", test_error_reason);
 	CU_add_test(s, "load errors", test_load_errors);
