@@ -22,7 +22,8 @@ endif
 # built tiergate ($TIERGATE) and skip when jq is missing.
 TESTS += tests/predictor-tools/predict-eval.sh
 EXTRA_DIST += tests/predictor-tools/predict-eval.sh \
-	tests/predictor-tools/fixture.jsonl tests/predictor-tools/dev-metrics.sh
+	tests/predictor-tools/fixture.jsonl tests/predictor-tools/dev-metrics.sh \
+	tests/predictor-tools/loco-metrics.sh
 
 # The predictor speed benchmark: built by `make check` so that it keeps
 # compiling, never run by it (tests/bench/bench-predict.sh runs it).

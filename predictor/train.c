@@ -45,6 +45,7 @@ struct train_opts {
 	const char	*data[MAX_DATA];
 	size_t		 ndata;
 	const char	*out, *name, *xgb_dir, *dev_preds;
+	const char	*dev_groups;	/* --dev-groups: comma list, or NULL */
 	char		 models[PRED_MAX_MODELS][PRED_MAX_NAME];
 	size_t		 nmodels;
 	unsigned	 seed, rounds, depth, threads;
@@ -81,7 +82,8 @@ usage(void)
 	    "    [--seed N] [--rounds N] [--depth N] [--eta X] [--dev-frac X]\n"
 	    "    [--subsample X] [--colsample X] [--min-child X] [--lambda X]\n"
 	    "    [--alpha X] [--gamma X] [--threads N] [--models a,b,...]\n"
-	    "    [--final all|train] [--name NAME] [--xgb-dir DIR] [--dev-preds FILE]\n");
+	    "    [--final all|train] [--name NAME] [--xgb-dir DIR] [--dev-preds FILE]\n"
+	    "    [--dev-groups SOURCE,...]\n");
 }
 
 /* Split "a,b,c" into o->models; argv is left untouched. */
@@ -139,6 +141,8 @@ parse_one(struct train_opts *o, const char *k, char *v)
 		return o->xgb_dir = v, 0;
 	if (!strcmp(k, "--dev-preds"))
 		return o->dev_preds = v, 0;
+	if (!strcmp(k, "--dev-groups"))
+		return o->dev_groups = v, 0;
 	if (!strcmp(k, "--models"))
 		return split_models(o, v);
 	if (!strcmp(k, "--final"))
@@ -404,11 +408,42 @@ split_family(struct dataset *ds, uint32_t fam, double frac, unsigned seed)
 	free(cnt);
 }
 
+static int
+has_dev(const struct train_opts *o)
+{
+	return o->dev_frac > 0 || o->dev_groups != NULL;
+}
+
+/* Whether name is one of the comma-separated list's entries. */
+static int
+in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list, *q;
+
+	for (;;) {
+		q = strchr(p, ',');
+		if ((size_t)((q ? q : p + strlen(p)) - p) == n && strncmp(p, name, n) == 0)
+			return 1;
+		if (q == NULL)
+			return 0;
+		p = q + 1;
+	}
+}
+
+/* --dev-groups names the dev groups; otherwise split every family by
+ * dev_frac, seeded. */
 static void
 split_dev(struct dataset *ds, const struct train_opts *o)
 {
 	uint32_t fams[64];
 	size_t i, j, nf = 0;
+
+	if (o->dev_groups != NULL) {
+		for (i = 0; i < ds->n; i++)
+			ds->r[i].dev = in_list(o->dev_groups, ds->groups[ds->r[i].group]);
+		return;
+	}
 
 	for (i = 0; i < ds->n; i++) {
 		uint32_t f = family(&ds->r[i], ds->nnames);
@@ -748,11 +783,11 @@ train_model(const struct dataset *ds, const struct train_opts *o, size_t m, stru
 	size_t n;
 	int rc = -1;
 
-	if ((h = make_matrix(ds, m, o->dev_frac > 0 ? 0 : -1, &n)) == NULL ||
+	if ((h = make_matrix(ds, m, has_dev(o) ? 0 : -1, &n)) == NULL ||
 	    (b = train_booster(o, h, ds->names[m], "train split")) == NULL ||
 	    dev_eval(ds, m, b, res) == -1)
 		goto done;
-	if (o->final_all && o->dev_frac > 0) {
+	if (o->final_all && has_dev(o)) {
 		XGBoosterFree(b);
 		XGDMatrixFree(h);
 		b = NULL;
