@@ -51,6 +51,8 @@ struct pstate {
 	int		 host_ref;	/* registry ref of the host table (ctx) */
 	size_t		 ncand_built;	/* candidate tables in the host table */
 	struct shadow	*sh;		/* what ctx holds (ctx_fill), in the host table */
+	const struct policy_facts *cur;	/* the facts of the call in progress */
+	size_t		 order[PS_MAX_CAND];	/* ctx.candidates[i + 1] is cur->cand[order[i]] */
 	char		 version[13];
 	/* set by ps_result() inside a protected call */
 	enum policy_err	 res_err;
@@ -1154,7 +1156,7 @@ cand_fill(lua_State *L, struct shadow *sh, const struct tg_candidate *c)
 static void
 ctx_candidates(lua_State *L, struct pstate *ps, const struct policy_facts *f)
 {
-	size_t	 idx[PS_MAX_CAND], i;
+	size_t	*idx = ps->order, i;
 	int	 list;
 
 	cand_order(f->cand, f->ncand, idx);
@@ -1237,6 +1239,23 @@ ctx_fill(lua_State *L, struct pstate *ps, const struct policy_facts *f)
 	lua_settop(L, t - 1);
 	ctx_metadata(L, f);
 	ctx_candidates(L, ps, f);
+}
+
+const struct policy_facts *
+policy_ctx_facts(lua_State *L, int idx, const size_t **order)
+{
+	struct pstate	*ps = ps_of(L);
+	int		 same;
+
+	if (ps->cur == NULL || lua_type(L, idx) != LUA_TTABLE)
+		return NULL;
+	idx = lua_absindex(L, idx);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, ps->host_ref);
+	lua_rawgeti(L, -1, H_CTX_PROXY);
+	same = lua_rawequal(L, idx, -1);
+	lua_pop(L, 2);
+	*order = ps->order;
+	return same ? ps->cur : NULL;
 }
 
 /* ---- the result ------------------------------------------------------- */
@@ -1400,6 +1419,7 @@ ps_call(lua_State *L)
 
 	lua_rawgeti(L, LUA_REGISTRYINDEX, ps->host_ref);	/* HOST */
 	ctx_fill(L, ps, c->f);
+	ps->cur = c->f;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, ps->decide_ref);
 	lua_rawgeti(L, HOST, H_CTX_PROXY);
 	lua_call(L, 1, 1);
@@ -1463,6 +1483,7 @@ ps_decide(struct pstate *ps, const struct policy_facts *f,
 	ps_arm(ps);
 	rc = lua_pcall(L, 1, 0, 1);
 	ps_disarm(ps);
+	ps->cur = NULL;
 	e = ps_classify(ps, rc, out, tb, tblen);
 	lua_settop(L, 0);
 	if (e != POLICY_OK) {

@@ -15,9 +15,11 @@
  */
 #include "autoconf.h"
 
+#include <ctype.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <lua.h>
 #include <lauxlib.h>
@@ -39,64 +41,212 @@ lib_digits(char *end, unsigned long long n)
  * num2(x) is string.format('%.2f', x) byte for byte, and numg(x) is
  * string.format('%g', x), for the numbers a reason shows (qualities,
  * thresholds).  They exist for speed: the C library's floating-point
- * printer is the largest cold-cache cost of a whole decision (≈ 5 µs of
- * a 10 µs call in the gateway, where other work evicts it between two
- * requests).  For finite |x| < 1e15, x * 100 is exact in a long double
- * with a 64-bit significand (x has 53 bits, 100 needs 7), so rounding it
- * half to even is exactly printf's rounding in the default mode.  Other
- * values, and builds whose long double is narrower, use snprintf as
- * string.format does.
+ * printer is the largest cold-cache cost of a whole decision (≈ 5 µs
+ * when other work evicts it between two requests, as in the gateway).
+ * For finite |x| < 1e15, x * 100 is exact in a long double with a 64-bit
+ * significand (x has 53 bits, 100 needs 7), so rounding it half to even
+ * is exactly printf's rounding in the default mode.  Other values, and
+ * builds whose long double is narrower, use snprintf as string.format
+ * does.  Both write into buf (NUM_MAX bytes) and return the text.
  */
-static int
-lib_num2(lua_State *L)
+#define NUM_MAX	(DBL_MAX_10_EXP + 64)
+
+static const char *
+num2(char *buf, double x)
 {
-	lua_Number		 x = luaL_checknumber(L, 1);
-	char			 buf[DBL_MAX_10_EXP + 64], *p = buf + sizeof(buf);
+	char			*p = buf + NUM_MAX - 1;
 	long double		 y, f;
 	unsigned long long	 n;
 
 	if (LDBL_MANT_DIG < 60 || !isfinite(x) || fabs(x) >= 1e15) {
-		snprintf(buf, sizeof(buf), "%.2f", (double)x);
-		lua_pushstring(L, buf);
-		return 1;
+		snprintf(buf, NUM_MAX, "%.2f", x);
+		return buf;
 	}
 	y = fabsl((long double)x) * 100;
 	f = floorl(y);
 	n = (unsigned long long)f;
 	if (y - f > 0.5L || (y - f == 0.5L && n % 2 == 1))
 		n++;
+	*p = '\0';
 	*--p = (char)('0' + n % 10);
 	*--p = (char)('0' + n / 10 % 10);
 	*--p = '.';
 	p = lib_digits(p, n / 100);
 	if (signbit(x))
 		*--p = '-';
-	lua_pushlstring(L, p, (size_t)(buf + sizeof(buf) - p));
-	return 1;
+	return p;
 }
 
-/* numg: integers below 1e6 in magnitude print as integers (what %g
- * does with 6 significant digits); the rest goes through snprintf. */
-static int
-lib_numg(lua_State *L)
+/* Integers below 1e6 in magnitude print as integers (what %g does with 6
+ * significant digits); the rest goes through snprintf. */
+static const char *
+numg(char *buf, double x)
 {
-	lua_Number	 x = luaL_checknumber(L, 1);
-	char		 buf[64], *p = buf + sizeof(buf);
+	char	*p = buf + NUM_MAX - 1;
 
 	if (!isfinite(x) || fabs(x) >= 1e6 || x != floor(x)) {
-		snprintf(buf, sizeof(buf), "%g", (double)x);
-		lua_pushstring(L, buf);
-		return 1;
+		snprintf(buf, NUM_MAX, "%g", x);
+		return buf;
 	}
+	*p = '\0';
 	p = lib_digits(p, (unsigned long long)fabs(x));
 	if (signbit(x))
 		*--p = '-';
-	lua_pushlstring(L, p, (size_t)(buf + sizeof(buf) - p));
+	return p;
+}
+
+static int
+lib_num2(lua_State *L)
+{
+	char	 buf[NUM_MAX];
+
+	lua_pushstring(L, num2(buf, (double)luaL_checknumber(L, 1)));
 	return 1;
 }
 
+static int
+lib_numg(lua_State *L)
+{
+	char	 buf[NUM_MAX];
+
+	lua_pushstring(L, numg(buf, (double)luaL_checknumber(L, 1)));
+	return 1;
+}
+
+/* short(model) of the Lua library, for ids without NUL bytes: the part
+ * after the last '.' (all of it when none, or when it ends with '.'),
+ * cut at the first '-' followed by 8 digits, then without a trailing
+ * "-v<digits>:<digits>".  *len gets its length. */
+static const char *
+short_name(const char *m, size_t *len)
+{
+	const char	*dot = strrchr(m, '.'), *s = m;
+	size_t		 n, i, j, k;
+
+	if (dot != NULL && dot[1] != '\0')
+		s = dot + 1;
+	n = strlen(s);
+	for (i = 0; i + 9 <= n; i++)
+		if (s[i] == '-' && strspn(s + i + 1, "0123456789") >= 8) {
+			n = i;
+			break;
+		}
+	for (j = n; j > 0 && isdigit((unsigned char)s[j - 1]); j--)
+		;
+	if (j < n && j > 0 && s[j - 1] == ':') {
+		for (k = j - 1; k > 0 && isdigit((unsigned char)s[k - 1]); k--)
+			;
+		if (k < j - 1 && k >= 2 && s[k - 1] == 'v' && s[k - 2] == '-')
+			n = k - 2;
+	}
+	*len = n;
+	return s;
+}
+
+static void
+add_short(luaL_Buffer *b, const char *model)
+{
+	size_t		 n;
+	const char	*s = short_name(model, &n);
+
+	luaL_addlstring(b, s, n);
+}
+
+/* why() of the Lua library, for candidates c (quality q), best and
+ * cheap, onto b. */
+static void
+add_why(luaL_Buffer *b, const struct tg_candidate *c,
+    const struct tg_candidate *best, const struct tg_candidate *cheap,
+    double th)
+{
+	char	 buf[NUM_MAX];
+
+	add_short(b, c->model);
+	luaL_addchar(b, ' ');
+	luaL_addstring(b, num2(buf, c->quality));
+	if (c == best && c == cheap) {
+		luaL_addstring(b, " is the cheapest and best predicted");
+		return;
+	}
+	if (c == best) {
+		luaL_addstring(b, " beats ");
+		add_short(b, cheap->model);
+		luaL_addchar(b, ' ');
+		luaL_addstring(b, num2(buf, cheap->quality));
+		luaL_addstring(b, " by more than ");
+		luaL_addstring(b, numg(buf, th));
+		luaL_addchar(b, '%');
+		return;
+	}
+	luaL_addstring(b, " within ");
+	luaL_addstring(b, numg(buf, th));
+	luaL_addstring(b, "% of best ");
+	luaL_addstring(b, num2(buf, best->quality));
+	luaL_addstring(b, " (");
+	add_short(b, best->model);
+	luaL_addchar(b, ')');
+}
+
+/*
+ * fast(ctx [, threshold]): tiergate.bedrock's common path in C, for the
+ * ctx of the call in progress, read from the facts C built it from
+ * instead of through its read-only proxies.  Returns the decision, or
+ * nothing when the Lua version must run: ctx is any other table, the
+ * threshold is not a number, the predictor failed, a candidate has no
+ * model, or no candidate has a quality (the paths that raise an error or
+ * name the fallback).  test_policy compares both on random requests.
+ */
+static int
+lib_bedrock_fast(lua_State *L)
+{
+	const struct policy_facts	*f;
+	const struct tg_candidate	*c, *best = NULL, *cheap = NULL, *pick = NULL;
+	const size_t			*order;
+	luaL_Buffer			 b;
+	double				 th, factor;
+	size_t				 i;
+
+	if ((f = policy_ctx_facts(L, 1, &order)) == NULL || !f->predictor_ok)
+		return 0;
+	if (lua_isnoneornil(L, 2))
+		th = f->threshold;
+	else if (lua_type(L, 2) == LUA_TNUMBER)
+		th = (double)lua_tonumber(L, 2);
+	else
+		return 0;
+	for (i = 0; i < f->ncand; i++) {
+		c = &f->cand[order[i]];
+		if (c->model == NULL || *c->model == '\0')
+			return 0;
+		if (!c->has_quality)
+			continue;
+		if (best == NULL || c->quality > best->quality)
+			best = c;
+		if (cheap == NULL)
+			cheap = c;
+	}
+	if (best == NULL)
+		return 0;
+	factor = 1 + th / 100;
+	for (i = 0; i < f->ncand && pick == NULL; i++) {
+		c = &f->cand[order[i]];
+		if (c->has_quality && best->quality <= c->quality * factor)
+			pick = c;
+	}
+	lua_createtable(L, 0, 2);
+	lua_pushstring(L, pick != NULL ? pick->model : best->model);
+	lua_setfield(L, -2, "model");
+	luaL_buffinit(L, &b);
+	if (pick != NULL)
+		add_why(&b, pick, best, cheap, th);
+	else
+		luaL_addstring(&b, "best predicted quality");
+	luaL_pushresult(&b);
+	lua_setfield(L, -2, "reason");
+	return 1;
+}
 static const char policy_lib_src[] =
-	"local num2, numg = ...   -- string.format '%.2f' and '%g' (see lib_num2)\n"
+	"local num2, numg, fast = ...   -- see num2() and lib_bedrock_fast()\n"
 	"local error, ipairs, type = error, ipairs, type\n"
 	"local format, match, gsub = string.format, string.match, string.gsub\n"
 	"\n"
@@ -208,6 +358,8 @@ static const char policy_lib_src[] =
 	"end\n"
 	"\n"
 	"function lib.bedrock(ctx, threshold)\n"
+	"  local r = fast(ctx, threshold)\n"
+	"  if r then return r end\n"
 	"  local cands, err = cands_of(ctx)\n"
 	"  if not cands then fail('bedrock', '%s', err) end\n"
 	"  if threshold == nil then threshold = ctx.threshold end\n"
@@ -267,7 +419,8 @@ policy_lib_push(lua_State *L, int env)
 	lua_setupvalue(L, -2, 1);
 	lua_pushcfunction(L, lib_num2);
 	lua_pushcfunction(L, lib_numg);
-	lua_call(L, 2, 1);
+	lua_pushcfunction(L, lib_bedrock_fast);
+	lua_call(L, 3, 1);
 	if (!lua_istable(L, -1))
 		luaL_error(L, "tiergate library did not return a table");
 }

@@ -743,6 +743,77 @@ test_helpers_numbers(void)
 	policy_free(p);
 }
 
+/* tiergate.bedrock takes a C path for the ctx of the call in progress
+ * (policy_lib.c, lib_bedrock_fast) and the Lua one for any other table:
+ * on random requests both must give the same model, reason or error.
+ * The policy runs both, the second on a plain copy of ctx, and refuses
+ * with "same" or with what differed. */
+static void
+test_helpers_bedrock_paths(void)
+{
+	static const char *const models[] = { NULL, "", "nodot", "a.b.",
+	    "anthropic.claude-3-haiku-20240307-v1:0", "us.meta.llama3-1-8b-instruct-v1:0",
+	    "x-v1:2", "x-v:2", "x-v1:", "m-12345678", "m-1234567-v1:0",
+	    "p.q-v12:34-v5:6", "z-12345678-v1:0x", "-v1:0", "v1:0", ".-v1:0",
+	    "a.-12345678", "arn:aws:bedrock:us-east-1:1:inference-profile/"
+	    "us.anthropic.claude-3-5-sonnet-20240620-v1:0" };
+	static const double q[] = { 0.5, 0.8, 0.80000001, 0.9, 0.0, -0.0, -0.4,
+	    1e300, NAN, 0.125, 0.995, 0.7 };
+	static const double th[] = { 20, 0, 12.5, -5, 100, NAN, 1e-9, 20 };
+	struct tg_candidate	 c[5];
+	struct policy		*p;
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+	unsigned		 seed = 777, i, j, same = 0, fast = 0;
+	const unsigned		 nm = sizeof(models) / sizeof(models[0]);
+
+	p = load_text("paths.lua",
+	    "local function copy(t)\n"
+	    "  local r = {}\n"
+	    "  for k, v in pairs(t) do r[k] = type(v) == 'table' and copy(v) or v end\n"
+	    "  return r\n"
+	    "end\n"
+	    "local function show(ok, r)\n"
+	    "  if not ok then return 'error ' .. tostring(r) end\n"
+	    "  return tostring(r.model) .. ' / ' .. tostring(r.reason)\n"
+	    "end\n"
+	    "return { decide = function(ctx)\n"
+	    "  local th = ctx.turns == 2 and ctx.prompt.chars or ctx.turns == 0 and 'x' or nil\n"
+	    "  local a = show(pcall(tiergate.bedrock, ctx, th))\n"
+	    "  local b = show(pcall(tiergate.bedrock, copy(ctx), th))\n"
+	    "  return { refuse = {}, reason = a == b and 'same ' .. a or a .. ' | ' .. b }\n"
+	    "end }\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	for (i = 0; i < 20000; i++) {
+		facts_init(&f, "paths");
+		f.cand = c;
+		f.ncand = rnd(&seed, 6);
+		f.turns = (int)rnd(&seed, 4);
+		f.prompt_chars = rnd(&seed, 40);
+		f.threshold = th[rnd(&seed, 8)];
+		f.predictor_ok = rnd(&seed, 10) != 0;
+		f.fallback = models[rnd(&seed, nm)];
+		for (j = 0; j < f.ncand; j++) {
+			c[j].model = rnd(&seed, 20) == 0 ? models[rnd(&seed, 2)] :
+			    models[2 + rnd(&seed, nm - 2)];
+			c[j].quality = q[rnd(&seed, 12)];
+			c[j].has_quality = rnd(&seed, 5) != 0;
+			c[j].priced = rnd(&seed, 5) != 0;
+			c[j].price_in = c[j].price_out = (double)rnd(&seed, 3);
+			c[j].est_cost = (double)rnd(&seed, 4);
+		}
+		if (policy_decide(p, &f, &d) == POLICY_OK &&
+		    strncmp(d.reason, "same ", 5) == 0) {
+			same++;
+			fast += strncmp(d.reason, "same error", 10) != 0;
+		} else if (i - same < 5)
+			fprintf(stderr, "bedrock paths, request %u: %s\n", i, d.reason);
+	}
+	CU_ASSERT_EQUAL(same, 20000);
+	CU_ASSERT(fast > 10000);	/* most requests had a decision */
+	policy_free(p);
+}
+
 /* tiergate.bedrock: each branch of the rule and its reason. */
 static void
 test_helpers_bedrock(void)
@@ -1038,6 +1109,7 @@ main(void)
 	CU_add_test(s, "helpers: lookups", test_helpers_lookups);
 	CU_add_test(s, "helpers: bedrock", test_helpers_bedrock);
 	CU_add_test(s, "helpers: numbers as string.format", test_helpers_numbers);
+	CU_add_test(s, "helpers: bedrock in C = bedrock in Lua", test_helpers_bedrock_paths);
 	CU_add_test(s, "helpers: tight memory", test_helpers_tight_memory);
 	CU_add_test(s, "no leak", test_no_leak);
 	CU_add_test(s, "garbage near the cap", test_garbage_near_cap);
