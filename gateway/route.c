@@ -110,15 +110,28 @@ route_candidates(struct route_ctx *rc, const struct pred_model *pm,
 static int
 route_predict(struct route_ctx *rc)
 {
+	const struct tg_config	*cfg = rc->req->worker->cfg;
 	const struct pred_model	*pm;
+	const struct tg_model	*m;
 	float			 f[PRED_NFEATURES], q[PRED_MAX_MODELS];
-	size_t			 i;
+	size_t			 i, idx[TG_MAX_CANDIDATES], n = 0;
+	ssize_t			 k;
 	int			 ok;
 
 	pm = rc->req->worker->pred != NULL ? pred_loader_get(rc->req->worker->pred) : NULL;
 	ok = pm != NULL && pred_features_converse(rc->conv.root, f) == 0;
-	if (ok)
-		pred_predict(pm, f, q);
+	if (ok) {
+		/* Score only this router's candidates, not every model known. */
+		for (i = 0; i < rc->router->nmodels && i < TG_MAX_CANDIDATES; i++) {
+			m = &cfg->models[rc->router->models[i]];
+			k = m->predictor != NULL ? pred_model_find(pm, m->predictor) : -1;
+			if (k >= 0)
+				idx[n++] = (size_t)k;
+		}
+		for (i = 0; i < PRED_MAX_MODELS; i++)
+			q[i] = NAN;
+		pred_predict_subset(pm, f, idx, n, q);
+	}
 	route_candidates(rc, ok ? pm : NULL, q);
 	for (i = 0; i < rc->d.ncand; i++)
 		if (!rc->d.cand[i].has_quality)

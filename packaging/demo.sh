@@ -22,8 +22,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 run=${TG_DEMO_DIR:-/tmp/tiergate-demo}
-tiergate=${TIERGATE:-$top/tiergate}
-[ -x "$tiergate" ] || { echo "build first: bash packaging/build.sh" >&2; exit 1; }
+tiergate=${TIERGATE:-$top/build/tiergate}
+[ -x "$tiergate" ] || { echo "no $tiergate: build first (bash packaging/build.sh)" >&2; exit 1; }
 pids=()
 stop() {
 	[ -f "$run/lighttpd.pid" ] && kill "$(cat "$run/lighttpd.pid" 2>/dev/null)" 2>/dev/null || true

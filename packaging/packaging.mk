@@ -1,8 +1,9 @@
 # packaging.mk - what an install puts in place besides the binary: the
-# price table, web-server configuration templates, the systemd unit.
-nobase_dist_pkgdata_DATA += packaging/prices.json
-dist_noinst_DATA += packaging/lighttpd/tiergate.conf.in \
+# price table, the example config and the web-server configuration
+# templates (under $(pkgdatadir)), and the scripts of the source tree.
+dist_pkgdata_DATA = packaging/prices.json packaging/tiergate.example.json
+webconfdir = $(pkgdatadir)/web-servers
+dist_webconf_DATA = packaging/lighttpd/tiergate.conf.in \
 	packaging/apache/tiergate.conf.in packaging/apache/tiergate-cgi.conf.in
 dist_noinst_SCRIPTS += packaging/deps.sh packaging/build.sh packaging/test.sh \
 	packaging/sanitizers.sh packaging/demo.sh packaging/quickstart.sh
-dist_noinst_DATA += packaging/tiergate.example.json

@@ -9,9 +9,9 @@ cd "$(dirname "$0")/.."
 bash packaging/deps.sh
 bash packaging/build.sh
 echo "==> make check"
-make -j2 check || { cat test-suite.log 2>/dev/null | tail -200; exit 1; }
+(cd build && make -j2 check) || { tail -200 build/test-suite.log 2>/dev/null; exit 1; }
 bash packaging/sanitizers.sh
 echo "==> make distcheck"
-make -j2 distcheck >distcheck.out 2>&1 || { tail -100 distcheck.out; exit 1; }
-tail -4 distcheck.out
+(cd build && make -j2 distcheck >distcheck.out 2>&1) || { tail -100 build/distcheck.out; exit 1; }
+tail -4 build/distcheck.out
 echo "==> all tests passed"
