@@ -2,8 +2,10 @@
 # price table, the example config and the web-server configuration
 # templates (under $(pkgdatadir)), and the scripts of the source tree.
 dist_pkgdata_DATA = packaging/prices.json packaging/tiergate.example.json
-webconfdir = $(pkgdatadir)/web-servers
-dist_webconf_DATA = packaging/lighttpd/tiergate.conf.in \
-	packaging/apache/tiergate.conf.in packaging/apache/tiergate-cgi.conf.in
+lighttpdconfdir = $(pkgdatadir)/lighttpd
+dist_lighttpdconf_DATA = packaging/lighttpd/tiergate.conf.in
+apacheconfdir = $(pkgdatadir)/apache
+dist_apacheconf_DATA = packaging/apache/tiergate.conf.in \
+	packaging/apache/tiergate-cgi.conf.in
 dist_noinst_SCRIPTS += packaging/deps.sh packaging/build.sh packaging/test.sh \
 	packaging/sanitizers.sh packaging/demo.sh packaging/quickstart.sh
