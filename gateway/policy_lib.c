@@ -9,11 +9,12 @@
  * set up (inside ps_setup's protected call) with the policy's own _ENV:
  * it sees only the allow-listed globals, captures what it uses as locals
  * when it loads, and its functions run inside decide() under the same
- * instruction and memory limits as the policy's own code.  One exception
+ * instruction and memory limits as the policy's own code (one exception,
  * for speed: bedrock() on the ctx of the call in progress is computed in
- * C from the request's facts (lib_bedrock_fast), with the same results.  policy.c hands
- * the table to policies read-only.  Argument errors are raised at the
- * policy's calling line as "tiergate.FN: WHAT: TYPE expected, got TYPE".
+ * C from the request's facts, lib_bedrock_fast, with the same results).
+ * policy.c hands the table to policies read-only.  Argument errors are
+ * raised at the policy's calling line as "tiergate.FN: WHAT: TYPE
+ * expected, got TYPE".
  */
 #include "autoconf.h"
 
