@@ -383,10 +383,22 @@ http_stream_begin(struct tg_req *req, int status, const char *ctype)
 }
 
 int
-http_stream_write(struct tg_req *req, const void *buf, size_t len)
+http_stream_put(struct tg_req *req, const void *buf, size_t len)
 {
 	if (http_write(req, buf, len) != 0)
 		return -1;
 	req->bytes_out += len;
-	return http_flush(req);
+	return 0;
+}
+
+int
+http_stream_flush(struct tg_req *req)
+{
+	return req->client_gone ? -1 : http_flush(req);
+}
+
+int
+http_stream_write(struct tg_req *req, const void *buf, size_t len)
+{
+	return http_stream_put(req, buf, len) != 0 ? -1 : http_flush(req);
 }

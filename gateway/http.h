@@ -68,6 +68,10 @@ int		 http_send_raw(struct tg_req *, int status, const char *ctype,
  * they come.  http_stream_write() returns -1 once the client is gone. */
 int		 http_stream_begin(struct tg_req *, int status, const char *ctype);
 int		 http_stream_write(struct tg_req *, const void *buf, size_t len);
+/* The same without the flush, for several frames that arrived together;
+ * http_stream_flush() sends them. */
+int		 http_stream_put(struct tg_req *, const void *buf, size_t len);
+int		 http_stream_flush(struct tg_req *);
 
 /* Read the request body into req->body within limits->max_body_bytes.
  * Returns 0, or an HTTP status (413, 400) after having sent the error. */

@@ -249,12 +249,14 @@ stream_begin(struct stream_relay *sr)
 	return http_stream_begin(rc->req, 200, ES_CTYPE);
 }
 
+/* Queue a frame for the client; stream_on_data() flushes once per chunk
+ * from curl, so frames that arrived together leave in one write. */
 static int
 stream_write(struct stream_relay *sr, const void *buf, size_t len)
 {
 	if (!sr->begun && stream_begin(sr) != 0)
 		return -1;
-	return http_stream_write(sr->rc->req, buf, len);
+	return http_stream_put(sr->rc->req, buf, len);
 }
 
 /* End the client's stream with an exception frame (Bedrock's union member
@@ -270,8 +272,9 @@ stream_fail(struct stream_relay *sr, enum tg_upstream_err why, const char *type,
 	    sr->call->model_id, type, message);
 	sr->ended = 1;
 	sr->up_err = why;
-	if (stream_exception_frame(type, message, &f, &n) == ES_OK)
-		stream_write(sr, f, n);
+	if (stream_exception_frame(type, message, &f, &n) == ES_OK &&
+	    stream_write(sr, f, n) == 0)
+		http_stream_flush(sr->rc->req);
 	free(f);
 }
 
@@ -344,12 +347,15 @@ stream_on_data(void *v, const char *buf, size_t len)
 		if (e == ES_OK && stream_frame(sr, &m) != 0)
 			return -1;
 		if (e != ES_OK && e != ES_AGAIN) {
+			http_stream_flush(sr->rc->req);
 			snprintf(msg, sizeof(msg), "The model's stream could not be "
 			    "decoded: %s", es_strerror(e));
 			stream_fail(sr, TG_UP_BAD_RESPONSE, "internalServerException", msg);
 			return -1;	/* nothing after a bad frame can be trusted */
 		}
 	}
+	if (sr->begun && http_stream_flush(sr->rc->req) != 0)
+		return -1;
 	return sr->rc->req->client_gone ? -1 : 0;
 }
 
