@@ -14,6 +14,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include <pthread.h>
+#include <sys/stat.h>
+
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -168,6 +171,105 @@ size_t
 auth_keys_count(const struct tg_keys *t)
 {
 	return t != NULL ? t->n : 0;
+}
+
+struct tg_keyring {
+	char		*path;
+	struct tg_keys	*cur;		/* read with __atomic_load_n */
+	struct tg_keys	**old;		/* replaced tables, freed at the end */
+	size_t		 nold;
+	pthread_mutex_t	 mtx;		/* one reloader at a time */
+	time_t		 checked;
+	struct stat	 st;
+};
+
+struct tg_keyring *
+auth_keyring_new(const char *path, char *err, size_t errlen)
+{
+	struct tg_keyring	*r;
+
+	err[0] = '\0';
+	if ((r = calloc(1, sizeof(*r))) == NULL || (r->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		free(r);
+		return NULL;
+	}
+	pthread_mutex_init(&r->mtx, NULL);
+	if (stat(path, &r->st) != 0 ||
+	    (r->cur = auth_keys_load(path, err, errlen)) == NULL) {
+		if (r->cur == NULL && err[0] == '\0')
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		auth_keyring_free(r);
+		return NULL;
+	}
+	r->checked = time(NULL);
+	return r;
+}
+
+static int
+auth_file_changed(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino != b->st_ino || a->st_size != b->st_size ||
+	    a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+	    a->st_mtim.tv_nsec != b->st_mtim.tv_nsec;
+}
+
+/* Swap in a new table if the file changed; the caller holds the mutex. */
+static void
+auth_keyring_reload(struct tg_keyring *r)
+{
+	struct stat	 st;
+	struct tg_keys	*k, **no;
+	char		 err[512];
+
+	if (stat(r->path, &st) != 0 || !auth_file_changed(&st, &r->st))
+		return;
+	r->st = st;
+	if ((k = auth_keys_load(r->path, err, sizeof(err))) == NULL) {
+		log_err("api keys: %s; the previous keys keep serving", err);
+		return;
+	}
+	if ((no = realloc(r->old, (r->nold + 1) * sizeof(*no))) == NULL) {
+		auth_keys_free(k);
+		return;
+	}
+	r->old = no;
+	r->old[r->nold++] = r->cur;
+	__atomic_store_n(&r->cur, k, __ATOMIC_RELEASE);
+	log_info("api keys: reloaded %s (%zu keys)", r->path, k->n);
+}
+
+const struct tg_keys *
+auth_keyring_get(struct tg_keyring *r)
+{
+	time_t	 now;
+
+	if (r == NULL)
+		return NULL;
+	now = time(NULL);
+	if (now != __atomic_load_n(&r->checked, __ATOMIC_RELAXED) &&
+	    pthread_mutex_trylock(&r->mtx) == 0) {
+		__atomic_store_n(&r->checked, now, __ATOMIC_RELAXED);
+		auth_keyring_reload(r);
+		pthread_mutex_unlock(&r->mtx);
+	}
+	return __atomic_load_n(&r->cur, __ATOMIC_ACQUIRE);
+}
+
+void
+auth_keyring_free(struct tg_keyring *r)
+{
+	size_t	 i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nold; i++)
+		auth_keys_free(r->old[i]);
+	free(r->old);
+	auth_keys_free(r->cur);
+	pthread_mutex_destroy(&r->mtx);
+	free(r->path);
+	free(r);
 }
 
 /* Every entry is compared, match or not, so the time taken does not say

@@ -25,6 +25,18 @@ struct tg_keys	*auth_keys_load(const char *path, char *err, size_t errlen);
 void		 auth_keys_free(struct tg_keys *);
 size_t		 auth_keys_count(const struct tg_keys *);
 
+/*
+ * A keys file that is reloaded when it changes (checked at most once a
+ * second, by whichever thread asks).  A file that no longer loads is
+ * logged and the previous keys keep serving.  Tables that were replaced
+ * are kept until auth_keyring_free(): a thread may still be reading one,
+ * and an edit costs only the file's size.
+ */
+struct tg_keyring;
+struct tg_keyring *auth_keyring_new(const char *path, char *err, size_t errlen);
+const struct tg_keys *auth_keyring_get(struct tg_keyring *);
+void		 auth_keyring_free(struct tg_keyring *);
+
 /* Authenticate `req`.  On AUTH_OK *tenant is the key's tenant (borrowed
  * from the table).  With no keys table (NULL) every request is anonymous
  * and allowed.  On failure the error has been sent (401/403). */

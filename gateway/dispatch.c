@@ -133,7 +133,8 @@ gw_authenticate(struct tg_req *req, const char **tenant)
 {
 	if (strcmp(req->method, "POST") == 0 && http_read_body(req) != 0)
 		return -1;
-	return auth_check(req->worker->keys, req, tenant) == AUTH_OK ? 0 : -1;
+	return auth_check(auth_keyring_get(req->worker->keys), req, tenant) == AUTH_OK ?
+	    0 : -1;
 }
 
 static int

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 struct tg_config;
-struct tg_keys;
+struct tg_keyring;
 struct bedrock_client;
 struct policy;
 struct stats;
@@ -22,7 +22,7 @@ struct pred_loader;
 struct tg_worker {
 	int			 id;
 	const struct tg_config	*cfg;
-	const struct tg_keys	*keys;
+	struct tg_keyring	*keys;		/* shared, reloaded on change; NULL: none */
 	struct bedrock_client	*bedrock;	/* own CURL handle, reused connections */
 	struct policy		**policies;	/* one Lua state per router, this thread only */
 	struct stats		*stats;		/* shared mapping, or NULL */

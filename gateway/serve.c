@@ -33,7 +33,7 @@
 
 struct tg_server {
 	struct tg_config	*cfg;
-	struct tg_keys		*keys;
+	struct tg_keyring	*keys;
 	struct creds		 creds;
 	struct bedrock_auth	 auth;
 	struct stats		*stats;
@@ -113,7 +113,7 @@ serve_open_shared(struct tg_server *s)
 	char	 err[512];
 
 	if (s->cfg->api_keys_file != NULL &&
-	    (s->keys = auth_keys_load(s->cfg->api_keys_file, err, sizeof(err))) == NULL) {
+	    (s->keys = auth_keyring_new(s->cfg->api_keys_file, err, sizeof(err))) == NULL) {
 		log_err("api keys: %s", err);
 		return -1;
 	}
@@ -369,7 +369,7 @@ done:
 	pred_loader_free(srv.pred);
 	declog_close(srv.declog);
 	stats_close(srv.stats);
-	auth_keys_free(srv.keys);
+	auth_keyring_free(srv.keys);
 	creds_clear(&srv.creds);
 	config_free(srv.cfg);
 	curl_global_cleanup();

@@ -166,3 +166,22 @@ tg_check_no_secrets() {
 	done
 	tg_ok
 }
+
+# The keys file is reloaded when it changes: a new key works within about
+# a second; a broken file is rejected and the previous keys keep serving.
+tg_check_keys_reload() {
+	local new=tg-e2eReloadedKey0000000000000000000000000
+	cp "$TG_RUN/keys" "$TG_RUN/keys.new"
+	printf 'apikey reloaded sha256:%s\n' "$(tg_sha256 "$new")" >>"$TG_RUN/keys.new"
+	mv "$TG_RUN/keys.new" "$TG_RUN/keys"
+	sleep 1.2
+	TG_AUTHZ="Bearer $new" tg_post /model/support/converse "$(tg_converse_body hi)"
+	tg_expect '[ "$TG_STATUS" = 200 ]' "a key added to the keys file was refused: HTTP $TG_STATUS"
+	printf 'apikey broken not-a-hash\n' >"$TG_RUN/keys.new"
+	mv "$TG_RUN/keys.new" "$TG_RUN/keys"
+	sleep 1.2
+	TG_AUTHZ="Bearer $new" tg_post /model/support/converse "$(tg_converse_body hi)"
+	tg_expect '[ "$TG_STATUS" = 200 ]' "a broken keys file replaced the serving keys: HTTP $TG_STATUS"
+	tg_expect 'grep -q "previous keys keep serving" "$TG_RUN/tiergate.log"' "the rejected keys file was not logged"
+	tg_ok
+}

@@ -17,5 +17,6 @@ tg_check_bad_input
 tg_check_upstream_faults
 tg_check_router_fallback
 tg_check_prompt_routers
+tg_check_keys_reload
 tg_check_no_secrets
 echo "$TG_CHECKS passed, 0 failed"
