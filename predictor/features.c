@@ -4,17 +4,20 @@
  * One scanner walks every text once, 64 bytes at a time: it classifies the
  * block into bit masks (word bytes, white space, newlines; SSE2 where the
  * compiler offers it, a table otherwise, same result), counts what a mask
- * can count with popcounts, and then visits only the events: each word
- * once (hashed 8 bytes at a time), each punctuation byte, each newline,
- * each non-ASCII sequence.  It never allocates and never reads outside
- * [text, text+len) (the last block is copied into a zeroed buffer), so NUL
- * bytes, invalid UTF-8 and megabyte prompts are just more bytes.  Training
+ * or a vector can count (letters, digits, spaces...), writes the block's
+ * bytes lower-cased into a small buffer, and then visits only the events:
+ * each word once (hashed 8 normalised bytes at a time), each punctuation
+ * byte, each newline, each non-ASCII sequence.  It never allocates and
+ * never reads outside [text, text+len) (the last block is copied into a
+ * zeroed buffer), so NUL bytes, invalid UTF-8 and megabyte prompts are
+ * just more bytes.  Training
  * (pred_features_prompt) and serving (pred_features_converse) feed the same
  * scanner, so the model sees identical features in both.
  */
 #include "autoconf.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -36,7 +39,6 @@ _Static_assert(F_END == PRED_NFEATURES, "pred_feat.h and pred.h disagree");
 #define C_HIGH	0x80	/* >= 0x80: part of a UTF-8 sequence */
 
 #define WORDCH	(C_ALPHA | C_DIGIT | C_HIGH)
-#define MAXKW	12	/* longest keyword, bytes */
 #define SEEN_BITS 1024	/* distinct-word bitmap */
 
 static uint8_t	ctab[256];
@@ -113,14 +115,17 @@ static const struct kw keywords[] = {
 	{ "we", F_KW_PERSONAL }, { "our", F_KW_PERSONAL },
 };
 
-/* Open-addressing table of keyword hashes; slot value = index+1. */
-#define KWTAB	512
-static uint16_t	kwtab[KWTAB];
-#define KWBLOOM_BITS	12	/* 1 in ~27 other words pays a keyword probe */
+/* Keyword k is entry k+1 of kwlen/kwx/kwfeat; entry 0 is none.  kwslot
+ * maps (word hash * kwmul) >> (32 - KWSLOT_BITS) to an entry, with no two
+ * keywords on one slot (init_tables picks kwmul): one lookup per word. */
 #define NKW	(sizeof(keywords) / sizeof(keywords[0]))
-static uint8_t	kwbloom[1 << KWBLOOM_BITS];
-static uint8_t	kwlen[NKW];
-static uint64_t	kwx[NKW][2];	/* the keyword, normalised, zero-padded */
+#define KWSLOT_BITS	12
+_Static_assert(NKW < 255, "kwslot holds entries in a byte");
+static uint8_t	kwslot[1 << KWSLOT_BITS];
+static uint32_t	kwmul;
+static uint8_t	kwlen[NKW + 1];
+static uint8_t	kwfeat[NKW + 1];
+static uint64_t	kwx[NKW + 1][2];	/* the keyword, normalised, zero-padded */
 static uint32_t	h_step, h_by, h_limits[6];
 /* Per punctuation byte, eight 8-bit counter lanes (see init_packed). */
 static uint64_t	pk[256];
@@ -137,13 +142,6 @@ popcount64(uint64_t x)
 	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
 	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
 	return (unsigned)((x * ONES) >> 56);
-}
-
-/* Bytes of m with bit 7 set, m having no other bits. */
-static inline unsigned
-count_high(uint64_t m)
-{
-	return (unsigned)(((m >> 7) * ONES) >> 56);
 }
 
 static inline uint32_t
@@ -211,7 +209,7 @@ struct wstat {
 	uint64_t	 x[2];		/* first 16 bytes, normalised, zero-padded */
 	uint32_t	 affix[2];	/* first and last 3 bytes, normalised */
 	uint32_t	 h;		/* hash of the normalised word */
-	size_t		 digits, upper, high;
+	size_t		 digits, high;	/* digits, bytes >= 0x80 */
 };
 
 /* Up to 8 bytes at p as a little-endian integer, zero beyond min(n, 8)
@@ -232,43 +230,73 @@ load8(const unsigned char *p, size_t n, const unsigned char *end)
 }
 
 /* ASCII upper case to lower, digits to '0', other bytes kept (as ntab),
- * eight at a time; counts upper-case letters, digits and bytes >= 0x80. */
+ * eight at a time: what classify() does to a block, for words whose
+ * normalised bytes are no longer in the block buffer. */
 static inline uint64_t
-normalise8(uint64_t x, struct wstat *ws)
+normalise8(uint64_t x)
 {
-	uint64_t h7 = x & ~HIGHS, up, dg, dm, c;
+	uint64_t h7 = x & ~HIGHS, up, dg, dm;
 
 	up = (h7 + 0x3f * ONES) & ~(h7 + 0x25 * ONES) & ~x & HIGHS;
 	dg = (h7 + 0x50 * ONES) & ~(h7 + 0x46 * ONES) & ~x & HIGHS;
-	/* both counts in one byte sum: at most 8 + 16 * 8 */
-	c = (((up >> 7) + ((dg >> 7) << 4)) * ONES) >> 56;
-	ws->upper += c & 15;
-	ws->digits += c >> 4;
-	if (x & HIGHS)
-		ws->high += count_high(x & HIGHS);
 	dm = (dg >> 7) * 0xff;
 	return ((x | (up >> 2)) & ~dm) | (dm & 0x30 * ONES);
 }
 
-/* The word [w, w+len), len >= 1, inside [.., end).  Words of up to 8
- * bytes (most) take one step of the loop. */
+/* Up to 8 normalised bytes at p (which has 8 readable bytes), zero
+ * beyond n. */
+static inline uint64_t
+load8n(const unsigned char *p, size_t n)
+{
+	uint64_t x;
+
+	memcpy(&x, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	x = __builtin_bswap64(x);
+#endif
+	return n >= 8 ? x : x & ((1ull << (8 * n)) - 1);
+}
+
+/* Digits ('0' once normalised) and bytes >= 0x80 of a normalised chunk,
+ * zero-padded. */
+static inline void
+count8(uint64_t x, struct wstat *ws)
+{
+	uint64_t y = x ^ (0x30 * ONES), z, c;
+
+	z = ~(((y & ~HIGHS) + ~HIGHS) | y | ~HIGHS);	/* 0x80 where y is 0 */
+	/* both counts in one byte sum: at most 8 + 16 * 8 */
+	c = (((z >> 7) + ((x & HIGHS) >> 3)) * ONES) >> 56;
+	ws->digits += c & 15;
+	ws->high += c >> 4;
+}
+
+/* Chunk i of the word: normalised bytes from nw, or raw ones from w. */
+#define CHUNK(i, n)	(nw != NULL ? load8n(nw + (i), (n)) : \
+	normalise8(load8(w + (i), (n), end)))
+
+/* The word [w, w+len), len >= 1, inside [.., end); nw is the same word
+ * normalised (with 8 readable bytes after it), or NULL.  Words of up to
+ * 8 bytes (most) take one step of the loop. */
 #ifdef __GNUC__
 __attribute__((always_inline))
 #endif
 static inline void
-word_stat(const unsigned char *w, size_t len, const unsigned char *end,
-    struct wstat *ws)
+word_stat(const unsigned char *w, const unsigned char *nw, size_t len,
+    const unsigned char *end, struct wstat *ws)
 {
 	uint64_t h = (uint64_t)len * 0x9E3779B97F4A7C15ull, prev = 0, x = 0;
 	size_t i, r;
 
 	ws->x[1] = 0;
-	ws->digits = ws->upper = ws->high = 0;
-	x = ws->x[0] = normalise8(load8(w, len, end), ws);
+	ws->digits = ws->high = 0;
+	x = ws->x[0] = CHUNK(0, len);
+	count8(x, ws);
 	h = (h ^ x) * 0xff51afd7ed558ccdull;
 	for (i = 8; i < len; i += 8) {
 		prev = x;
-		x = normalise8(load8(w + i, len - i, end), ws);
+		x = CHUNK(i, len - i);
+		count8(x, ws);
 		if (i == 8)
 			ws->x[1] = x;
 		h ^= h >> 32;
@@ -291,7 +319,7 @@ whash(const char *w)
 	struct wstat ws;
 	size_t n = strlen(w);
 
-	word_stat((const unsigned char *)w, n, (const unsigned char *)w + n, &ws);
+	word_stat((const unsigned char *)w, NULL, n, (const unsigned char *)w + n, &ws);
 	return ws.h;
 }
 
@@ -300,22 +328,36 @@ init_tables(void)
 {
 	static const char *limits[6] = { "words", "sentences", "paragraphs",
 	    "lines", "characters", "points" };
+	uint32_t kwh[NKW], slot;
 	struct wstat ws;
-	size_t i, j;
+	size_t i, tries;
 
 	init_ctab();
 	init_packed();
 	for (i = 0; i < NKW; i++) {
-		kwlen[i] = (uint8_t)strlen(keywords[i].word);
-		word_stat((const unsigned char *)keywords[i].word, kwlen[i],
-		    (const unsigned char *)keywords[i].word + kwlen[i], &ws);
-		kwx[i][0] = ws.x[0];
-		kwx[i][1] = ws.x[1];
-		kwbloom[ws.h >> (32 - KWBLOOM_BITS)] = 1;
-		j = ws.h & (KWTAB - 1);
-		while (kwtab[j] != 0)
-			j = (j + 1) & (KWTAB - 1);
-		kwtab[j] = (uint16_t)(i + 1);
+		kwlen[i + 1] = (uint8_t)strlen(keywords[i].word);
+		word_stat((const unsigned char *)keywords[i].word, NULL, kwlen[i + 1],
+		    (const unsigned char *)keywords[i].word + kwlen[i + 1], &ws);
+		kwx[i + 1][0] = ws.x[0];
+		kwx[i + 1][1] = ws.x[1];
+		kwfeat[i + 1] = (uint8_t)keywords[i].feat;
+		kwh[i] = ws.h;
+	}
+	/* The first odd multiplier that puts every keyword on its own slot
+	 * (a few tries: 141 keywords, 4096 slots). */
+	kwmul = 0x9E3779B1u;
+	for (tries = 0; ; tries++, kwmul += 2) {
+		if (tries == 100000)
+			abort();	/* a keyword listed twice */
+		memset(kwslot, 0, sizeof(kwslot));
+		for (i = 0; i < NKW; i++) {
+			slot = (kwh[i] * kwmul) >> (32 - KWSLOT_BITS);
+			if (kwslot[slot] != 0)
+				break;
+			kwslot[slot] = (uint8_t)(i + 1);
+		}
+		if (i == NKW)
+			break;
 	}
 	h_step = whash("step");
 	h_by = whash("by");
@@ -324,33 +366,6 @@ init_tables(void)
 }
 
 /* ---- the scanner ---------------------------------------------------------- */
-
-/* State carried across the texts of one request; features go to f. */
-struct scan {
-	float		*f;
-	uint32_t	 prev_wh, prev2_wh;	/* last two words' hashes, 0 = none */
-	int		 prev_num;		/* the previous word was a number */
-	size_t		 tok2;			/* token estimate, in half tokens */
-	size_t		 letters, upper, digits, spaces, punct, punct_total;
-	uint32_t	 words, distinct, numbers, longwords, maxword;
-	uint8_t		 seen[SEEN_BITS / 8];	/* distinct-word bitmap */
-};
-
-static void
-keyword(struct scan *s, const struct wstat *ws, size_t len)
-{
-	uint32_t j = ws->h & (KWTAB - 1);
-	size_t k;
-
-	while (kwtab[j] != 0) {
-		k = kwtab[j] - 1;
-		if (kwlen[k] == len && kwx[k][0] == ws->x[0] && kwx[k][1] == ws->x[1]) {
-			s->f[keywords[k].feat] += 1.0f;
-			return;
-		}
-		j = (j + 1) & (KWTAB - 1);
-	}
-}
 
 static int
 is_limit_word(uint32_t h)
@@ -363,6 +378,34 @@ is_limit_word(uint32_t h)
 	return 0;
 }
 
+/* Word counts, copied into registers for the words of a block. */
+struct wacc {
+	uint32_t	 prev_wh, prev2_wh;	/* last two words' hashes, 0 = none */
+	int		 prev_num;		/* the previous word was a number */
+	size_t		 tok2;			/* token estimate, in half tokens */
+	uint32_t	 words, distinct, numbers, longwords, maxword;
+};
+
+/* State carried across the texts of one request; features go to f. */
+struct scan {
+	float		*f;
+	struct wacc	 w;
+	size_t		 letters, upper, digits;	/* ASCII, by classify() */
+	size_t		 spaces, punct, punct_total;
+	uint64_t	 seen[SEEN_BITS / 64];	/* distinct-word bitmap */
+};
+
+/* Counts the word if it is a keyword: the normalised bytes must match,
+ * so digits and bytes >= 0x80 never do.  Most words find an empty slot. */
+static inline void
+keyword(struct scan *s, const struct wstat *ws, size_t len)
+{
+	unsigned k = kwslot[(ws->h * kwmul) >> (32 - KWSLOT_BITS)];
+
+	if (k != 0 && kwlen[k] == len && kwx[k][0] == ws->x[0] && kwx[k][1] == ws->x[1])
+		s->f[kwfeat[k]] += 1.0f;
+}
+
 /* Bucket of a word's prefix (tag 1) or suffix (tag 2) trigram. */
 static inline size_t
 affix_bucket(uint32_t v, uint32_t tag)
@@ -372,44 +415,45 @@ affix_bucket(uint32_t v, uint32_t tag)
 
 /* One word [w, w+len): counts, unigram/bigram/affix buckets, keywords,
  * phrases. */
-static void
-end_word(struct scan *s, const unsigned char *w, size_t len, const unsigned char *end)
+#ifdef __GNUC__
+__attribute__((always_inline))
+#endif
+static inline void
+end_word(struct scan *s, struct wacc *a, const unsigned char *w,
+    const unsigned char *nw, size_t len, const unsigned char *end)
 {
 	struct wstat ws;
 	size_t alpha;
 	uint32_t bit, bg, h;
 
-	word_stat(w, len, end, &ws);
+	word_stat(w, nw, len, end, &ws);
 	h = ws.h;
 	alpha = len - ws.digits - ws.high;
-	s->letters += alpha;
-	s->upper += ws.upper;
-	s->digits += ws.digits;
-	s->words++;
-	if (len > s->maxword)
-		s->maxword = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
-	s->longwords += len >= 12;
-	s->numbers += ws.digits > 0;
-	s->tok2 += (alpha ? 2 * (1 + alpha / 8) : 0) + 2 * ((ws.digits + 2) / 3);
+	a->words++;
+	if (len > a->maxword)
+		a->maxword = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+	a->longwords += len >= 12;
+	a->numbers += ws.digits > 0;
+	/* letters: 1 + 1 per 8; digits: 1 per 3 (most words have none) */
+	a->tok2 += (alpha ? 2 * (1 + alpha / 8) : 0) + (ws.digits ? 2 * ((ws.digits + 2) / 3) : 0);
 	s->f[F_WORD1 + (h >> (32 - F_WORD1_BITS))] += 1.0f;
 	s->f[affix_bucket(ws.affix[0], 1)] += 1.0f;
 	s->f[affix_bucket(ws.affix[1], 2)] += 1.0f;
-	if (s->prev_wh != 0) {
-		bg = wmix(s->prev_wh * 0x85EBCA77u + h);
+	if (a->prev_wh != 0) {
+		bg = wmix(a->prev_wh * 0x85EBCA77u + h);
 		s->f[F_WORD2 + (bg >> (32 - F_WORD2_BITS))] += 1.0f;
 	}
 	bit = h & (SEEN_BITS - 1);
-	s->distinct += !(s->seen[bit >> 3] & (1u << (bit & 7)));
-	s->seen[bit >> 3] |= (uint8_t)(1u << (bit & 7));
-	if (kwbloom[h >> (32 - KWBLOOM_BITS)] && ws.digits == 0 && ws.high == 0 && len <= MAXKW)
-		keyword(s, &ws, len);
-	if (h == h_step && s->prev_wh == h_by && s->prev2_wh == h_step)
+	a->distinct += !(s->seen[bit >> 6] >> (bit & 63) & 1);
+	s->seen[bit >> 6] |= 1ull << (bit & 63);
+	keyword(s, &ws, len);
+	if (h == h_step && a->prev_wh == h_by && a->prev2_wh == h_step)
 		s->f[F_STEPBYSTEP] += 1.0f;
-	if (s->prev_num && is_limit_word(h))
+	if (a->prev_num && is_limit_word(h))
 		s->f[F_WORDLIMIT] += 1.0f;
-	s->prev_num = ws.digits == len;
-	s->prev2_wh = s->prev_wh;
-	s->prev_wh = h;
+	a->prev_num = ws.digits == len;
+	a->prev2_wh = a->prev_wh;
+	a->prev_wh = h;
 }
 
 /* Classify the line [p, q): list item, option, code-like, quote, question. */
@@ -471,12 +515,12 @@ utf8(struct scan *s, const unsigned char *p, const unsigned char *end)
 		goto bad;
 	s->f[pred_script_feature(cp)] += 1.0f;
 	s->f[F_NONASCII] += (float)n;
-	s->tok2 += n >= 3 ? 2 : 1;
+	s->w.tok2 += n >= 3 ? 2 : 1;
 	return n;
 bad:
 	s->f[F_INVALID_UTF8] += 1.0f;
 	s->f[F_NONASCII] += 1.0f;
-	s->tok2 += 2;
+	s->w.tok2 += 2;
 	return 1;
 }
 
@@ -493,22 +537,34 @@ struct masks {
 	uint64_t	 nl;	/* '\n' */
 };
 
+/* Classifies the block b into m, writes its normalised bytes (as
+ * normalise8) to nb followed by 16 zero bytes, and adds its ASCII letters,
+ * upper-case letters and digits to s.  The bytes of b past the text are
+ * zero, and zero is none of these. */
 #ifdef __SSE2__
 static void
-classify(const unsigned char *b, struct masks *m)
+classify(struct scan *s, const unsigned char *b, struct masks *m, unsigned char *nb)
 {
-	__m128i v, lc, al, dg;
-	uint64_t hi, w, sp, nl;
+	const __m128i zero = _mm_setzero_si128();
+	__m128i v, al, up, dg, n, nal = zero, nup = zero, ndg = zero;
+	uint64_t hi, w, sp, nl, c;
 	int k;
 
 	memset(m, 0, sizeof(*m));
 	for (k = 0; k < BLOCK / 16; k++) {
 		v = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * k));
-		lc = _mm_or_si128(v, _mm_set1_epi8(0x20));
-		al = _mm_cmplt_epi8(_mm_add_epi8(lc, _mm_set1_epi8(128 - 'a')),
+		al = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)),
+		    _mm_set1_epi8(128 - 'a')), _mm_set1_epi8(-128 + 26));
+		up = _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(128 - 'A')),
 		    _mm_set1_epi8(-128 + 26));
 		dg = _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(128 - '0')),
 		    _mm_set1_epi8(-128 + 10));
+		n = _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20)));
+		n = _mm_or_si128(_mm_andnot_si128(dg, n), _mm_and_si128(dg, _mm_set1_epi8('0')));
+		_mm_storeu_si128((__m128i *)(void *)(nb + 16 * k), n);
+		nal = _mm_sub_epi8(nal, al);	/* lanes count to at most 4 */
+		nup = _mm_sub_epi8(nup, up);
+		ndg = _mm_sub_epi8(ndg, dg);
 		hi = (uint64_t)_mm_movemask_epi8(v);
 		w = hi | (uint64_t)_mm_movemask_epi8(_mm_or_si128(al, dg));
 		sp = ((uint64_t)_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(33))) & ~hi) |
@@ -519,10 +575,20 @@ classify(const unsigned char *b, struct masks *m)
 		m->space |= sp << (16 * k);
 		m->nl |= nl << (16 * k);
 	}
+	_mm_storeu_si128((__m128i *)(void *)(nb + BLOCK), zero);
+	/* three sums of at most 64, 16 bits apart, in each 64-bit half */
+	v = _mm_add_epi64(_mm_sad_epu8(nal, zero), _mm_add_epi64(
+	    _mm_slli_epi64(_mm_sad_epu8(nup, zero), 16),
+	    _mm_slli_epi64(_mm_sad_epu8(ndg, zero), 32)));
+	v = _mm_add_epi64(v, _mm_unpackhi_epi64(v, v));
+	c = (uint64_t)_mm_cvtsi128_si64(v);
+	s->letters += c & 0xffff;
+	s->upper += c >> 16 & 0xffff;
+	s->digits += c >> 32 & 0xffff;
 }
 #else
 static void
-classify(const unsigned char *b, struct masks *m)
+classify(struct scan *s, const unsigned char *b, struct masks *m, unsigned char *nb)
 {
 	uint8_t cl;
 	int i;
@@ -530,13 +596,20 @@ classify(const unsigned char *b, struct masks *m)
 	memset(m, 0, sizeof(*m));
 	for (i = 0; i < BLOCK; i++) {
 		cl = ctab[b[i]];
+		nb[i] = ntab[b[i]];
+		s->letters += !!(cl & C_ALPHA);
+		s->upper += !!(cl & C_UPPER);
+		s->digits += !!(cl & C_DIGIT);
 		m->word |= (uint64_t)!!(cl & WORDCH) << i;
 		m->high |= (uint64_t)!!(cl & C_HIGH) << i;
 		m->space |= (uint64_t)!!(cl & C_SPACE) << i;
 		m->nl |= (uint64_t)!!(cl & C_NL) << i;
 	}
+	memset(nb + BLOCK, 0, 16);
 }
 #endif
+
+#define NBUF	4096	/* normalised text kept, a multiple of BLOCK */
 
 /* Where one text is, and what carries from one block to the next. */
 struct text {
@@ -545,6 +618,10 @@ struct text {
 	const unsigned char *line;	/* start of the current line */
 	const unsigned char *utf_next;	/* first byte not yet decoded */
 	unsigned char	 last;		/* the byte before the block */
+	/* nb[i] is text byte base[i] normalised, up to the current block's
+	 * end; a word that began before base is read from the text again */
+	const unsigned char *base;
+	unsigned char	 nb[NBUF + 16];
 };
 
 /* The punctuation bytes (mask pm) of block b (b[-1] is t->last's place):
@@ -579,6 +656,17 @@ block_punct(struct scan *s, struct text *t, const unsigned char *b, uint64_t pm)
 	s->f[F_INLINE_CODE] += (float)(runs - fences);
 }
 
+/* A word that began before t->base. */
+#ifdef __GNUC__
+__attribute__((noinline))
+#endif
+static void
+end_word_raw(struct scan *s, struct wacc *a, const unsigned char *w, size_t len,
+    const unsigned char *end)
+{
+	end_word(s, a, w, NULL, len, end);
+}
+
 /* The words of a block at q whose word mask is wm; next is 1 when the
  * byte after the block is a word byte.  A word open at the block's start
  * began at t->word; one still open at its end is left there. */
@@ -588,6 +676,8 @@ block_words(struct scan *s, struct text *t, const unsigned char *q, uint64_t wm,
 	uint64_t starts = wm & ~((wm << 1) | (t->word != NULL));
 	uint64_t ends = wm & ~((wm >> 1) | ((uint64_t)next << 63));
 	const unsigned char *w;
+	struct wacc a = s->w;
+	size_t len;
 	unsigned e;
 
 	while (ends) {
@@ -600,8 +690,13 @@ block_words(struct scan *s, struct text *t, const unsigned char *q, uint64_t wm,
 			w = q + __builtin_ctzll(starts);
 			starts &= starts - 1;
 		}
-		end_word(s, w, (size_t)(q + e + 1 - w), t->end);
+		len = (size_t)(q + e + 1 - w);
+		if (w >= t->base)
+			end_word(s, &a, w, t->nb + (w - t->base), len, t->end);
+		else
+			end_word_raw(s, &a, w, len, t->end);
 	}
+	s->w = a;
 	if (starts)
 		t->word = q + __builtin_ctzll(starts);
 }
@@ -638,7 +733,11 @@ scan_block(struct scan *s, struct text *t, const unsigned char *q,
 	uint64_t valid = n >= BLOCK ? ~0ull : (1ull << n) - 1, pm;
 	struct masks m;
 
-	classify(b, &m);
+	if (q + BLOCK > t->base + NBUF) {	/* keep the last block */
+		memcpy(t->nb, t->nb + (q - BLOCK - t->base), BLOCK);
+		t->base = q - BLOCK;
+	}
+	classify(s, b, &m, t->nb + (q - t->base));
 	m.word &= valid;
 	m.space &= valid;
 	pm = valid & ~(m.word | m.space);
@@ -658,11 +757,15 @@ static void
 scan_text(struct scan *s, const unsigned char *p, size_t len)
 {
 	unsigned char tail[BLOCK + AHEAD];
-	struct text t = { p + len, NULL, p, p, 0 };
+	struct text t;
 	size_t o = 0, n;
 
-	s->prev_wh = s->prev2_wh = 0;
-	s->prev_num = 0;
+	t.end = p + len;
+	t.word = NULL;
+	t.line = t.utf_next = t.base = p;
+	t.last = 0;
+	s->w.prev_wh = s->w.prev2_wh = 0;
+	s->w.prev_num = 0;
 	for (; o + BLOCK + AHEAD <= len; o += BLOCK)
 		scan_block(s, &t, p + o, p + o, BLOCK + AHEAD);
 	for (; o < len; o += BLOCK) {
@@ -673,7 +776,7 @@ scan_text(struct scan *s, const unsigned char *p, size_t len)
 	}
 	end_line(s, t.line, t.end);
 	s->f[F_LINES] += 1.0f;
-	s->tok2 += 2 * s->punct;
+	s->w.tok2 += 2 * s->punct;
 	s->punct_total += s->punct;
 	s->punct = 0;
 }
@@ -698,12 +801,12 @@ scan_finish(struct scan *s)
 	f[F_DIGITS] = (float)s->digits;
 	f[F_SPACES] = (float)s->spaces;
 	f[F_PUNCT] = (float)s->punct_total;
-	f[F_WORDS] = (float)s->words;
-	f[F_DISTINCT] = (float)s->distinct;
-	f[F_NUMBERS] = (float)s->numbers;
-	f[F_LONGWORDS] = (float)s->longwords;
-	f[F_MAXWORD] = (float)s->maxword;
-	f[F_TOKENS] = (float)((s->tok2 + 1) / 2);
+	f[F_WORDS] = (float)s->w.words;
+	f[F_DISTINCT] = (float)s->w.distinct;
+	f[F_NUMBERS] = (float)s->w.numbers;
+	f[F_LONGWORDS] = (float)s->w.longwords;
+	f[F_MAXWORD] = (float)s->w.maxword;
+	f[F_TOKENS] = (float)((s->w.tok2 + 1) / 2);
 	f[F_AVGWORD] = f[F_WORDS] > 0 ? f[F_LETTERS] / f[F_WORDS] : 0;
 	f[F_UPPER_RATIO] = f[F_LETTERS] > 0 ? f[F_UPPER] / f[F_LETTERS] : 0;
 	f[F_DIGIT_RATIO] = f[F_CHARS] > 0 ? f[F_DIGITS] / f[F_CHARS] : 0;
@@ -724,7 +827,7 @@ pred_estimate_tokens(const char *text, size_t len)
 		return 0;
 	scan_init(&s, f);
 	scan_text(&s, (const unsigned char *)text, len);
-	return (s.tok2 + 1) / 2;
+	return (s.w.tok2 + 1) / 2;
 }
 
 void
@@ -745,7 +848,7 @@ pred_features_prompt(const char *prompt, size_t len, const char *const *turns,
 	}
 	if (prompt == NULL)
 		len = 0;
-	tok = s.tok2;
+	tok = s.w.tok2;
 	if (len > 0)
 		scan_text(&s, (const unsigned char *)prompt, len);
 	out[F_CHARS] += (float)len;
@@ -753,7 +856,7 @@ pred_features_prompt(const char *prompt, size_t len, const char *const *turns,
 	/* Earlier turns are user turns, each answered by the assistant. */
 	out[F_MESSAGES] = 2.0f * out[F_USER_TURNS] - 1.0f;
 	out[F_LAST_CHARS] = (float)len;
-	out[F_LAST_TOKENS] = (float)((s.tok2 - tok + 1) / 2);
+	out[F_LAST_TOKENS] = (float)((s.w.tok2 - tok + 1) / 2);
 	scan_finish(&s);
 }
 
@@ -823,11 +926,11 @@ scan_messages(struct scan *s, const json_t *msgs)
 			continue;
 		}
 		s->f[F_USER_TURNS] += 1.0f;
-		tok = s->tok2;
+		tok = s->w.tok2;
 		n = scan_blocks(s, json_object_get(m, "content"), 1);
 		s->f[F_CHARS] += (float)n;
 		last = n;
-		tok = s->tok2 - tok;
+		tok = s->w.tok2 - tok;
 	}
 	s->f[F_LAST_CHARS] = (float)last;
 	s->f[F_LAST_TOKENS] = (float)((tok + 1) / 2);

@@ -175,6 +175,55 @@ test_counts(void)
 	    "What is $x^2$? See https://example.com")));
 }
 
+/* A word that straddles the scanner's normalised-text window (4 kB) is
+ * read again from the text; it must count exactly as the same word read
+ * from the window.  Text a puts the long mixed-case word W across the
+ * window's edge after many "zz"; text b puts W after a few "zz".  Their
+ * hashed features then differ only where "zz" counts. */
+static void
+test_window_edge(void)
+{
+	static char a[8192], b[1024], w[301];
+	size_t i, na = 0, nb = 0, zz_word, zz_pre, zz_suf, zz_pair;
+	float d, diff_elsewhere = 0;
+
+	for (i = 0; i < 300; i++)
+		w[i] = "Ab9Zq3xY"[i % 8];
+	for (na = 0; na + 3 <= 4000; na += 3)
+		memcpy(a + na, "zz ", 3);
+	memcpy(a + na, w, 300);
+	strcpy(a + na + 300, " end");
+	for (nb = 0; nb < 30; nb += 3)
+		memcpy(b + nb, "zz ", 3);
+	memcpy(b + nb, w, 300);
+	strcpy(b + nb + 300, " end");
+	prompt(a, fa);
+	prompt(b, fb);
+	CU_ASSERT_EQUAL(fa[F_DIGITS], fb[F_DIGITS]);
+	CU_ASSERT_EQUAL(fa[F_UPPER], fb[F_UPPER]);
+	CU_ASSERT_EQUAL(fa[F_MAXWORD], 300);
+	CU_ASSERT_EQUAL(fa[F_TOKENS] - fb[F_TOKENS], (float)(na - nb) / 3);
+	/* where "zz" lands: the buckets that differ by (na - nb) / 3 */
+	zz_word = zz_pre = zz_suf = zz_pair = 0;
+	for (i = F_WORD1; i < PRED_NFEATURES; i++) {
+		d = fa[i] - fb[i];
+		if (d == 0)
+			continue;
+		if (d >= (float)(na - nb) / 3 - 1 && i < F_WORD2)
+			zz_word++;
+		else if (d >= (float)(na - nb) / 3 - 1 && i < F_AFFIX)
+			zz_pair++;
+		else if (d >= (float)(na - nb) / 3 - 1)
+			zz_pre += zz_pre == 0 ? 1 : 0, zz_suf++;
+		else
+			diff_elsewhere += fabsf(d);
+	}
+	CU_ASSERT_EQUAL(zz_word, 1);
+	CU_ASSERT_EQUAL(zz_pair, 1);
+	CU_ASSERT(zz_suf >= 1 && zz_suf <= 2);	/* "zz" prefix and suffix buckets */
+	CU_ASSERT_EQUAL(diff_elsewhere, 0);
+}
+
 static void
 test_tokens(void)
 {
@@ -295,6 +344,7 @@ main(void)
 	CU_add_test(s, "scripts", test_scripts);
 	CU_add_test(s, "counts", test_counts);
 	CU_add_test(s, "tokens", test_tokens);
+	CU_add_test(s, "word across the window edge", test_window_edge);
 	CU_add_test(s, "turns", test_turns);
 	CU_add_test(s, "converse parity", test_converse_parity);
 	CU_add_test(s, "converse blocks", test_converse_blocks);
