@@ -276,14 +276,15 @@ count8(uint64_t x, struct wstat *ws)
 	normalise8(load8(w + (i), (n), end)))
 
 /* The word [w, w+len), len >= 1, inside [.., end); nw is the same word
- * normalised (with 8 readable bytes after it), or NULL.  Words of up to
- * 8 bytes (most) take one step of the loop. */
+ * normalised (with 8 readable bytes after it), or NULL.  plain says the
+ * word has neither digits nor bytes >= 0x80, so they need no counting.
+ * Words of up to 8 bytes (most) take one step of the loop. */
 #ifdef __GNUC__
 __attribute__((always_inline))
 #endif
 static inline void
 word_stat(const unsigned char *w, const unsigned char *nw, size_t len,
-    const unsigned char *end, struct wstat *ws)
+    int plain, const unsigned char *end, struct wstat *ws)
 {
 	uint64_t h = (uint64_t)len * 0x9E3779B97F4A7C15ull, prev = 0, x = 0;
 	size_t i, r;
@@ -291,12 +292,14 @@ word_stat(const unsigned char *w, const unsigned char *nw, size_t len,
 	ws->x[1] = 0;
 	ws->digits = ws->high = 0;
 	x = ws->x[0] = CHUNK(0, len);
-	count8(x, ws);
+	if (!plain)
+		count8(x, ws);
 	h = (h ^ x) * 0xff51afd7ed558ccdull;
 	for (i = 8; i < len; i += 8) {
 		prev = x;
 		x = CHUNK(i, len - i);
-		count8(x, ws);
+		if (!plain)
+			count8(x, ws);
 		if (i == 8)
 			ws->x[1] = x;
 		h ^= h >> 32;
@@ -319,7 +322,7 @@ whash(const char *w)
 	struct wstat ws;
 	size_t n = strlen(w);
 
-	word_stat((const unsigned char *)w, NULL, n, (const unsigned char *)w + n, &ws);
+	word_stat((const unsigned char *)w, NULL, n, 0, (const unsigned char *)w + n, &ws);
 	return ws.h;
 }
 
@@ -336,7 +339,7 @@ init_tables(void)
 	init_packed();
 	for (i = 0; i < NKW; i++) {
 		kwlen[i + 1] = (uint8_t)strlen(keywords[i].word);
-		word_stat((const unsigned char *)keywords[i].word, NULL, kwlen[i + 1],
+		word_stat((const unsigned char *)keywords[i].word, NULL, kwlen[i + 1], 0,
 		    (const unsigned char *)keywords[i].word + kwlen[i + 1], &ws);
 		kwx[i + 1][0] = ws.x[0];
 		kwx[i + 1][1] = ws.x[1];
@@ -420,13 +423,13 @@ __attribute__((always_inline))
 #endif
 static inline void
 end_word(struct scan *s, struct wacc *a, const unsigned char *w,
-    const unsigned char *nw, size_t len, const unsigned char *end)
+    const unsigned char *nw, size_t len, int plain, const unsigned char *end)
 {
 	struct wstat ws;
 	size_t alpha;
 	uint32_t bit, bg, h;
 
-	word_stat(w, nw, len, end, &ws);
+	word_stat(w, nw, len, plain, end, &ws);
 	h = ws.h;
 	alpha = len - ws.digits - ws.high;
 	a->words++;
@@ -533,6 +536,7 @@ bad:
 struct masks {
 	uint64_t	 word;	/* ASCII letter, digit, or byte >= 0x80 */
 	uint64_t	 high;	/* byte >= 0x80 */
+	uint64_t	 digit;	/* ASCII digit */
 	uint64_t	 space;	/* C_SPACE: white space, NUL, controls, DEL */
 	uint64_t	 nl;	/* '\n' */
 };
@@ -572,6 +576,7 @@ classify(struct scan *s, const unsigned char *b, struct masks *m, unsigned char 
 		nl = (uint64_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
 		m->word |= w << (16 * k);
 		m->high |= hi << (16 * k);
+		m->digit |= (uint64_t)_mm_movemask_epi8(dg) << (16 * k);
 		m->space |= sp << (16 * k);
 		m->nl |= nl << (16 * k);
 	}
@@ -602,6 +607,7 @@ classify(struct scan *s, const unsigned char *b, struct masks *m, unsigned char 
 		s->digits += !!(cl & C_DIGIT);
 		m->word |= (uint64_t)!!(cl & WORDCH) << i;
 		m->high |= (uint64_t)!!(cl & C_HIGH) << i;
+		m->digit |= (uint64_t)!!(cl & C_DIGIT) << i;
 		m->space |= (uint64_t)!!(cl & C_SPACE) << i;
 		m->nl |= (uint64_t)!!(cl & C_NL) << i;
 	}
@@ -664,14 +670,16 @@ static void
 end_word_raw(struct scan *s, struct wacc *a, const unsigned char *w, size_t len,
     const unsigned char *end)
 {
-	end_word(s, a, w, NULL, len, end);
+	end_word(s, a, w, NULL, len, 0, end);
 }
 
-/* The words of a block at q whose word mask is wm; next is 1 when the
- * byte after the block is a word byte.  A word open at the block's start
- * began at t->word; one still open at its end is left there. */
+/* The words of a block at q whose word mask is wm and digit-or-high
+ * mask dh; next is 1 when the byte after the block is a word byte.  A
+ * word open at the block's start began at t->word; one still open at its
+ * end is left there. */
 static void
-block_words(struct scan *s, struct text *t, const unsigned char *q, uint64_t wm, int next)
+block_words(struct scan *s, struct text *t, const unsigned char *q, uint64_t wm,
+    uint64_t dh, int next)
 {
 	uint64_t starts = wm & ~((wm << 1) | (t->word != NULL));
 	uint64_t ends = wm & ~((wm >> 1) | ((uint64_t)next << 63));
@@ -692,7 +700,8 @@ block_words(struct scan *s, struct text *t, const unsigned char *q, uint64_t wm,
 		}
 		len = (size_t)(q + e + 1 - w);
 		if (w >= t->base)
-			end_word(s, &a, w, t->nb + (w - t->base), len, t->end);
+			end_word(s, &a, w, t->nb + (w - t->base), len, w >= q &&
+			    (dh & (~0ull >> (63 - e)) & (~0ull << (w - q))) == 0, t->end);
 		else
 			end_word_raw(s, &a, w, len, t->end);
 	}
@@ -745,7 +754,8 @@ scan_block(struct scan *s, struct text *t, const unsigned char *q,
 	s->punct += (size_t)popcount64(pm);
 	if (pm)
 		block_punct(s, t, b, pm);
-	block_words(s, t, q, m.word, n > BLOCK && (ctab[b[BLOCK]] & WORDCH));
+	block_words(s, t, q, m.word, (m.digit | m.high) & valid,
+	    n > BLOCK && (ctab[b[BLOCK]] & WORDCH));
 	if ((m.nl | m.high) & valid)
 		block_lines_utf8(s, t, q, m.nl & valid, m.high & valid);
 	t->last = b[BLOCK - 1];
