@@ -10,9 +10,9 @@
  * byte, each newline, each non-ASCII sequence.  It never allocates and
  * never reads outside [text, text+len) (the last block is copied into a
  * zeroed buffer), so NUL bytes, invalid UTF-8 and megabyte prompts are
- * just more bytes.  Training
- * (pred_features_prompt) and serving (pred_features_converse) feed the same
- * scanner, so the model sees identical features in both.
+ * just more bytes.  Training (pred_features_prompt) and serving
+ * (pred_features_converse) feed the same scanner, so the model sees
+ * identical features in both.
  */
 #include "autoconf.h"
 
@@ -347,7 +347,7 @@ init_tables(void)
 		kwh[i] = ws.h;
 	}
 	/* The first odd multiplier that puts every keyword on its own slot
-	 * (a few tries: 141 keywords, 4096 slots). */
+	 * (a few tries: 131 keywords, 4096 slots). */
 	kwmul = 0x9E3779B1u;
 	for (tries = 0; ; tries++, kwmul += 2) {
 		if (tries == 100000)
