@@ -24,6 +24,7 @@
 #include "http.h"
 #include "log.h"
 #include "sigv4.h"
+#include "usage.h"
 
 #define AUTH_MAX_KEYS	100000
 #define AUTH_MAX_LINE	1024
@@ -411,7 +412,7 @@ auth_cmd_keygen(int argc, char **argv)
 	unsigned char	 h[32];
 
 	if (argc < 2 || (argc == 3 && strcmp(argv[2], "--sigv4") != 0) || argc > 3) {
-		fprintf(stderr, "usage: tiergate keygen TENANT [--sigv4]\n");
+		tg_usage(stderr, "keygen");
 		return 2;
 	}
 	if (argc == 3) {

@@ -14,7 +14,8 @@ libtgcore_a_SOURCES = \
 	gateway/request.c gateway/request.h \
 	gateway/route.c gateway/route.h \
 	gateway/serve.c \
-	gateway/stream.h
+	gateway/stream.h \
+	gateway/usage.c gateway/usage.h
 
 tiergate_SOURCES = gateway/main.c
 

@@ -14,69 +14,24 @@
 #include "pred.h"
 #include "stats.h"
 #include "eval.h"
+#include "usage.h"
 
 struct command {
-	const char	*name;
+	const char	*name;		/* its synopsis and summary: usage.c */
 	int		(*run)(int, char **);
-	const char	*summary;
-	const char	*synopsis;	/* for `tiergate COMMAND --help` */
-	const char	*doc;		/* where the options are described */
 };
 
 static const struct command commands[] = {
-	{ "serve", gw_cmd_serve,
-	    "serve FastCGI (the default) or one CGI request",
-	    "tiergate [serve] [-c CONFIG] [--listen ADDR] [--threads N]",
-	    "tiergate(8), tiergate.conf(5)" },
-	{ "check-config", gw_cmd_check_config,
-	    "validate a config file, its keys file and policies",
-	    "tiergate check-config FILE",
-	    "tiergate(8), tiergate.conf(5)" },
-	{ "keygen", auth_cmd_keygen,
-	    "mint a client API key or SigV4 key pair",
-	    "tiergate keygen TENANT [--sigv4]",
-	    "tiergate-keys(5)" },
-	{ "policy", policy_cmd,
-	    "check or test a routing policy (tiergate-policy(7))",
-	    "tiergate policy check FILE...\n"
-	    "       tiergate policy test FILE CASES...",
-	    "tiergate-policy(7)" },
-	{ "replay", policy_cmd_replay,
-	    "what-if: re-decide a decision log with a policy",
-	    "tiergate replay --policy FILE [--threshold X] [--router ID] [--config CONF]\n"
-	    "           [--json] DECISIONS.jsonl...",
-	    "tiergate-policy(7)" },
-	{ "stats", stats_cmd,
-	    "show or rebuild the shared request statistics",
-	    "tiergate stats show (--stats FILE | --config CONF) [--window 1h|24h|7d|30d]\n"
-	    "           [--at UNIXTIME] [--metrics]\n"
-	    "       tiergate stats rebuild (--stats FILE | --config CONF) LOG...",
-	    "tiergate-stats(8)" },
-	{ "train", pred_cmd_train,
-	    "train a quality predictor with XGBoost",
-	    "tiergate train --data FILE.jsonl [--data ...] --out MODEL.json\n"
-	    "    [--seed N] [--rounds N] [--depth N] [--eta X] [--dev-frac X]\n"
-	    "    [--subsample X] [--colsample X] [--min-child X] [--lambda X]\n"
-	    "    [--alpha X] [--gamma X] [--threads N] [--models a,b,...]\n"
-	    "    [--final all|train] [--name NAME] [--xgb-dir DIR] [--dev-preds FILE]\n"
-	    "    [--dev-groups SOURCE,...]",
-	    "predictor/README-training.md" },
-	{ "compile-model", pred_cmd_compile_model,
-	    "generate C for a trained predictor",
-	    "tiergate compile-model MODEL.json -o OUT.c [--name SYMBOL]\n"
-	    "       tiergate compile-model MODEL.json --so -o OUT.so   (runs $CC)",
-	    "predictor/README.md" },
-	{ "predict", pred_cmd_predict,
-	    "print predicted qualities for a data set",
-	    "tiergate predict --data FILE.jsonl --pair WEAK,STRONG\n"
-	    "           [--model MODEL.json|MODEL.so] [--sources PREFIX,...] [--dev-only] [--skip-bad]",
-	    "predictor/README.md" },
-	{ "eval", pred_cmd_eval,
-	    "routing quality: APGR, CPT(50%), CPT(80%)",
-	    "tiergate eval --data FILE.jsonl --pair WEAK,STRONG [--model MODEL.json|MODEL.so]\n"
-	    "           [--price-ratio R] [--bins N] [--sources PREFIX,...] [--dev-only] [--json] [--skip-bad]\n"
-	    "       tiergate eval --calibrate SHARE --data FILE.jsonl --pair WEAK,STRONG [--model M] [--json]",
-	    "predictor/README.md" },
+	{ "serve",		gw_cmd_serve },
+	{ "check-config",	gw_cmd_check_config },
+	{ "keygen",		auth_cmd_keygen },
+	{ "policy",		policy_cmd },
+	{ "replay",		policy_cmd_replay },
+	{ "stats",		stats_cmd },
+	{ "train",		pred_cmd_train },
+	{ "compile-model",	pred_cmd_compile_model },
+	{ "predict",		pred_cmd_predict },
+	{ "eval",		pred_cmd_eval },
 };
 
 static void
@@ -86,7 +41,8 @@ usage(FILE *f)
 
 	fprintf(f, "usage: tiergate [--version | --help | COMMAND [ARGS...]]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-14s %s\n", commands[i].name,
+		    tg_command_doc(commands[i].name)->summary);
 	fprintf(f, "\nWithout a command tiergate serves requests; see tiergate(8).\n");
 }
 
@@ -95,11 +51,12 @@ usage(FILE *f)
 static int
 command_help(const struct command *c, int argc, char *argv[])
 {
+	const struct tg_command_doc *d = tg_command_doc(c->name);
 	int	 i;
 
 	for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "--help") == 0) {
-			printf("usage: %s\n\n%s.\nSee %s.\n", c->synopsis, c->summary, c->doc);
+			printf("usage: %s\n\n%s.\nSee %s.\n", d->synopsis, d->summary, d->doc);
 			return 1;
 		}
 	return 0;

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "log.h"
 #include "policy.h"
+#include "usage.h"
 
 /* Weak, so that programs without the config module (unit tests, the
  * policy test driver) link; `replay --config` then reports it missing. */
@@ -243,8 +244,7 @@ policy_cmd_check(int argc, char **argv)
 	int			 i, rc = 0;
 
 	if ((i = limit_opts(argc, argv)) == -1 || i >= argc) {
-		fprintf(stderr, "usage: tiergate policy check [--config CONF] "
-		    "[--memory BYTES] [--instructions N] FILE...\n");
+		tg_usage(stderr, "policy");
 		return 2;
 	}
 	argc -= i - 1;
@@ -445,8 +445,7 @@ policy_cmd_test(int argc, char **argv)
 	int		 i, bad = 0;
 
 	if ((i = limit_opts(argc, argv)) == -1 || argc - i < 2) {
-		fprintf(stderr, "usage: tiergate policy test [--config CONF] "
-		    "[--memory BYTES] [--instructions N] FILE CASES...\n");
+		tg_usage(stderr, "policy");
 		return 2;
 	}
 	argc -= i - 1;
@@ -474,8 +473,7 @@ policy_cmd(int argc, char **argv)
 		return policy_cmd_check(argc, argv);
 	if (argc >= 1 && strcmp(argv[0], "test") == 0)
 		return policy_cmd_test(argc, argv);
-	fprintf(stderr, "usage: tiergate policy check FILE...\n"
-	    "       tiergate policy test FILE CASES...\n");
+	tg_usage(stderr, "policy");
 	return 2;
 }
 
@@ -781,8 +779,7 @@ replay_free(struct replay *r)
 static int
 replay_usage(void)
 {
-	fprintf(stderr, "usage: tiergate replay --policy FILE [--threshold X] "
-	    "[--router ID] [--config CONF] [--json] DECISIONS.jsonl...\n");
+	tg_usage(stderr, "replay");
 	return 2;
 }
 

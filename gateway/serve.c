@@ -30,6 +30,7 @@
 #include "policy.h"
 #include "pred.h"
 #include "stats.h"
+#include "usage.h"
 
 struct tg_server {
 	struct tg_config	*cfg;
@@ -318,8 +319,7 @@ serve_cgi(struct tg_server *s)
 static void
 serve_usage(void)
 {
-	fprintf(stderr, "usage: tiergate [serve] [-c CONFIG] [--listen ADDR] "
-	    "[--threads N]\n");
+	tg_usage(stderr, "serve");
 }
 
 int
@@ -391,7 +391,7 @@ gw_cmd_check_config(int argc, char **argv)
 	int			 bad = 0;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: tiergate check-config FILE\n");
+		tg_usage(stderr, "check-config");
 		return 2;
 	}
 	if ((cfg = config_load(argv[1], err, sizeof(err))) == NULL) {

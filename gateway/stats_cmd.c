@@ -23,6 +23,7 @@
 #include "declog.h"
 #include "stats.h"
 #include "stats_api.h"
+#include "usage.h"
 
 struct opts {
 	const char	*stats;
@@ -36,8 +37,7 @@ struct opts {
 static void
 stats_usage(FILE *f)
 {
-	fprintf(f, "usage: tiergate stats rebuild (--stats FILE | --config CONF) LOG...\n"
-	    "       tiergate stats show (--stats FILE | --config CONF) [--window 1h|24h|7d|30d] [--at UNIXTIME] [--metrics]\n");
+	tg_usage(f, "stats");
 }
 
 /* Parse options after the verb; returns the index of the first operand,

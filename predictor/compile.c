@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "pred_impl.h"
+#include "usage.h"
 
 #define MAX_DEPTH	12	/* 2^12 leaves per padded tree */
 
@@ -329,8 +330,7 @@ run_cc(const char *c, const char *so)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: tiergate compile-model MODEL.json -o OUT.c [--name SYMBOL]\n"
-	    "       tiergate compile-model MODEL.json --so -o OUT.so   (runs $CC)\n");
+	tg_usage(stderr, "compile-model");
 }
 
 struct opts {

@@ -22,6 +22,7 @@
 
 #include "eval.h"
 #include "pred.h"
+#include "usage.h"
 
 #define PT_LINE_MAX	(16u << 20)	/* bytes of one JSONL record */
 #define PT_TURNS_MAX	256		/* earlier turns read per record */
@@ -91,17 +92,7 @@ struct pt_cols {
 static int
 usage(const char *cmd)
 {
-	if (strcmp(cmd, "predict") == 0)
-		fprintf(stderr, "usage: tiergate predict --data FILE.jsonl "
-		    "--pair WEAK,STRONG [--model MODEL.json|MODEL.so] "
-		    "[--sources PREFIX,...] [--dev-only] [--skip-bad]\n");
-	else
-		fprintf(stderr, "usage: tiergate eval --data FILE.jsonl "
-		    "--pair WEAK,STRONG [--model MODEL.json|MODEL.so]\n"
-		    "           [--price-ratio R] [--bins N] [--sources PREFIX,...] "
-		    "[--dev-only] [--json] [--skip-bad]\n"
-		    "       tiergate eval --calibrate SHARE --data FILE.jsonl "
-		    "--pair WEAK,STRONG [--model M] [--json]\n");
+	tg_usage(stderr, cmd);
 	return PT_EXIT_USAGE;
 }
 

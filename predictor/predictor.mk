@@ -16,7 +16,7 @@ TG_MODULE_LIBS += libpred.a $(XGBOOST_LIBS)
 # The generator, built without the gateway, runs at build time.
 noinst_PROGRAMS += predictor/tg-compile-model
 predictor_tg_compile_model_SOURCES = predictor/tg-compile-model.c \
-	predictor/compile.c predictor/model.c
+	predictor/compile.c predictor/model.c gateway/usage.c
 predictor_tg_compile_model_LDADD = $(JANSSON_LIBS) $(CRYPTO_LIBS) $(LIBS)
 
 # The default model, compiled into the binary.  Generated, never edited.

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "pred_impl.h"
+#include "usage.h"
 
 #ifndef HAVE_XGBOOST
 
@@ -77,13 +78,7 @@ struct dataset {
 static void
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: tiergate train --data FILE.jsonl [--data ...] --out MODEL.json\n"
-	    "    [--seed N] [--rounds N] [--depth N] [--eta X] [--dev-frac X]\n"
-	    "    [--subsample X] [--colsample X] [--min-child X] [--lambda X]\n"
-	    "    [--alpha X] [--gamma X] [--threads N] [--models a,b,...]\n"
-	    "    [--final all|train] [--name NAME] [--xgb-dir DIR] [--dev-preds FILE]\n"
-	    "    [--dev-groups SOURCE,...]\n");
+	tg_usage(stderr, "train");
 }
 
 /* Split "a,b,c" into o->models; argv is left untouched. */

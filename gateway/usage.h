@@ -1,0 +1,26 @@
+/*
+ * usage.h - one synopsis per command, shared by `tiergate --help`,
+ * `tiergate COMMAND --help` and every command's usage error.
+ */
+#ifndef TG_USAGE_H
+#define TG_USAGE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct tg_command_doc {
+	const char	*name;
+	const char	*summary;	/* one line, for the command list */
+	const char	*synopsis;	/* after "usage: ", may span lines */
+	const char	*doc;		/* where the options are described */
+};
+
+extern const struct tg_command_doc tg_command_docs[];
+extern const size_t tg_ncommand_docs;
+
+/* The entry of command name, or NULL. */
+const struct tg_command_doc *tg_command_doc(const char *name);
+/* "usage: SYNOPSIS" and a newline on f. */
+void	tg_usage(FILE *f, const char *name);
+
+#endif
