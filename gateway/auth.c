@@ -403,31 +403,63 @@ auth_random(char *out, size_t nbytes, const char *alphabet)
 	explicit_bzero(r, sizeof(r));
 }
 
+/* keygen's arguments: TENANT and an optional --sigv4, in either order.
+ * The tenant must load back from the keys file (auth_parse_line()).
+ * Returns 0, or 2 after printing a usage error. */
+static int
+keygen_args(int argc, char **argv, const char **tenant, int *sigv4)
+{
+	size_t	 max = sizeof(((struct tg_key *)0)->tenant) - 1;
+	int	 i;
+
+	*tenant = NULL;
+	*sigv4 = 0;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--sigv4") == 0)
+			*sigv4 = 1;
+		else if (argv[i][0] == '-')
+			return tg_usage_error("keygen", "unrecognized option '%s'",
+			    argv[i]);
+		else if (*tenant != NULL)
+			return tg_usage_error("keygen", "unexpected argument '%s'",
+			    argv[i]);
+		else
+			*tenant = argv[i];
+	}
+	if (*tenant == NULL)
+		return tg_usage_error("keygen", "missing TENANT");
+	if (**tenant == '\0' || **tenant == '#' || strlen(*tenant) > max ||
+	    (*tenant)[strcspn(*tenant, " \t\r\n")] != '\0')
+		return tg_usage_error("keygen", "a tenant name is 1-%zu characters, "
+		    "no spaces, not starting with '#'", max);
+	return 0;
+}
+
 int
 auth_cmd_keygen(int argc, char **argv)
 {
 	static const char b62[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	const char	*tenant;
 	char		 key[64], akid[32], hex[65];
 	unsigned char	 h[32];
+	int		 rc, sigv4;
 
-	if (argc < 2 || (argc == 3 && strcmp(argv[2], "--sigv4") != 0) || argc > 3) {
-		tg_usage(stderr, "keygen");
-		return 2;
-	}
-	if (argc == 3) {
+	if ((rc = keygen_args(argc, argv, &tenant, &sigv4)) != 0)
+		return rc;
+	if (sigv4) {
 		memcpy(akid, "TGAK", 4);
 		auth_random(akid + 4, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
 		auth_random(key, 40, b62);
 		printf("# access key id: %s\n# secret access key: %s\n"
-		    "sigv4 %s %s %s\n", akid, key, argv[1], akid, key);
+		    "sigv4 %s %s %s\n", akid, key, tenant, akid, key);
 	} else {
 		memcpy(key, "tg-", 3);
 		auth_random(key + 3, 40, b62);
 		sigv4_sha256(key, strlen(key), h);
 		sigv4_hex(h, 32, hex);
 		printf("# api key (give it to the client, it is not stored): %s\n"
-		    "apikey %s sha256:%s\n", key, argv[1], hex);
+		    "apikey %s sha256:%s\n", key, tenant, hex);
 	}
 	explicit_bzero(key, sizeof(key));
 	return 0;

@@ -178,7 +178,8 @@ limits_from_config(const char *path)
 	char			 err[512];
 
 	if (config_load == NULL) {
-		fprintf(stderr, "--config is not available in this build\n");
+		fprintf(stderr, "tiergate policy: --config is not available in "
+		    "this build\n");
 		return -1;
 	}
 	if ((cfg = config_load(path, err, sizeof(err))) == NULL) {
@@ -192,7 +193,8 @@ limits_from_config(const char *path)
 }
 
 /* Leading options of `policy check|test`: --config CONF, --memory BYTES,
- * --instructions N.  Returns the index of the first operand, or -1. */
+ * --instructions N.  Returns the index of the first operand; -2 after a
+ * usage error, -1 when the config does not load (both reported). */
 static int
 limit_opts(int argc, char **argv)
 {
@@ -208,21 +210,24 @@ limit_opts(int argc, char **argv)
 
 	memset(&cmd_limits, 0, sizeof(cmd_limits));
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+c:m:i:", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:c:m:i:", opts, NULL)) != -1) {
+		if (ch == '?' || ch == ':')
+			return tg_getopt_error("policy", ch, argv), -2;
 		if (ch == 'c' && limits_from_config(optarg) == -1)
 			return -1;
 		if (ch == 'm' || ch == 'i') {
 			errno = 0;
 			v = strtoull(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || v == 0)
-				return -1;
+				return tg_usage_error("policy", "--%s must be a "
+				    "positive integer, got '%s'", ch == 'm' ?
+				    "memory" : "instructions", optarg), -2;
 			if (ch == 'm')
 				cmd_limits.memory_bytes = (size_t)v;
 			else
 				cmd_limits.instructions = v;
 		}
-		if (ch == '?')
-			return -1;
 	}
 	return optind;
 }
@@ -243,10 +248,10 @@ policy_cmd_check(int argc, char **argv)
 	enum policy_err		 e;
 	int			 i, rc = 0;
 
-	if ((i = limit_opts(argc, argv)) == -1 || i >= argc) {
-		tg_usage(stderr, "policy");
-		return 2;
-	}
+	if ((i = limit_opts(argc, argv)) < 0)
+		return i == -2 ? 2 : 1;
+	if (i >= argc)
+		return tg_usage_error("policy", "check: missing FILE");
 	argc -= i - 1;
 	argv += i - 1;
 	memset(&f, 0, sizeof(f));
@@ -444,10 +449,11 @@ policy_cmd_test(int argc, char **argv)
 	struct policy	*p;
 	int		 i, bad = 0;
 
-	if ((i = limit_opts(argc, argv)) == -1 || argc - i < 2) {
-		tg_usage(stderr, "policy");
-		return 2;
-	}
+	if ((i = limit_opts(argc, argv)) < 0)
+		return i == -2 ? 2 : 1;
+	if (argc - i < 2)
+		return tg_usage_error("policy", "test: needs FILE and at least "
+		    "one CASES file");
 	argc -= i - 1;
 	argv += i - 1;
 	if ((p = open_policy(argv[1])) == NULL)
@@ -473,8 +479,10 @@ policy_cmd(int argc, char **argv)
 		return policy_cmd_check(argc, argv);
 	if (argc >= 1 && strcmp(argv[0], "test") == 0)
 		return policy_cmd_test(argc, argv);
-	tg_usage(stderr, "policy");
-	return 2;
+	if (argc < 1)
+		return tg_usage_error("policy", "missing subcommand (check or test)");
+	return tg_usage_error("policy", "unknown subcommand '%s' (check or test)",
+	    argv[0]);
 }
 
 /* ---- replay ----------------------------------------------------------- */
@@ -777,19 +785,13 @@ replay_free(struct replay *r)
 }
 
 static int
-replay_usage(void)
-{
-	tg_usage(stderr, "replay");
-	return 2;
-}
-
-static int
 replay_config(struct replay *r, const char *path)
 {
 	char	 err[512];
 
 	if (config_load == NULL) {
-		fprintf(stderr, "replay: --config is not available in this build\n");
+		fprintf(stderr, "tiergate replay: --config is not available in "
+		    "this build\n");
 		return -1;
 	}
 	if ((r->cfg = config_load(path, err, sizeof(err))) == NULL) {
@@ -821,7 +823,8 @@ policy_cmd_replay(int argc, char **argv)
 	memset(&cmd_limits, 0, sizeof(cmd_limits));
 	r.threshold = -1;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "p:t:r:c:j", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":p:t:r:c:j", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'p': policy = optarg; break;
 		case 'r': r.router = optarg; break;
@@ -829,16 +832,17 @@ policy_cmd_replay(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 't':
 			r.threshold = strtod(optarg, &end);
-			if (*end != '\0' || r.threshold < 0 || r.threshold > 100) {
-				fprintf(stderr, "replay: --threshold must be 0..100\n");
-				return 2;
-			}
+			if (*end != '\0' || r.threshold < 0 || r.threshold > 100)
+				return tg_usage_error("replay", "--threshold must "
+				    "be 0..100, got '%s'", optarg);
 			break;
-		default: return replay_usage();
+		default: return tg_getopt_error("replay", ch, argv);
 		}
 	}
-	if (policy == NULL || optind >= argc)
-		return replay_usage();
+	if (policy == NULL)
+		return tg_usage_error("replay", "missing --policy FILE");
+	if (optind >= argc)
+		return tg_usage_error("replay", "missing DECISIONS.jsonl (a decision log)");
 	if ((r.spend = json_object()) == NULL || (conf != NULL && replay_config(&r, conf) == -1) ||
 	    (r.p = open_policy(policy)) == NULL)
 		goto done;

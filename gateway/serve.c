@@ -316,12 +316,6 @@ serve_cgi(struct tg_server *s)
 	return 0;
 }
 
-static void
-serve_usage(void)
-{
-	tg_usage(stderr, "serve");
-}
-
 int
 gw_cmd_serve(int argc, char **argv)
 {
@@ -334,14 +328,17 @@ gw_cmd_serve(int argc, char **argv)
 	char		 err[1024];
 	int		 ch, threads = 0, rc = 1;
 
-	while ((ch = getopt_long(argc, argv, "c:l:t:", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:l:t:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 'l': listen_addr = optarg; break;
 		case 't': threads = atoi(optarg); break;
-		default: serve_usage(); return 2;
+		default: return tg_getopt_error("serve", ch, argv);
 		}
 	}
+	if (optind < argc)
+		return tg_usage_error("serve", "unexpected argument '%s'", argv[optind]);
 	signal(SIGPIPE, SIG_IGN);
 	if ((srv.cfg = config_load(path, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "tiergate: %s\n", err);
@@ -390,10 +387,11 @@ gw_cmd_check_config(int argc, char **argv)
 	size_t			 i;
 	int			 bad = 0;
 
-	if (argc != 2) {
-		tg_usage(stderr, "check-config");
-		return 2;
-	}
+	if (argc == 2 && argv[1][0] == '-')
+		return tg_usage_error("check-config", "unrecognized option '%s'", argv[1]);
+	if (argc != 2)
+		return tg_usage_error("check-config", argc < 2 ? "missing FILE" :
+		    "one FILE only");
 	if ((cfg = config_load(argv[1], err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return 1;

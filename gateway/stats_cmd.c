@@ -34,12 +34,6 @@ struct opts {
 	struct tg_config *cfg;
 };
 
-static void
-stats_usage(FILE *f)
-{
-	tg_usage(f, "stats");
-}
-
 /* Parse options after the verb; returns the index of the first operand,
  * or -1 after printing an error. */
 static int
@@ -57,14 +51,15 @@ opts_parse(int argc, char **argv, struct opts *o)
 	int	 ch;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "s:c:w:ma:", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":s:c:w:ma:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's': o->stats = optarg; break;
 		case 'c': o->config = optarg; break;
 		case 'w': o->window = optarg; break;
 		case 'm': o->metrics = 1; break;
 		case 'a': o->at = (time_t)strtoll(optarg, NULL, 10); break;
-		default: stats_usage(stderr); return -1;
+		default: tg_getopt_error("stats", ch, argv); return -1;
 		}
 	}
 	if (o->stats == NULL && o->config != NULL) {
@@ -176,19 +171,22 @@ stats_cmd(int argc, char **argv)
 	int		 first, rc = 2;
 
 	memset(&o, 0, sizeof(o));
-	if (argc < 2) {
-		stats_usage(stderr);
-		return 2;
-	}
+	if (argc < 2)
+		return tg_usage_error("stats", "missing subcommand (show or rebuild)");
+	if (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "rebuild") != 0)
+		return tg_usage_error("stats", "unknown subcommand '%s' (show or "
+		    "rebuild)", argv[1]);
 	if ((first = opts_parse(argc - 1, argv + 1, &o)) < 0)
 		goto done;
 	first++;		/* index into argv */
-	if (strcmp(argv[1], "rebuild") == 0 && first < argc)
+	if (argv[1][0] == 'r' && first < argc)
 		rc = stats_rebuild(o.stats, argc - first, argv + first);
-	else if (strcmp(argv[1], "show") == 0 && first == argc)
+	else if (argv[1][0] == 's' && first == argc)
 		rc = stats_show(&o);
+	else if (argv[1][0] == 'r')
+		tg_usage_error("stats", "rebuild: missing LOG");
 	else
-		stats_usage(stderr);
+		tg_usage_error("stats", "show: unexpected argument '%s'", argv[first]);
 done:
 	config_free(o.cfg);
 	return rc;

@@ -4,6 +4,8 @@
  */
 #include "autoconf.h"
 
+#include <getopt.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "usage.h"
@@ -74,4 +76,35 @@ tg_usage(FILE *f, const char *name)
 
 	if (d != NULL)
 		fprintf(f, "usage: %s\n", d->synopsis);
+}
+
+int
+tg_usage_error(const char *name, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "tiergate %s: ", name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	tg_usage(stderr, name);
+	return 2;
+}
+
+int
+tg_getopt_error(const char *name, int ch, char *const argv[])
+{
+	const char	*arg = optind > 0 ? argv[optind - 1] : "";
+
+	if (strncmp(arg, "--", 2) != 0 && optopt != 0)
+		return ch == ':' ?
+		    tg_usage_error(name, "option '-%c' requires an argument", optopt) :
+		    tg_usage_error(name, "unrecognized option '-%c'", optopt);
+	if (ch == ':')
+		return tg_usage_error(name, "option '%s' requires an argument", arg);
+	if (optopt != 0)
+		return tg_usage_error(name, "option '%.*s' takes no argument",
+		    (int)strcspn(arg, "="), arg);
+	return tg_usage_error(name, "unrecognized option '%s'", arg);
 }

@@ -327,12 +327,6 @@ run_cc(const char *c, const char *so)
 	return 0;
 }
 
-static void
-usage(void)
-{
-	tg_usage(stderr, "compile-model");
-}
-
 struct opts {
 	const char	*in, *out, *symbol;
 	int		 so;
@@ -346,18 +340,30 @@ parse_opts(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->symbol = PRED_COMPILED_SYMBOL;
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+		if ((strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--name") == 0) &&
+		    i + 1 >= argc)
+			return tg_usage_error("compile-model", "option '%s' requires "
+			    "an argument", argv[i]);
+		if (strcmp(argv[i], "-o") == 0)
 			o->out = argv[++i];
-		else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+		else if (strcmp(argv[i], "--name") == 0)
 			o->symbol = argv[++i];
 		else if (strcmp(argv[i], "--so") == 0)
 			o->so = 1;
-		else if (argv[i][0] != '-' && o->in == NULL)
-			o->in = argv[i];
+		else if (argv[i][0] == '-')
+			return tg_usage_error("compile-model", "unrecognized option "
+			    "'%s'", argv[i]);
+		else if (o->in != NULL)
+			return tg_usage_error("compile-model", "unexpected argument "
+			    "'%s'", argv[i]);
 		else
-			return -1;
+			o->in = argv[i];
 	}
-	return o->in != NULL && o->out != NULL ? 0 : -1;
+	if (o->in == NULL)
+		return tg_usage_error("compile-model", "missing MODEL.json");
+	if (o->out == NULL)
+		return tg_usage_error("compile-model", "missing -o OUT");
+	return 0;
 }
 
 /* Generate into path (a temporary name, renamed into place on success). */
@@ -395,10 +401,8 @@ pred_cmd_compile_model(int argc, char **argv)
 	size_t len;
 	int rc = 1;
 
-	if (parse_opts(argc, argv, &o) == -1) {
-		usage();
+	if (parse_opts(argc, argv, &o) != 0)
 		return 2;
-	}
 	if (pred_read_file(o.in, PRED_MAX_FILE, &buf, &len, msg, sizeof(msg)) != PRED_OK ||
 	    (pm = pred_model_parse(buf, len, "model", NULL, msg, sizeof(msg))) == NULL) {
 		fprintf(stderr, "compile-model: %s: %s\n", o.in, msg);

@@ -225,6 +225,8 @@ check_opts(struct pt_opts *o)
 	return 0;
 }
 
+/* Returns 0; -1 after a message (the caller prints the usage); -2 after
+ * a message and the usage. */
 static int
 parse_args(int argc, char **argv, int is_eval, struct pt_opts *o)
 {
@@ -236,15 +238,20 @@ parse_args(int argc, char **argv, int is_eval, struct pt_opts *o)
 	o->calibrate = NAN;
 	o->nbins = EVAL_NBINS_DEFAULT;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
-		if (c == '?' || (!is_eval && (c == OPT_RATIO || c == OPT_JSON ||
-		    c == OPT_CALIBRATE || c == OPT_BINS)))
-			return -1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return tg_getopt_error(o->cmd, c, argv), -2;
+		if (!is_eval && (c == OPT_RATIO || c == OPT_JSON ||
+		    c == OPT_CALIBRATE || c == OPT_BINS))
+			return tg_usage_error(o->cmd, "option '%s' is only for "
+			    "tiergate eval", argv[optind - 1]), -2;
 		if (set_opt(o, c, optarg) == -1)
 			return -1;
 	}
 	if (optind != argc)
-		return -1;
+		return tg_usage_error(o->cmd, "unexpected argument '%s'",
+		    argv[optind]), -2;
 	return check_opts(o);
 }
 
@@ -613,9 +620,11 @@ print_prediction(struct pt_ctx *c, const struct pt_rec *r, void *arg)
 static int
 cmd_start(int argc, char **argv, int is_eval, struct pt_ctx *c)
 {
+	int	 rc;
+
 	memset(c, 0, sizeof(*c));
-	if (parse_args(argc, argv, is_eval, &c->o) == -1)
-		return usage(is_eval ? "eval" : "predict");
+	if ((rc = parse_args(argc, argv, is_eval, &c->o)) != 0)
+		return rc == -2 ? PT_EXIT_USAGE : usage(c->o.cmd);
 	return load_model(c);
 }
 

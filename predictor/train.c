@@ -75,14 +75,8 @@ struct dataset {
 
 /* ---- options ------------------------------------------------------------------ */
 
-static void
-usage(void)
-{
-	tg_usage(stderr, "train");
-}
-
 /* Split "a,b,c" into o->models; argv is left untouched. */
-static int
+static const char *
 split_models(struct train_opts *o, const char *list)
 {
 	size_t n;
@@ -90,90 +84,119 @@ split_models(struct train_opts *o, const char *list)
 	while (*list) {
 		n = strcspn(list, ",");
 		if (o->nmodels == PRED_MAX_MODELS || n == 0 || n >= PRED_MAX_NAME)
-			return -1;
+			return "a comma-separated list of at most 32 names";
 		memcpy(o->models[o->nmodels], list, n);
 		o->models[o->nmodels++][n] = '\0';
 		list += n + (list[n] == ',');
 	}
-	return o->nmodels > 0 ? 0 : -1;
+	return o->nmodels > 0 ? NULL : "a comma-separated list of at most 32 names";
 }
 
-static int
-num_opt(const char *name, const char *v, double lo, double hi, double *out)
+/* A number in [lo, hi] (an integer when isint) into *out; NULL, or what
+ * the value must be (in buf). */
+static const char *
+num_opt(const char *v, double lo, double hi, int isint, double *out,
+    char *buf, size_t bufsz)
 {
 	char *end;
 
 	errno = 0;
 	*out = strtod(v, &end);
-	if (errno || *end || end == v || *out < lo || *out > hi) {
-		fprintf(stderr, "train: %s must be a number in [%g, %g]\n", name, lo, hi);
-		return -1;
+	if (errno || *end || end == v || *out < lo || *out > hi ||
+	    (isint && *out != (double)(unsigned)*out)) {
+		snprintf(buf, bufsz, "must be %s in [%g, %g]",
+		    isint ? "an integer" : "a number", lo, hi);
+		return buf;
 	}
-	return 0;
+	return NULL;
 }
 
-static int
-uint_opt(const char *name, const char *v, unsigned lo, unsigned hi, unsigned *out)
+static const char *
+uint_opt(const char *v, unsigned lo, unsigned hi, unsigned *out,
+    char *buf, size_t bufsz)
 {
+	const char *why;
 	double d;
 
-	if (num_opt(name, v, lo, hi, &d) == -1 || d != (unsigned)d)
-		return -1;
-	*out = (unsigned)d;
-	return 0;
+	if ((why = num_opt(v, lo, hi, 1, &d, buf, bufsz)) == NULL)
+		*out = (unsigned)d;
+	return why;
 }
 
-static int
-parse_one(struct train_opts *o, const char *k, char *v)
+/* Options that take a file, a name or a list. */
+static const char *
+parse_text(struct train_opts *o, const char *k, char *v, int *known)
 {
+	*known = 1;
 	if (!strcmp(k, "--data"))
-		return o->ndata < MAX_DATA ? (o->data[o->ndata++] = v, 0) : -1;
+		return o->ndata < MAX_DATA ? (o->data[o->ndata++] = v, NULL) :
+		    "at most 16 files";
 	if (!strcmp(k, "--out"))
-		return o->out = v, 0;
+		return o->out = v, NULL;
 	if (!strcmp(k, "--name"))
-		return o->name = v, 0;
+		return o->name = v, NULL;
 	if (!strcmp(k, "--xgb-dir"))
-		return o->xgb_dir = v, 0;
+		return o->xgb_dir = v, NULL;
 	if (!strcmp(k, "--dev-preds"))
-		return o->dev_preds = v, 0;
+		return o->dev_preds = v, NULL;
 	if (!strcmp(k, "--dev-groups"))
-		return o->dev_groups = v, 0;
+		return o->dev_groups = v, NULL;
 	if (!strcmp(k, "--models"))
 		return split_models(o, v);
 	if (!strcmp(k, "--final"))
-		return !strcmp(v, "all") ? (o->final_all = 1, 0) :
-		    !strcmp(v, "train") ? (o->final_all = 0, 0) : -1;
-	if (!strcmp(k, "--seed"))
-		return uint_opt(k, v, 0, 2147483647u, &o->seed);
-	if (!strcmp(k, "--rounds"))
-		return uint_opt(k, v, 1, 5000, &o->rounds);
-	if (!strcmp(k, "--depth"))
-		return uint_opt(k, v, 1, 12, &o->depth);
-	if (!strcmp(k, "--threads"))
-		return uint_opt(k, v, 1, 256, &o->threads);
-	if (!strcmp(k, "--eta"))
-		return num_opt(k, v, 1e-4, 1, &o->eta);
-	if (!strcmp(k, "--dev-frac"))
-		return num_opt(k, v, 0, 0.9, &o->dev_frac);
-	if (!strcmp(k, "--subsample"))
-		return num_opt(k, v, 0.05, 1, &o->subsample);
-	if (!strcmp(k, "--colsample"))
-		return num_opt(k, v, 0.01, 1, &o->colsample);
-	if (!strcmp(k, "--min-child"))
-		return num_opt(k, v, 0, 1e6, &o->min_child);
-	if (!strcmp(k, "--lambda"))
-		return num_opt(k, v, 0, 1e6, &o->lambda);
-	if (!strcmp(k, "--alpha"))
-		return num_opt(k, v, 0, 1e6, &o->alpha);
-	if (!strcmp(k, "--gamma"))
-		return num_opt(k, v, 0, 1e6, &o->gamma);
-	return -1;
+		return !strcmp(v, "all") ? (o->final_all = 1, NULL) :
+		    !strcmp(v, "train") ? (o->final_all = 0, NULL) :
+		    "must be all or train";
+	*known = 0;
+	return NULL;
 }
 
+/* One option and its value: NULL when set, else what is wrong with the
+ * value (*known = 0: not an option of train). */
+static const char *
+parse_one(struct train_opts *o, const char *k, char *v, int *known,
+    char *buf, size_t bufsz)
+{
+	const char *why = parse_text(o, k, v, known);
+
+	if (*known)
+		return why;
+	*known = 1;
+	if (!strcmp(k, "--seed"))
+		return uint_opt(v, 0, 2147483647u, &o->seed, buf, bufsz);
+	if (!strcmp(k, "--rounds"))
+		return uint_opt(v, 1, 5000, &o->rounds, buf, bufsz);
+	if (!strcmp(k, "--depth"))
+		return uint_opt(v, 1, 12, &o->depth, buf, bufsz);
+	if (!strcmp(k, "--threads"))
+		return uint_opt(v, 1, 256, &o->threads, buf, bufsz);
+	if (!strcmp(k, "--eta"))
+		return num_opt(v, 1e-4, 1, 0, &o->eta, buf, bufsz);
+	if (!strcmp(k, "--dev-frac"))
+		return num_opt(v, 0, 0.9, 0, &o->dev_frac, buf, bufsz);
+	if (!strcmp(k, "--subsample"))
+		return num_opt(v, 0.05, 1, 0, &o->subsample, buf, bufsz);
+	if (!strcmp(k, "--colsample"))
+		return num_opt(v, 0.01, 1, 0, &o->colsample, buf, bufsz);
+	if (!strcmp(k, "--min-child"))
+		return num_opt(v, 0, 1e6, 0, &o->min_child, buf, bufsz);
+	if (!strcmp(k, "--lambda"))
+		return num_opt(v, 0, 1e6, 0, &o->lambda, buf, bufsz);
+	if (!strcmp(k, "--alpha"))
+		return num_opt(v, 0, 1e6, 0, &o->alpha, buf, bufsz);
+	if (!strcmp(k, "--gamma"))
+		return num_opt(v, 0, 1e6, 0, &o->gamma, buf, bufsz);
+	*known = 0;
+	return NULL;
+}
+
+/* Returns 0, or 2 after printing a usage error. */
 static int
 parse_opts(int argc, char **argv, struct train_opts *o)
 {
-	int i;
+	const char	*why;
+	char		 buf[128];
+	int		 i, known;
 
 	memset(o, 0, sizeof(*o));
 	o->seed = 1;
@@ -187,15 +210,24 @@ parse_opts(int argc, char **argv, struct train_opts *o)
 	o->min_child = 8;
 	o->lambda = 4;
 	o->final_all = 1;
-	for (i = 1; i < argc; i++) {
-		if (i + 1 >= argc || parse_one(o, argv[i], argv[i + 1]) == -1) {
-			fprintf(stderr, "train: bad option %s\n", argv[i]);
-			return -1;
-		}
-		i++;
+	for (i = 1; i < argc; i += 2) {
+		why = parse_one(o, argv[i], i + 1 < argc ? argv[i + 1] : "",
+		    &known, buf, sizeof(buf));
+		if (!known)
+			return tg_usage_error("train", argv[i][0] == '-' ?
+			    "unrecognized option '%s'" : "unexpected argument "
+			    "'%s'", argv[i]);
+		if (i + 1 >= argc)
+			return tg_usage_error("train", "option '%s' requires an "
+			    "argument", argv[i]);
+		if (why != NULL)
+			return tg_usage_error("train", "%s %s: %s", argv[i],
+			    argv[i + 1], why);
 	}
-	if (o->ndata == 0 || o->out == NULL)
-		return -1;
+	if (o->ndata == 0)
+		return tg_usage_error("train", "missing --data FILE.jsonl");
+	if (o->out == NULL)
+		return tg_usage_error("train", "missing --out MODEL.json");
 	return 0;
 }
 
@@ -987,10 +1019,8 @@ pred_cmd_train(int argc, char **argv)
 	size_t m, i;
 	int rc = 1;
 
-	if (parse_opts(argc, argv, &o) == -1) {
-		usage();
+	if (parse_opts(argc, argv, &o) != 0)
 		return 2;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (load_data(&ds, &o) == -1)
 		goto done;
