@@ -22,6 +22,8 @@ endif
 # built tiergate ($TIERGATE) and skip when jq is missing.
 TESTS += tests/predictor-tools/predict-eval.sh
 EXTRA_DIST += tests/predictor-tools/predict-eval.sh \
+	tests/predictor-tools/structures.sh tests/predictor-tools/structures.py \
+	tests/predictor-tools/export-features.c \
 	tests/predictor-tools/fixture.jsonl tests/predictor-tools/dev-metrics.sh \
 	tests/predictor-tools/loco-metrics.sh
 
