@@ -387,7 +387,10 @@ gw_cmd_check_config(int argc, char **argv)
 	size_t			 i;
 	int			 bad = 0;
 
-	if (argc == 2 && argv[1][0] == '-')
+	if (argc == 3 && strcmp(argv[1], "--") == 0) {	/* FILE may start with '-' */
+		argc--;
+		argv++;
+	} else if (argc == 2 && argv[1][0] == '-')
 		return tg_usage_error("check-config", "unrecognized option '%s'", argv[1]);
 	if (argc != 2)
 		return tg_usage_error("check-config", argc < 2 ? "missing FILE" :

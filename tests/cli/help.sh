@@ -34,6 +34,8 @@ done
 "$TIERGATE" check-config -- --help >"$TMP/out" 2>/dev/null &&
 	bad "check-config -- --help succeeded"
 [ -s "$TMP/out" ] && bad "check-config -- --help printed help on stdout"
+"$TIERGATE" check-config -- --help 2>&1 | grep -q "^--help: " ||
+	bad "check-config -- --help did not try to load a file named --help"
 
 # usage errors: the same first line for every command, then the synopsis
 usage_error() {	# EXPECTED-FIRST-LINE ARGS...
