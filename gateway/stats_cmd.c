@@ -168,23 +168,24 @@ int
 stats_cmd(int argc, char **argv)
 {
 	struct opts	 o;
-	int		 first, rc = 2;
+	int		 first, rebuild, rc = 2;
 
 	memset(&o, 0, sizeof(o));
 	if (argc < 2)
 		return tg_usage_error("stats", "missing subcommand (show or rebuild)");
-	if (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "rebuild") != 0)
+	rebuild = strcmp(argv[1], "rebuild") == 0;
+	if (!rebuild && strcmp(argv[1], "show") != 0)
 		return tg_usage_error("stats", "unknown subcommand '%s' (show or "
 		    "rebuild)", argv[1]);
 	if ((first = opts_parse(argc - 1, argv + 1, &o)) < 0)
 		goto done;
 	first++;		/* index into argv */
-	if (argv[1][0] == 'r' && first < argc)
+	if (rebuild && first < argc)
 		rc = stats_rebuild(o.stats, argc - first, argv + first);
-	else if (argv[1][0] == 's' && first == argc)
-		rc = stats_show(&o);
-	else if (argv[1][0] == 'r')
+	else if (rebuild)
 		tg_usage_error("stats", "rebuild: missing LOG");
+	else if (first == argc)
+		rc = stats_show(&o);
 	else
 		tg_usage_error("stats", "show: unexpected argument '%s'", argv[first]);
 done:
