@@ -134,7 +134,8 @@ function streamException(ctx) {
 
 // Event-stream answer. Frames are Buffers or functions returning one (built
 // when sent). Faults: mid_stream_error / stream_reset after about half the
-// frames; truncated sends half the bytes and closes; not_json sends HTML.
+// frames, stream_stall pauses slow_ms there; truncated sends half the bytes
+// and closes; not_json sends HTML.
 async function deliverStream(ctx, frames, headers = {}) {
   if (ctx.fault === 'not_json') return sendNotJson(ctx);
   const { res } = ctx;
@@ -149,6 +150,7 @@ async function deliverStream(ctx, frames, headers = {}) {
   const delay = ctx.fault === 'oversized' ? 0 : ctx.settings.chunk_delay_ms;
   for (let i = 0; i < frames.length; i++) {
     if (i === cut && ctx.fault === 'mid_stream_error') return (res.end(streamException(ctx)), 200);
+    if (i === cut && ctx.fault === 'stream_stall') await sleep(ctx.config.slowMs);
     if (i === cut && ctx.fault === 'stream_reset') {
       await sleep(20); // let the frames sent so far reach the client before the RST
       resetConnection(res);
@@ -210,6 +212,7 @@ async function applyEarlyFault(ctx) {
   let { fault } = ctx;
   if (!STREAM_APIS.has(ctx.api) && fault === 'mid_stream_error') fault = '500';
   if (!STREAM_APIS.has(ctx.api) && fault === 'stream_reset') fault = 'reset';
+  if (!STREAM_APIS.has(ctx.api) && fault === 'stream_stall') fault = 'slow_headers';
   if (ERROR_FAULTS[fault]) {
     if (ctx.overrides.latencyMs) await sleep(ctx.overrides.latencyMs);
     return sendError(ctx.res, ctx.requestId, ...ERROR_FAULTS[fault]);
