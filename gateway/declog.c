@@ -310,7 +310,8 @@ put_body(struct out *o, const struct tg_decision *d)
 	put_key(o, "upstream_ms");
 	puts_(o, buf);
 	put_ku64(o, "overhead_us", (unsigned long long)d->overhead_us);
-	snprintf(buf, sizeof(buf), ",\"status\":%d,\"attempts\":%d", d->status, d->attempts);
+	snprintf(buf, sizeof(buf), ",\"status\":%d,\"attempts\":%d,\"interrupted\":%s",
+	    d->status, d->attempts, d->interrupted ? "true" : "false");
 	puts_(o, buf);
 }
 
@@ -469,6 +470,7 @@ declog_parse(json_t *o, struct tg_decision *d)
 	v = json_object_get(o, "status");
 	d->status = (int)json_integer_value(v);
 	d->attempts = (int)json_integer_value(json_object_get(o, "attempts"));
+	d->interrupted = json_is_true(json_object_get(o, "interrupted"));
 	d->prompt = jstr(o, "prompt");
 	return 0;
 }

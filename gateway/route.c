@@ -313,6 +313,26 @@ route_prepare(struct route_ctx *rc, struct tg_req *req, const char *tenant,
 	return 0;
 }
 
+/*
+ * Whether the router's fallback serves after the chosen model failed: on
+ * every upstream failure (timeout, 408, 5xx, throttling, truncated,
+ * oversized or non-JSON answers, connection errors, other 4xx), unless
+ * the failure is the client's own (Bedrock refused the request itself as
+ * invalid: 400, 413), bytes already reached the client, the client went
+ * away, or the request's deadline passed.
+ */
+static int
+route_falls_back(const struct route_ctx *rc, const struct bedrock_call *call,
+    const struct bedrock_result *res)
+{
+	if (rc->router == NULL || res->committed || rc->req->client_gone ||
+	    strcmp(rc->d.chosen, rc->fallback) == 0)
+		return 0;
+	if (res->err == TG_UP_CLIENT && (res->status == 400 || res->status == 413))
+		return 0;
+	return call->deadline_ns == 0 || http_now_ns() < call->deadline_ns;
+}
+
 int
 route_invoke(struct route_ctx *rc, struct bedrock_call *call, struct bedrock_result *res)
 {
@@ -320,6 +340,9 @@ route_invoke(struct route_ctx *rc, struct bedrock_call *call, struct bedrock_res
 	uint64_t		 first_us;
 	int			 attempts;
 
+	if (call->deadline_ns == 0)
+		call->deadline_ns = http_now_ns() +
+		    (uint64_t)rc->req->worker->cfg->deadline_ms * 1000000;
 	call->model_id = rc->d.chosen;
 	if (bedrock_invoke(bc, call, res) == 0) {
 		rc->d.model = rc->d.chosen;
@@ -327,23 +350,18 @@ route_invoke(struct route_ctx *rc, struct bedrock_call *call, struct bedrock_res
 		return 0;
 	}
 	rc->d.upstream_err = res->err;
-	attempts = res->attempts;
+	rc->d.attempts = attempts = res->attempts;
 	first_us = res->upstream_us;
-	if (rc->router == NULL || res->delivered > 0 ||
-	    strcmp(rc->d.chosen, rc->fallback) == 0 ||
-	    (res->err != TG_UP_THROTTLED && res->err != TG_UP_UNAVAILABLE &&
-	    res->err != TG_UP_INTERNAL && res->err != TG_UP_CONNECT)) {
-		rc->d.attempts = attempts;
+	if (!route_falls_back(rc, call, res))
 		return -1;
-	}
-	log_warn("request %s: %s failed upstream (%s), falling back to %s",
-	    rc->req->request_id, rc->d.chosen, tg_upstream_err_name(res->err), rc->fallback);
-	snprintf(rc->reason, sizeof(rc->reason), "fallback: %s was %s upstream",
-	    rc->d.chosen, tg_upstream_err_name(res->err));
+	log_warn("request %s: %s %s, falling back to %s", rc->req->request_id,
+	    rc->d.chosen, res->reason, rc->fallback);
+	snprintf(rc->reason, sizeof(rc->reason), "fallback: %s %s", rc->d.chosen,
+	    res->reason);
 	rc->d.reason = rc->reason;
 	rc->d.fallback = TG_FB_UPSTREAM;
 	call->model_id = rc->fallback;
-	free(res->body);
+	bedrock_result_free(res);
 	if (bedrock_invoke(bc, call, res) == 0)
 		rc->d.model = rc->fallback;
 	res->upstream_us += first_us;
@@ -407,17 +425,13 @@ route_u64(const json_t *o, const char *k)
 	return v > 0 ? (uint64_t)v : 0;
 }
 
-/* Read usage and set trace.promptRouter.invokedModelId.  -1: not JSON. */
-static int
-route_answer(struct route_ctx *rc, const struct bedrock_result *res, json_t **out)
+/* Read usage and set trace.promptRouter.invokedModelId in the answer
+ * (bedrock_invoke() made sure it is a JSON object). */
+static void
+route_answer(struct route_ctx *rc, json_t *j)
 {
-	json_t	*j, *u, *trace;
+	json_t	*u, *trace;
 
-	j = json_loadb(res->body != NULL ? res->body : "", res->body_len, 0, NULL);
-	if (!json_is_object(j)) {
-		json_decref(j);
-		return -1;
-	}
 	u = json_object_get(j, "usage");
 	rc->d.input_tokens = route_u64(u, "inputTokens");
 	rc->d.output_tokens = route_u64(u, "outputTokens");
@@ -431,8 +445,6 @@ route_answer(struct route_ctx *rc, const struct bedrock_result *res, json_t **ou
 		json_object_set_new(trace, "promptRouter",
 		    json_pack("{s:s}", "invokedModelId", rc->d.model));
 	}
-	*out = j;
-	return 0;
 }
 
 void
@@ -440,7 +452,7 @@ route_upstream_error(struct route_ctx *rc, const struct bedrock_result *res)
 {
 	int	 st = res->status;
 
-	if (res->err == TG_UP_BAD_RESPONSE || res->err == TG_UP_CONNECT || st == 0)
+	if (res->err == TG_UP_BAD_RESPONSE || res->err == TG_UP_CONNECT || st < 400)
 		http_send_error(rc->req, res->err == TG_UP_TIMEOUT ? 504 : 502,
 		    res->err == TG_UP_TIMEOUT ? "ModelTimeoutException" :
 		    "ServiceUnavailableException", "%s", res->message);
@@ -455,7 +467,6 @@ route_converse(struct tg_req *req, const char *tenant, const char *model_id)
 	struct route_ctx	 rc;
 	struct bedrock_call	 call = { 0 };
 	struct bedrock_result	 res = { 0 };
-	json_t			*answer = NULL;
 
 	if (route_prepare(&rc, req, tenant, model_id, "converse") != 0)
 		goto done;
@@ -469,17 +480,11 @@ route_converse(struct tg_req *req, const char *tenant, const char *model_id)
 		goto done;
 	}
 	rc.d.upstream_us = res.upstream_us;
-	if (route_answer(&rc, &res, &answer) != 0) {
-		rc.d.upstream_err = TG_UP_BAD_RESPONSE;
-		route_headers(&rc);
-		http_send_error(req, 502, "ServiceUnavailableException",
-		    "The model's response was not valid JSON");
-		goto done;
-	}
+	route_answer(&rc, res.json);
 	route_price(&rc);
 	route_headers(&rc);
-	http_send_json(req, 200, answer);
+	http_send_json(req, 200, json_incref(res.json));
 done:
-	free(res.body);
+	bedrock_result_free(&res);
 	route_done(&rc);
 }
