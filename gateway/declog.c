@@ -370,6 +370,57 @@ declog_write(struct declog *dl, const struct tg_decision *d)
 	return rc;
 }
 
+off_t
+declog_size(const struct declog *dl)
+{
+	struct stat	 sb;
+
+	return fstat(dl->fd, &sb) == 0 ? sb.st_size : -1;
+}
+
+/* Search fd from `from` for needle, reading 64 KiB at a time with an
+ * overlap so that a needle across two reads is found. */
+static int
+find_from(int fd, off_t from, const char *needle)
+{
+	char		*buf;
+	size_t		 nl = strlen(needle), have = 0;
+	ssize_t		 n;
+	int		 found = 0;
+
+	if ((buf = malloc(DECLOG_MAX_LINE + nl)) == NULL)
+		return -1;
+	while (!found && (n = pread(fd, buf + have, DECLOG_MAX_LINE, from)) > 0) {
+		from += n;
+		have += (size_t)n;
+		found = memmem(buf, have, needle, nl) != NULL;
+		if (have > nl) {
+			memmove(buf, buf + have - nl, nl);
+			have = nl;
+		}
+	}
+	free(buf);
+	return found;
+}
+
+int
+declog_find_request(const char *path, off_t from, const char *request_id)
+{
+	struct stat	 sb;
+	char		 needle[128];
+	int		 fd, rc;
+
+	if (request_id == NULL || strlen(request_id) > 64 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	snprintf(needle, sizeof(needle), "\"request_id\":\"%s\"", request_id);
+	if (fstat(fd, &sb) == 0 && sb.st_size < from)
+		from = 0;
+	rc = find_from(fd, from, needle);
+	close(fd);
+	return rc;
+}
+
 /* --- parsing --------------------------------------------------------- */
 
 static const char *

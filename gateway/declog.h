@@ -41,6 +41,13 @@ int		 declog_write(struct declog *, const struct tg_decision *);
  */
 int		 declog_reopen(struct declog *);
 
+/* The log's size now (where the next line will start), or -1. */
+off_t		 declog_size(const struct declog *);
+/* Whether a line of request `request_id` starts at or after byte `from`
+ * of the file at `path` (from 0 when the file is now shorter: rotated).
+ * Returns 1 found, 0 not found, -1 when the file cannot be read. */
+int		 declog_find_request(const char *path, off_t from, const char *request_id);
+
 /* Format d as one line, '\n' included, into buf (>= DECLOG_MAX_LINE is
  * always enough).  Returns the length, or -1 if it does not fit. */
 ssize_t		 declog_format(const struct tg_decision *, char *buf, size_t len);
