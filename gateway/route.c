@@ -18,6 +18,7 @@
 #include "config.h"
 #include "declog.h"
 #include "gateway.h"
+#include "journal.h"
 #include "log.h"
 #include "pred.h"
 #include "route.h"
@@ -53,19 +54,26 @@ route_cf_model(const struct tg_config *cfg, const struct tg_router *r)
 	return best;
 }
 
-void
-route_price(struct route_ctx *rc)
+/* Price d's tokens onto its answering model and the counterfactual. */
+static void
+route_price_decision(const struct route_ctx *rc, struct tg_decision *d)
 {
 	const struct tg_config	*cfg = rc->req->worker->cfg;
 	const struct tg_model	*m, *cf;
 
-	m = rc->d.model != NULL ? config_model(cfg, rc->d.model) : NULL;
-	rc->d.cost_known = m != NULL && m->price.priced;
-	rc->d.cost = rc->d.cost_known ? route_cost(&m->price, &rc->d) : 0;
+	m = d->model != NULL ? config_model(cfg, d->model) : NULL;
+	d->cost_known = m != NULL && m->price.priced;
+	d->cost = d->cost_known ? route_cost(&m->price, d) : 0;
 	cf = rc->router != NULL ? route_cf_model(cfg, rc->router) : m;
-	rc->d.cf_known = cf != NULL && cf->price.priced;
-	rc->d.cf_model = cf != NULL ? cf->id : NULL;
-	rc->d.cf_cost = rc->d.cf_known ? route_cost(&cf->price, &rc->d) : 0;
+	d->cf_known = cf != NULL && cf->price.priced;
+	d->cf_model = cf != NULL ? cf->id : NULL;
+	d->cf_cost = d->cf_known ? route_cost(&cf->price, d) : 0;
+}
+
+void
+route_price(struct route_ctx *rc)
+{
+	route_price_decision(rc, &rc->d);
 }
 
 static size_t
@@ -276,6 +284,71 @@ route_resolve(struct route_ctx *rc, const char *model_id)
 	return 0;
 }
 
+/* Microseconds tiergate itself spent on the request so far. */
+static uint64_t
+route_overhead_us(const struct route_ctx *rc)
+{
+	uint64_t	 total = (http_now_ns() - rc->req->t_start_ns) / 1000;
+
+	return total > rc->d.upstream_us ? total - rc->d.upstream_us : 0;
+}
+
+/* The decision as it is recorded: status, overhead, prompt. */
+static void
+route_finalize(struct route_ctx *rc)
+{
+	if (rc->d.status == 0)
+		rc->d.status = rc->req->status;
+	if (rc->d.overhead_us == 0 && rc->req->t_start_ns != 0)
+		rc->d.overhead_us = route_overhead_us(rc);
+	if (rc->req->worker->cfg->log_prompts && rc->req->body != NULL)
+		rc->d.prompt = rc->req->body;
+}
+
+/* http on_answer hook: the first byte of the answer is about to leave, so
+ * the worker's journal slot takes the decision (a stream as interrupted,
+ * with nothing relayed yet, until route_progress() and route_done()). */
+static void
+route_arm(void *v)
+{
+	struct route_ctx	*rc = v;
+	struct tg_worker	*w = rc->req->worker;
+	struct tg_decision	 d;
+
+	if (w->jslot == NULL)
+		return;
+	route_finalize(rc);
+	d = rc->d;
+	d.interrupted = rc->req->streaming;
+	if (journal_arm(w->jslot, &d, w->declog != NULL ? declog_size(w->declog) : 0) != 0)
+		log_err("request %s: the decision does not fit the journal", rc->req->request_id);
+}
+
+void
+route_progress(struct route_ctx *rc, struct tg_decision *d)
+{
+	if (!journal_armed(rc->req->worker->jslot))
+		return;
+	route_price_decision(rc, d);
+	journal_update(rc->req->worker->jslot, d);
+}
+
+void
+route_start(struct route_ctx *rc, struct tg_req *req, const char *tenant,
+    const char *api, const char *router)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->req = req;
+	rc->d.time = time(NULL);
+	rc->d.request_id = req->request_id;
+	rc->d.router = router;
+	rc->d.tenant = tenant != NULL ? tenant : "";
+	rc->d.api = api;
+	rc->d.request_class = "";
+	req->on_answer = route_arm;
+	req->on_answer_ctx = rc;
+}
+
 int
 route_prepare(struct route_ctx *rc, struct tg_req *req, const char *tenant,
     const char *model_id, const char *api)
@@ -283,14 +356,7 @@ route_prepare(struct route_ctx *rc, struct tg_req *req, const char *tenant,
 	char		 msg[512];
 	int		 st;
 
-	memset(rc, 0, sizeof(*rc));
-	rc->req = req;
-	rc->d.time = time(NULL);
-	rc->d.request_id = req->request_id;
-	rc->d.router = "";
-	rc->d.tenant = tenant != NULL ? tenant : "";
-	rc->d.api = api;
-	rc->d.request_class = "";
+	route_start(rc, req, tenant, api, "");
 	if ((st = route_resolve(rc, model_id)) != 0)
 		return rc->d.status = st;
 	if (req_parse_converse(req->body, req->body_len, req->limits->max_json_depth,
@@ -369,15 +435,6 @@ route_invoke(struct route_ctx *rc, struct bedrock_call *call, struct bedrock_res
 	return rc->d.model != NULL ? 0 : -1;
 }
 
-/* Microseconds tiergate itself spent on the request so far. */
-static uint64_t
-route_overhead_us(const struct route_ctx *rc)
-{
-	uint64_t	 total = (http_now_ns() - rc->req->t_start_ns) / 1000;
-
-	return total > rc->d.upstream_us ? total - rc->d.upstream_us : 0;
-}
-
 void
 route_headers(struct route_ctx *rc)
 {
@@ -394,26 +451,31 @@ route_headers(struct route_ctx *rc)
 	http_add_header(rc->req, "x-tiergate-overhead-us", buf);
 }
 
+/* Log and count the decision; through the journal when it was armed. */
+static int
+route_record(struct route_ctx *rc)
+{
+	struct tg_worker *w = rc->req->worker;
+
+	if (journal_armed(w->jslot))
+		return journal_account(w->jslot, &rc->d, w->stats, w->declog);
+	if (w->stats != NULL)
+		stats_record(w->stats, &rc->d, rc->d.time);
+	return w->declog != NULL ? declog_write(w->declog, &rc->d) : 0;
+}
+
 void
 route_done(struct route_ctx *rc)
 {
 	struct tg_worker *w = rc->req->worker;
 
-	if (rc->d.status == 0)
-		rc->d.status = rc->req->status;
-	if (rc->d.overhead_us == 0 && rc->req->t_start_ns != 0)
-		rc->d.overhead_us = route_overhead_us(rc);
-	if (w->cfg->log_prompts && rc->req->body != NULL)
-		rc->d.prompt = rc->req->body;
-	if (w->stats != NULL) {
-		stats_record(w->stats, &rc->d, rc->d.time);
-		if (rc->d.model != NULL && rc->conv.conversation_id != NULL &&
-		    rc->conv.conversation_id[0] != '\0')
-			stats_sticky_put(w->stats, rc->conv.conversation_id, rc->d.model,
-			    rc->d.time);
-	}
-	if (w->declog != NULL && declog_write(w->declog, &rc->d) != 0)
+	rc->req->on_answer = NULL;
+	route_finalize(rc);
+	if (route_record(rc) != 0)
 		log_err("request %s: could not write the decision log", rc->req->request_id);
+	if (w->stats != NULL && rc->d.model != NULL && rc->conv.conversation_id != NULL &&
+	    rc->conv.conversation_id[0] != '\0')
+		stats_sticky_put(w->stats, rc->conv.conversation_id, rc->d.model, rc->d.time);
 	req_converse_free(&rc->conv);
 }
 

@@ -39,8 +39,10 @@ check_PROGRAMS += tests/stats/stats-driver
 tests_stats_stats_driver_SOURCES = tests/stats/stats-driver.c
 tests_stats_stats_driver_LDADD = $(TG_STATS_TESTLIBS) $(TG_SYSLIBS)
 TESTS += tests/stats/concurrency.sh tests/stats/sigkill.sh \
-	tests/stats/rebuild.sh tests/stats/promtool.sh tests/stats/admin-e2e.sh
+	tests/stats/rebuild.sh tests/stats/promtool.sh tests/stats/admin-e2e.sh \
+	tests/stats/kill-lighttpd.sh
 dist_noinst_SCRIPTS += tests/stats/concurrency.sh tests/stats/sigkill.sh \
+	tests/stats/kill-lighttpd.sh \
 	tests/stats/rebuild.sh tests/stats/promtool.sh tests/stats/common.sh \
 	tests/stats/admin-e2e.sh
 # Benchmark (built, not run by make check): tests/bench/bench_stats

@@ -396,6 +396,37 @@ stream_frame(struct stream_relay *sr, const struct es_message *m)
 	return stream_write(sr, m->frame, m->frame_len);
 }
 
+/* A stream cut short: tokens as far as they are known.  Without the usage
+ * frame, input is estimated from the prompt as for the policy, output
+ * from the text relayed (4 characters a token, as Bedrock's tokenizers
+ * average for English). */
+static void
+stream_estimate(const struct stream_relay *sr, struct tg_decision *d)
+{
+	d->interrupted = 1;
+	if (sr->usage_seen)
+		return;
+	d->input_tokens = sr->rc->conv.text_chars / 4 + 1;
+	d->output_tokens = (sr->text_chars + 3) / 4;
+}
+
+static void
+stream_interrupted(struct stream_relay *sr)
+{
+	stream_estimate(sr, &sr->rc->d);
+}
+
+/* What a kill now would record: the stream as interrupted, with what it
+ * relayed so far. */
+static void
+stream_progress(struct stream_relay *sr)
+{
+	struct tg_decision	 d = sr->rc->d;
+
+	stream_estimate(sr, &d);
+	route_progress(sr->rc, &d);
+}
+
 /* A new attempt's body begins: nothing of an earlier one reached the
  * client (or there would be no new attempt), so start over. */
 static enum bedrock_data
@@ -437,6 +468,8 @@ stream_push(struct stream_relay *sr, const char *buf, size_t len)
 	}
 	if (sr->begun && http_stream_flush(sr->rc->req) != 0)
 		return BEDROCK_DATA_STOP;
+	if (sr->begun)
+		stream_progress(sr);
 	if (sr->rc->req->client_gone)
 		return BEDROCK_DATA_STOP;
 	return sr->begun ? BEDROCK_DATA_SENT : BEDROCK_DATA_HELD;
@@ -463,22 +496,6 @@ static int
 stream_deadline_passed(const struct stream_relay *sr)
 {
 	return sr->call->deadline_ns != 0 && http_now_ns() + 2000000 >= sr->call->deadline_ns;
-}
-
-/* A stream cut short: tokens as far as they are known.  Without the usage
- * frame, input is estimated from the prompt as for the policy, output
- * from the text relayed (4 characters a token, as Bedrock's tokenizers
- * average for English). */
-static void
-stream_interrupted(struct stream_relay *sr)
-{
-	struct route_ctx	*rc = sr->rc;
-
-	rc->d.interrupted = 1;
-	if (sr->usage_seen)
-		return;
-	rc->d.input_tokens = rc->conv.text_chars / 4 + 1;
-	rc->d.output_tokens = (sr->text_chars + 3) / 4;
 }
 
 /* After the transfer: an exception frame when the stream did not end
@@ -689,22 +706,6 @@ stream_router_provider(const struct tg_config *cfg, const struct tg_router *r,
 	return p0;
 }
 
-/* The decision of a request refused before route_prepare() ran, as
- * route_prepare() would have started it; route_done() records it. */
-static void
-stream_refused(struct route_ctx *rc, struct tg_req *req, const char *tenant,
-    const char *api, const char *router)
-{
-	memset(rc, 0, sizeof(*rc));
-	rc->req = req;
-	rc->d.time = time(NULL);
-	rc->d.request_id = req->request_id;
-	rc->d.router = router;
-	rc->d.tenant = tenant != NULL ? tenant : "";
-	rc->d.api = api;
-	rc->d.request_class = "";
-}
-
 /* route_prepare() on the Converse-shaped view of `native` (borrowed),
  * with the native body put back into req->body afterwards. */
 static int
@@ -719,7 +720,7 @@ stream_prepare_view(struct route_ctx *rc, struct tg_req *req, const char *tenant
 	view = json_dumps(view_json, JSON_COMPACT);
 	json_decref(view_json);
 	if (view == NULL) {
-		stream_refused(rc, req, tenant, api, "");
+		route_start(rc, req, tenant, api, "");
 		http_send_error(req, 500, "InternalServerException", "Out of memory");
 		return 500;
 	}
@@ -752,13 +753,13 @@ stream_prepare_invoke(struct route_ctx *rc, struct tg_req *req, const char *tena
 
 	if (req_parse_json(req->body, req->body_len, req->limits->max_json_depth,
 	    &native, msg, sizeof(msg)) != REQ_OK) {
-		stream_refused(rc, req, tenant, api, r != NULL ? r->id : "");
+		route_start(rc, req, tenant, api, r != NULL ? r->id : "");
 		http_send_error(req, 400, "ValidationException", "%s", msg);
 		return 400;
 	}
 	if (r != NULL && stream_router_provider(cfg, r, &pa, &pb) == NULL) {
 		json_decref(native);
-		stream_refused(rc, req, tenant, api, r->id);
+		route_start(rc, req, tenant, api, r->id);
 		http_send_error(req, 400, "ValidationException", "router %s mixes "
 		    "providers %s, %s: InvokeModel needs one native body schema; use "
 		    "Converse", r->id, pa, pb);
