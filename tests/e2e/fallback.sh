@@ -101,6 +101,17 @@ tg_expect '[ "$TG_STATUS" = 200 ] && [ "$(jq -r .model <<<"$D")" = "$PRO" ]' "st
 tg_expect 'jq -r .reason <<<"$D" | grep -qF "fallback: $MICRO timed out upstream"' "stream stall: reason"
 tg_ok
 
+# InvokeModel (native body) shares the path.
+fault "$MICRO" truncated 1
+tg_post /model/cheapfirst/invoke '{"messages":[{"role":"user","content":[{"text":"native [[tag:fb-invoke]]"}]}]}'
+D=$(decision "$(tg_header x-amzn-RequestId)")
+echo "invoke truncated: $TG_STATUS: $(jq -c '{model, reason}' <<<"$D")"
+tg_expect '[ "$TG_STATUS" = 200 ] && [ "$(tg_header x-tiergate-model)" = "$PRO" ]' "invoke: the fallback answered"
+tg_expect '[ "$(jq -r '"'"'."amazon-bedrock-trace".promptRouter.invokedModelId'"'"' <<<"$TG_OUT")" = "$PRO" ]' \
+    "invoke: the native answer names the fallback"
+tg_expect 'jq -r .reason <<<"$D" | grep -qF "fallback: $MICRO sent a truncated response"' "invoke: reason"
+tg_ok
+
 # The client's own error: no fallback, no model.
 fault "$MICRO" 400 1
 ask fb-400
