@@ -241,6 +241,8 @@ bedrock_on_seek(void *v, curl_off_t off, int origin)
 {
 	struct bedrock_xfer *x = v;
 
+	if (off == 0 && origin == SEEK_SET && x->sent == 0)
+		return CURL_SEEKFUNC_OK;	/* nothing was sent: not a replay */
 	if (off != 0 || origin != SEEK_SET || x->res->attempts > x->c->cfg->retries ||
 	    bedrock_past_deadline(x->call, 0)) {
 		x->replay_refused = 1;
