@@ -56,6 +56,11 @@ struct bedrock_xfer {
 	int			 too_big;
 	int			 aborted;	/* on_data said STOP */
 	int			 bad;		/* on_data said BAD */
+	struct {			/* ... and why, if it said */
+		enum tg_upstream_err err;
+		char		 reason[96];
+		char		 message[512];
+	}			 why;
 	int			 not_stream;	/* a 2xx stream that is not one */
 	int			 started;	/* BEDROCK_BODY_START was sent */
 	int			 stalled;
@@ -148,7 +153,8 @@ bedrock_uniform(void)
 static int
 bedrock_sink(struct bedrock_xfer *x, enum bedrock_body phase, const char *p, size_t len)
 {
-	switch (x->call->on_data(x->call->ctx, phase, p, len)) {
+	x->res->reason[0] = '\0';
+	switch (x->call->on_data(x->call->ctx, phase, p, len, x->res)) {
 	case BEDROCK_DATA_SENT:
 		x->res->committed = 1;
 		return 0;
@@ -156,6 +162,9 @@ bedrock_sink(struct bedrock_xfer *x, enum bedrock_body phase, const char *p, siz
 		return 0;
 	case BEDROCK_DATA_BAD:
 		x->bad = 1;
+		x->why.err = x->res->err;
+		snprintf(x->why.reason, sizeof(x->why.reason), "%s", x->res->reason);
+		snprintf(x->why.message, sizeof(x->why.message), "%s", x->res->message);
 		return -1;
 	default:
 		x->aborted = 1;
@@ -425,6 +434,8 @@ bedrock_stream_error(struct bedrock_xfer *x)
 	if (x->not_stream)
 		bedrock_fail(x->res, TG_UP_BAD_RESPONSE, "sent a response that is not an "
 		    "event stream", "The model's response was not an event stream");
+	else if (x->bad && x->why.reason[0] != '\0')
+		bedrock_fail(x->res, x->why.err, x->why.reason, x->why.message);
 	else if (x->bad)
 		bedrock_fail(x->res, TG_UP_BAD_RESPONSE, "sent a stream that could not "
 		    "be decoded", "The model's stream could not be decoded");

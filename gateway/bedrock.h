@@ -41,9 +41,14 @@ enum bedrock_data {
 				 * nothing of it reached the client */
 };
 
-/* Called for each phase of a 2xx body of a streaming call. */
+struct bedrock_result;
+
+/* Called for each phase of a 2xx body of a streaming call.  With
+ * BEDROCK_DATA_BAD the sink may say why in res->err, res->reason and
+ * res->message (the stream began with an exception, say); when it leaves
+ * res->reason empty the failure is "a stream that could not be decoded". */
 typedef enum bedrock_data (*bedrock_data_fn)(void *ctx, enum bedrock_body,
-    const char *buf, size_t len);
+    const char *buf, size_t len, struct bedrock_result *res);
 
 struct bedrock_call {
 	const char	*model_id;	/* decoded; encoded here as one segment */

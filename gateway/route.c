@@ -384,7 +384,8 @@ route_prepare(struct route_ctx *rc, struct tg_req *req, const char *tenant,
  * every upstream failure (timeout, 408, 5xx, throttling, truncated,
  * oversized or non-JSON answers, connection errors, other 4xx), unless
  * the failure is the client's own (Bedrock refused the request itself as
- * invalid: 400, 413), bytes already reached the client, the client went
+ * invalid: 400, 413, or a stream that began with validationException),
+ * bytes already reached the client, the client went
  * away, or the request's deadline passed.
  */
 static int
@@ -394,8 +395,9 @@ route_falls_back(const struct route_ctx *rc, const struct bedrock_call *call,
 	if (rc->router == NULL || res->committed || rc->req->client_gone ||
 	    strcmp(rc->d.chosen, rc->fallback) == 0)
 		return 0;
-	if (res->err == TG_UP_CLIENT && (res->status == 400 || res->status == 413))
-		return 0;
+	if (res->err == TG_UP_CLIENT && (res->status == 400 || res->status == 413 ||
+	    res->status < 300))
+		return 0;	/* ... or in the stream: validationException */
 	return call->deadline_ns == 0 || http_now_ns() < call->deadline_ns;
 }
 

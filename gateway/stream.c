@@ -14,8 +14,10 @@
  *    router that frame is re-encoded with the model that answered in it.
  *  - failures before the first byte reached the client (an error status,
  *    a body that is not an event stream, a first frame that does not
- *    decode, a stall, the cap) are the call's failure: bedrock.c retries
- *    and route_invoke() falls back.  Errors after the first byte become
+ *    decode or is an exception, a stall, the cap) are the call's failure:
+ *    bedrock.c retries and route_invoke() falls back.  An exception frame
+ *    that came first is kept, and relayed as the stream when nothing else
+ *    serves.  Errors after the first byte become
  *    an exception frame, as Bedrock sends them, and the stream ends;
  *    when the client goes away the upstream transfer is stopped.
  *  - a stream lasts at most upstream.stream_max_seconds.  One cut short
@@ -57,6 +59,9 @@ struct stream_relay {
 	int			 begun;		/* response headers went out */
 	int			 ended;		/* an exception frame went out */
 	int			 usage_seen;	/* the usage frame was relayed */
+	unsigned char		*held;		/* an exception that came first */
+	size_t			 held_len;
+	enum tg_upstream_err	 held_err;
 	size_t			 text_chars;	/* answer text relayed, code points */
 	enum tg_upstream_err	 up_err;	/* what ended it, for the record */
 	uint64_t		 t_call_ns;	/* when the upstream call started */
@@ -378,12 +383,46 @@ stream_usage_frame(struct stream_relay *sr, const struct es_message *m)
 	return rc;
 }
 
+/* An exception before any byte reached the client: keep it, and make it
+ * the call's failure ("fallback: X was throttled upstream (throttling-
+ * Exception in the stream)").  Returns 1, or -1 out of memory. */
 static int
-stream_frame(struct stream_relay *sr, const struct es_message *m)
+stream_hold(struct stream_relay *sr, const struct es_message *m, struct bedrock_result *res)
+{
+	const struct es_header	*t = es_find(m, ":exception-type");
+	int			 tl = 0;
+	const char		*tp = "exception";
+
+	free(sr->held);
+	if ((sr->held = malloc(m->frame_len)) == NULL)
+		return -1;
+	memcpy(sr->held, m->frame, m->frame_len);
+	sr->held_len = m->frame_len;
+	sr->held_err = res->err = stream_exception_class(m);
+	if (t != NULL && t->type == ES_STRING && t->v.buf.len < 64) {
+		tp = (const char *)t->v.buf.ptr;
+		tl = (int)t->v.buf.len;
+	} else
+		tl = (int)strlen(tp);
+	snprintf(res->reason, sizeof(res->reason), "%s upstream (%.*s in the stream)",
+	    res->err == TG_UP_THROTTLED ? "was throttled" : res->err == TG_UP_TIMEOUT ?
+	    "timed out" : res->err == TG_UP_UNAVAILABLE ? "was unavailable" : "failed",
+	    tl, tp);
+	snprintf(res->message, sizeof(res->message), "The model's stream began with %.*s",
+	    tl, tp);
+	return 1;
+}
+
+/* Relay one frame.  Returns 0, -1 to stop (client gone), or 1 when an
+ * exception came before any byte reached the client (stream_hold()). */
+static int
+stream_frame(struct stream_relay *sr, const struct es_message *m, struct bedrock_result *res)
 {
 	const struct es_header	*mt = es_find(m, ":message-type");
 	const struct es_header	*et = es_find(m, ":event-type");
 
+	if ((es_string_is(mt, "exception") || es_string_is(mt, "error")) && !sr->begun)
+		return stream_hold(sr, m, res);
 	if (es_string_is(mt, "exception") || es_string_is(mt, "error")) {
 		sr->ended = 1;
 		sr->up_err = stream_exception_class(m);
@@ -433,6 +472,8 @@ static enum bedrock_data
 stream_restart(struct stream_relay *sr)
 {
 	es_decoder_free(sr->dec);
+	free(sr->held);
+	sr->held = NULL;
 	sr->text_chars = 0;
 	sr->dec = es_decoder_new(sr->rc->req->limits->max_upstream_bytes);
 	return sr->dec != NULL ? BEDROCK_DATA_HELD : BEDROCK_DATA_STOP;
@@ -441,19 +482,21 @@ stream_restart(struct stream_relay *sr)
 /* Decode, relay each complete frame.  A frame that does not decode is the
  * call's failure while nothing reached the client, else the stream's end. */
 static enum bedrock_data
-stream_push(struct stream_relay *sr, const char *buf, size_t len)
+stream_push(struct stream_relay *sr, const char *buf, size_t len,
+    struct bedrock_result *res)
 {
 	struct es_message	 m;
 	enum es_err		 e;
 	size_t			 used;
 	char			 msg[160];
+	int			 rc;
 
 	while (len > 0 && !sr->ended) {
 		e = es_decoder_push(sr->dec, buf, len, &used, &m);
 		buf += used;
 		len -= used;
-		if (e == ES_OK && stream_frame(sr, &m) != 0)
-			return BEDROCK_DATA_STOP;
+		if (e == ES_OK && (rc = stream_frame(sr, &m, res)) != 0)
+			return rc > 0 ? BEDROCK_DATA_BAD : BEDROCK_DATA_STOP;
 		if (e != ES_OK && e != ES_AGAIN) {
 			log_warn("request %s: the stream from %s could not be decoded: %s",
 			    sr->rc->req->request_id, sr->call->model_id, es_strerror(e));
@@ -478,7 +521,8 @@ stream_push(struct stream_relay *sr, const char *buf, size_t len)
 /* bedrock_data_fn.  At the end of a clean transfer, a stream of which no
  * whole frame came is not an answer. */
 static enum bedrock_data
-stream_on_data(void *v, enum bedrock_body phase, const char *buf, size_t len)
+stream_on_data(void *v, enum bedrock_body phase, const char *buf, size_t len,
+    struct bedrock_result *res)
 {
 	struct stream_relay	*sr = v;
 
@@ -488,7 +532,7 @@ stream_on_data(void *v, enum bedrock_body phase, const char *buf, size_t len)
 	case BEDROCK_BODY_END:
 		return sr->begun ? BEDROCK_DATA_SENT : BEDROCK_DATA_BAD;
 	default:
-		return stream_push(sr, buf, len);
+		return stream_push(sr, buf, len, res);
 	}
 }
 
@@ -541,6 +585,18 @@ stream_finish(struct stream_relay *sr, int failed, const struct bedrock_result *
 		    "upstream transfer was stopped", rc->req->request_id, rc->req->bytes_out);
 }
 
+/* Nothing served, and the last model's stream began with an exception:
+ * that is the stream the client gets, as Bedrock sent it. */
+static void
+stream_relay_held(struct stream_relay *sr, const struct bedrock_result *res)
+{
+	sr->ended = 1;
+	sr->up_err = sr->held_err;
+	if (stream_write(sr, sr->held, sr->held_len) == 0)
+		http_stream_flush(sr->rc->req);
+	stream_finish(sr, 1, res);
+}
+
 /* Call the chosen model and relay its event stream; rc was prepared. */
 static void
 stream_relay(struct route_ctx *rc, const char *action, int invoke)
@@ -568,12 +624,15 @@ stream_relay(struct route_ctx *rc, const char *action, int invoke)
 	    (uint64_t)rc->req->worker->cfg->stream_max_seconds * 1000000000;
 	failed = route_invoke(rc, &call, &res) != 0;
 	rc->d.upstream_us = res.upstream_us;
-	if (failed && !sr.begun) {
+	if (failed && !sr.begun && sr.held != NULL)
+		stream_relay_held(&sr, &res);
+	else if (failed && !sr.begun) {
 		route_headers(rc);
 		route_upstream_error(rc, &res);
 	} else
 		stream_finish(&sr, failed, &res);
 	es_decoder_free(sr.dec);
+	free(sr.held);
 	bedrock_result_free(&res);
 }
 

@@ -101,6 +101,30 @@ tg_expect '[ "$TG_STATUS" = 200 ] && [ "$(jq -r .model <<<"$D")" = "$PRO" ]' "st
 tg_expect 'jq -r .reason <<<"$D" | grep -qF "fallback: $MICRO timed out upstream"' "stream stall: reason"
 tg_ok
 
+# A stream that begins with a throttlingException frame: nothing reached
+# the client, so it is retried and falls back like a 429; when every
+# attempt of both models gets one, the client gets that frame.
+fault "$MICRO" stream_throttled 3
+ask fb-stream-throttled /model/cheapfirst/converse-stream
+echo "stream throttled: $TG_STATUS: $(jq -c '{model, reason, attempts}' <<<"$D")"
+tg_expect '[ "$TG_STATUS" = 200 ] && [ "$(jq -r .model <<<"$D")" = "$PRO" ]' "stream throttled: the fallback streams"
+tg_expect 'jq -r .reason <<<"$D" | grep -qF "fallback: $MICRO was throttled upstream (throttlingException in the stream)"' \
+    "stream throttled: the reason names the in-stream exception"
+tg_expect '[ "$(seen fb-stream-throttled "$MICRO")" = 3 ] && [ "$(jq -r .attempts <<<"$D")" = 4 ]' \
+    "stream throttled: retried like a 429, then the fallback"
+tg_ok
+fault "*" stream_throttled 6
+out=$(cd "$top_srcdir/tests" && "$NODE" stream/frame-times.mjs -H "Authorization: Bearer $TG_KEY" \
+    -H 'Content-Type: application/json' --data-binary "$(tg_converse_body "both [[tag:fb-st-both]]")" \
+    "$TG_URL/model/cheapfirst/converse-stream") || tg_fail "stream throttled twice: not an event stream"
+D=$(tail -n 1 "$TG_RUN/decisions.jsonl")
+echo "stream throttled, both models: $(jq -c .kinds <<<"$out"): $(jq -c '{model, upstream_error, attempts}' <<<"$D")"
+tg_expect '[ "$(jq -c .kinds <<<"$out")" = "[\"!throttlingException\"]" ]' \
+    "stream throttled, both models: the exception frame is the stream"
+tg_expect '[ "$(jq -r .upstream_error <<<"$D")" = throttled ] && [ "$(jq -r .attempts <<<"$D")" = 6 ]' \
+    "stream throttled, both models: logged as throttled after 3 + 3 attempts"
+tg_ok
+
 # InvokeModel (native body) shares the path.
 fault "$MICRO" truncated 1
 tg_post /model/cheapfirst/invoke '{"messages":[{"role":"user","content":[{"text":"native [[tag:fb-invoke]]"}]}]}'

@@ -81,14 +81,16 @@ tg_expect '[ "$(jq -r .output_tokens <<<"$D")" -gt 100 ]' "long: the tokens rela
 tg_ok
 
 # A stall of more than timeout_ms (2.5 s) in the middle: cut 2.5 s after
-# the last frame.
+# the last frame.  Measured at the client, between the last frame and the
+# exception: a loaded machine can deliver the last frame late, which
+# shortens the gap, hence the wide lower bound.
 next
 out=$(stream "stall [[fault:stream_stall #lim-stall]]") || tg_fail "stall: the stream did not decode"
 D=$(decision)
 late=$(jq -r '.frame_ms[-1] - .frame_ms[-2] - 2500' <<<"$out")
 echo "stall: $(jq -c '{frames, last: .kinds[-1], frame_ms: .frame_ms[-3:]}' <<<"$out") (${late} ms late); $(jq -c '{interrupted, output_tokens, upstream_error}' <<<"$D")"
 tg_expect '[ "$(jq -r ".kinds[-1]" <<<"$out")" = "!modelStreamErrorException" ]' "stall: ends with an exception frame"
-tg_expect '[ "$late" -ge -100 ] && [ "$late" -lt 400 ]' "stall: cut timeout_ms after the last frame (${late} ms late)"
+tg_expect '[ "$late" -ge -500 ] && [ "$late" -lt 400 ]' "stall: cut timeout_ms after the last frame (${late} ms late)"
 tg_expect '[ "$(jq -r .interrupted <<<"$D")" = true ] && [ "$(jq -r .output_tokens <<<"$D")" -gt 0 ]' \
     "stall: interrupted, the tokens relayed logged"
 tg_ok

@@ -168,6 +168,16 @@ test('stream_stall: some frames, silence for slow_ms, then the rest', async () =
   assert.equal(frames.at(-1).headers[':event-type'], 'metadata', 'the stream ends normally');
 });
 
+test('stream_throttled: a throttlingException frame and nothing else; 429 without a stream', async () => {
+  const res = await post(userMsg(`[[fault:stream_throttled #${tag()}]]`), 'converse-stream');
+  assert.equal(res.status, 200);
+  const frames = decodeFrames(res.body);
+  assert.equal(frames.length, 1);
+  assert.equal(frames[0].headers[':message-type'], 'exception');
+  assert.equal(frames[0].headers[':exception-type'], 'throttlingException');
+  assert.equal((await post(userMsg(`[[fault:stream_throttled #${tag()}]]`))).status, 429);
+});
+
 test('stream faults on non-stream APIs: mid_stream_error → 500, stream_reset → reset', async () => {
   assert.equal((await post(userMsg(`[[fault:mid_stream_error #${tag()}]]`))).status, 500);
   await assert.rejects(post(userMsg(`[[fault:stream_reset #${tag()}]]`)));
