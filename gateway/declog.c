@@ -354,6 +354,16 @@ write_all(int fd, const char *buf, size_t len)
 }
 
 int
+declog_append(struct declog *dl, const char *line, size_t len)
+{
+	if (len == 0 || line[len - 1] != '\n') {
+		errno = EINVAL;
+		return -1;
+	}
+	return write_all(dl->fd, line, len);
+}
+
+int
 declog_write(struct declog *dl, const struct tg_decision *d)
 {
 	char	*buf;

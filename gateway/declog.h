@@ -32,6 +32,10 @@ const char	*declog_path(const struct declog *);
  */
 int		 declog_write(struct declog *, const struct tg_decision *);
 
+/* Append a line declog_format() made ('\n' included), as declog_write()
+ * would.  Returns 0, or -1 with errno set. */
+int		 declog_append(struct declog *, const char *line, size_t len);
+
 /*
  * Reopen the same path (after logrotate moved the file).  Call it from a
  * serving thread after the SIGHUP handler set a flag, never from the

@@ -185,13 +185,14 @@ journal_armed(const struct journal_slot *s)
 }
 
 int
-journal_account(struct journal_slot *s, const struct tg_decision *d,
+journal_account(struct journal_slot *s, const struct tg_decision *d, int as_armed,
     struct stats *st, struct declog *dl)
 {
 	int	 rc = 0;
 
 	journal_update(s, d);
-	if (dl != NULL && declog_write(dl, d) != 0)
+	if (dl != NULL && (as_armed ? declog_append(dl, s->line, s->line_len) :
+	    declog_write(dl, d)) != 0)
 		rc = -1;
 	__atomic_store_n(&s->state, J_LOGGED, __ATOMIC_RELEASE);
 	if (st != NULL)

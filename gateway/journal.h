@@ -57,11 +57,13 @@ void			 journal_update(struct journal_slot *, const struct tg_decision *);
 /*
  * Account for the armed decision d: log it (declog may be NULL), count it
  * (stats may be NULL), free the slot, each step marked in the slot so
- * that a kill anywhere leaves what journal_recover() finishes.  Returns
- * 0, or -1 when the log write failed (counted all the same).
+ * that a kill anywhere leaves what journal_recover() finishes.  When
+ * `as_armed`, d is the decision as armed and its line is written as it is
+ * (not formatted again).  Returns 0, or -1 when the log write failed
+ * (counted all the same).
  */
 int			 journal_account(struct journal_slot *, const struct tg_decision *,
-			    struct stats *, struct declog *);
+			    int as_armed, struct stats *, struct declog *);
 
 /* Finish the armed slots of every dead process's journal next to `base`,
  * then remove those journals.  Returns the number of decisions finished,

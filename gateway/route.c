@@ -322,6 +322,7 @@ route_arm(void *v)
 	d.interrupted = rc->req->streaming;
 	if (journal_arm(w->jslot, &d, w->declog != NULL ? declog_size(w->declog) : 0) != 0)
 		log_err("request %s: the decision does not fit the journal", rc->req->request_id);
+	rc->armed = d;
 }
 
 void
@@ -459,8 +460,11 @@ route_record(struct route_ctx *rc)
 {
 	struct tg_worker *w = rc->req->worker;
 
+	/* An answer sent whole (not a stream) is armed as it is recorded:
+	 * its line need not be formatted twice. */
 	if (journal_armed(w->jslot))
-		return journal_account(w->jslot, &rc->d, w->stats, w->declog);
+		return journal_account(w->jslot, &rc->d,
+		    memcmp(&rc->armed, &rc->d, sizeof(rc->d)) == 0, w->stats, w->declog);
 	if (w->stats != NULL)
 		stats_record(w->stats, &rc->d, rc->d.time);
 	return w->declog != NULL ? declog_write(w->declog, &rc->d) : 0;

@@ -30,6 +30,7 @@ struct route_ctx {
 	char			 reason[320];
 	const char		*md_keys[ROUTE_MAX_METADATA];
 	const char		*md_values[ROUTE_MAX_METADATA];
+	struct tg_decision	 armed;		/* d as the journal took it */
 };
 
 /* Start rc for a request of `api` (router id, or ""): the decision as

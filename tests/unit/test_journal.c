@@ -290,14 +290,20 @@ test_account_and_close(void)
 	CU_ASSERT_EQUAL(journal_arm(s, &d, declog_size(dl)), 0);
 	CU_ASSERT(journal_armed(s));
 	d.output_tokens = 9;
-	CU_ASSERT_EQUAL(journal_account(s, &d, st, dl), 0);
+	CU_ASSERT_EQUAL(journal_account(s, &d, 0, st, dl), 0);
+	CU_ASSERT(!journal_armed(s));
+	/* As armed: the armed line is what gets logged. */
+	mkdec(&d, "gggggggggggggggggggggggggggggggg");
+	CU_ASSERT_EQUAL(journal_arm(s, &d, declog_size(dl)), 0);
+	CU_ASSERT_EQUAL(journal_account(s, &d, 1, st, dl), 0);
+	CU_ASSERT_EQUAL(log_lines("gggggggg"), 1);
 	CU_ASSERT(!journal_armed(s));
 	journal_close(j);
 	CU_ASSERT(!journals_left());
 	CU_ASSERT_EQUAL(log_lines("dddddddd"), 1);
 	totals(st, &c);
-	CU_ASSERT_EQUAL(c.c[STATS_C_REQUESTS], 1);
-	CU_ASSERT_EQUAL(c.c[STATS_C_OUTPUT], 9);
+	CU_ASSERT_EQUAL(c.c[STATS_C_REQUESTS], 2);
+	CU_ASSERT_EQUAL(c.c[STATS_C_OUTPUT], 16);
 	declog_close(dl);
 	stats_close(st);
 }
