@@ -276,13 +276,10 @@ route_resolve(struct route_ctx *rc, const char *model_id)
 	return 0;
 }
 
-int
-route_prepare(struct route_ctx *rc, struct tg_req *req, const char *tenant,
-    const char *model_id, const char *api)
+void
+route_init(struct route_ctx *rc, struct tg_req *req, const char *tenant,
+    const char *api)
 {
-	char		 msg[512];
-	int		 st;
-
 	memset(rc, 0, sizeof(*rc));
 	rc->req = req;
 	rc->d.time = time(NULL);
@@ -291,6 +288,16 @@ route_prepare(struct route_ctx *rc, struct tg_req *req, const char *tenant,
 	rc->d.tenant = tenant != NULL ? tenant : "";
 	rc->d.api = api;
 	rc->d.request_class = "";
+}
+
+int
+route_prepare(struct route_ctx *rc, struct tg_req *req, const char *tenant,
+    const char *model_id, const char *api)
+{
+	char		 msg[512];
+	int		 st;
+
+	route_init(rc, req, tenant, api);
 	if ((st = route_resolve(rc, model_id)) != 0)
 		return rc->d.status = st;
 	if (req_parse_converse(req->body, req->body_len, req->limits->max_json_depth,
@@ -449,37 +456,48 @@ route_upstream_error(struct route_ctx *rc, const struct bedrock_result *res)
 		    "InternalServerException", "%s", res->message);
 }
 
+int
+route_call(struct route_ctx *rc, const char *body, size_t len, json_t **answer)
+{
+	struct bedrock_call	 call = { 0 };
+	struct bedrock_result	 res = { 0 };
+	int			 rv = -1;
+
+	*answer = NULL;
+	call.action = "converse";
+	call.body = body;
+	call.body_len = len;
+	if (route_invoke(rc, &call, &res) != 0) {
+		rc->d.upstream_us = res.upstream_us;
+		route_headers(rc);
+		route_upstream_error(rc, &res);
+		goto done;
+	}
+	rc->d.upstream_us = res.upstream_us;
+	if (route_answer(rc, &res, answer) != 0) {
+		rc->d.upstream_err = TG_UP_BAD_RESPONSE;
+		route_headers(rc);
+		http_send_error(rc->req, 502, "ServiceUnavailableException",
+		    "The model's response was not valid JSON");
+		goto done;
+	}
+	route_price(rc);
+	rv = 0;
+done:
+	free(res.body);
+	return rv;
+}
+
 void
 route_converse(struct tg_req *req, const char *tenant, const char *model_id)
 {
 	struct route_ctx	 rc;
-	struct bedrock_call	 call = { 0 };
-	struct bedrock_result	 res = { 0 };
 	json_t			*answer = NULL;
 
-	if (route_prepare(&rc, req, tenant, model_id, "converse") != 0)
-		goto done;
-	call.action = "converse";
-	call.body = req->body;
-	call.body_len = req->body_len;
-	if (route_invoke(&rc, &call, &res) != 0) {
-		rc.d.upstream_us = res.upstream_us;
+	if (route_prepare(&rc, req, tenant, model_id, "converse") == 0 &&
+	    route_call(&rc, req->body, req->body_len, &answer) == 0) {
 		route_headers(&rc);
-		route_upstream_error(&rc, &res);
-		goto done;
+		http_send_json(req, 200, answer);
 	}
-	rc.d.upstream_us = res.upstream_us;
-	if (route_answer(&rc, &res, &answer) != 0) {
-		rc.d.upstream_err = TG_UP_BAD_RESPONSE;
-		route_headers(&rc);
-		http_send_error(req, 502, "ServiceUnavailableException",
-		    "The model's response was not valid JSON");
-		goto done;
-	}
-	route_price(&rc);
-	route_headers(&rc);
-	http_send_json(req, 200, answer);
-done:
-	free(res.body);
 	route_done(&rc);
 }

@@ -32,6 +32,11 @@ struct route_ctx {
 	const char		*md_values[ROUTE_MAX_METADATA];
 };
 
+/* Start the decision of a request as route_prepare() does, for a front
+ * door that refuses a request before route_prepare() runs; route_done()
+ * records it. */
+void	route_init(struct route_ctx *, struct tg_req *, const char *tenant,
+	    const char *api);
 /*
  * Phase 1: resolve `model_id`, parse the body as Converse and decide which
  * model to call.  Returns 0 when rc->d.chosen names the model to invoke,
@@ -52,6 +57,14 @@ void	route_price(struct route_ctx *);
 void	route_headers(struct route_ctx *);
 /* Relay an upstream failure to the client in Bedrock's shape. */
 void	route_upstream_error(struct route_ctx *, const struct bedrock_result *);
+/*
+ * Phases 2 and 3 of a buffered Converse call: invoke `body` (a Converse
+ * request, borrowed) with the fallback, read usage from the answer and
+ * price it.  Returns 0 with *answer, the model's answer with
+ * trace.promptRouter set (new reference, caller owns), or -1 after the
+ * error has been sent.  Headers are the caller's to add on success.
+ */
+int	route_call(struct route_ctx *, const char *body, size_t len, json_t **answer);
 /* Record the decision (stats, decision log) and free what the ctx holds. */
 void	route_done(struct route_ctx *);
 

@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -564,22 +563,6 @@ stream_router_provider(const struct tg_config *cfg, const struct tg_router *r,
 	return p0;
 }
 
-/* The decision of a request refused before route_prepare() ran, as
- * route_prepare() would have started it; route_done() records it. */
-static void
-stream_refused(struct route_ctx *rc, struct tg_req *req, const char *tenant,
-    const char *api, const char *router)
-{
-	memset(rc, 0, sizeof(*rc));
-	rc->req = req;
-	rc->d.time = time(NULL);
-	rc->d.request_id = req->request_id;
-	rc->d.router = router;
-	rc->d.tenant = tenant != NULL ? tenant : "";
-	rc->d.api = api;
-	rc->d.request_class = "";
-}
-
 /* route_prepare() on the Converse-shaped view of `native` (borrowed),
  * with the native body put back into req->body afterwards. */
 static int
@@ -594,7 +577,7 @@ stream_prepare_view(struct route_ctx *rc, struct tg_req *req, const char *tenant
 	view = json_dumps(view_json, JSON_COMPACT);
 	json_decref(view_json);
 	if (view == NULL) {
-		stream_refused(rc, req, tenant, api, "");
+		route_init(rc, req, tenant, api);
 		http_send_error(req, 500, "InternalServerException", "Out of memory");
 		return 500;
 	}
@@ -627,13 +610,15 @@ stream_prepare_invoke(struct route_ctx *rc, struct tg_req *req, const char *tena
 
 	if (req_parse_json(req->body, req->body_len, req->limits->max_json_depth,
 	    &native, msg, sizeof(msg)) != REQ_OK) {
-		stream_refused(rc, req, tenant, api, r != NULL ? r->id : "");
+		route_init(rc, req, tenant, api);
+		rc->d.router = r != NULL ? r->id : "";
 		http_send_error(req, 400, "ValidationException", "%s", msg);
 		return 400;
 	}
 	if (r != NULL && stream_router_provider(cfg, r, &pa, &pb) == NULL) {
 		json_decref(native);
-		stream_refused(rc, req, tenant, api, r->id);
+		route_init(rc, req, tenant, api);
+		rc->d.router = r->id;
 		http_send_error(req, 400, "ValidationException", "router %s mixes "
 		    "providers %s, %s: InvokeModel needs one native body schema; use "
 		    "Converse", r->id, pa, pb);
