@@ -1,0 +1,53 @@
+// Helpers of the OpenAI front door's client tests (tests/openai/run.sh
+// exports the environment: TG_URL, EMU_URL, TG_KEY (tenant acme), TG_KEY2
+// (tenant globex), TG_RUN (run directory, decision log), TG_ADMIN_TOKEN).
+// Routers are those of tests/e2e/lib.sh.
+import { readFileSync } from 'node:fs';
+
+export const { TG_URL, EMU_URL, TG_KEY, TG_KEY2, TG_RUN, TG_ADMIN_TOKEN } = process.env;
+export const BASE = `${TG_URL}/v1`;
+export const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0';
+export const SONNET = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
+export const SUPPORT = [HAIKU, SONNET];
+export const RUN = `${process.pid}-${Date.now()}`;
+
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+export const answeredBy = (text, model) =>
+  new RegExp(`^This is an emulated answer from ${escape(model)}\\.`).test(text);
+
+// The emulator's token count of a text: ceil(code points / 4).
+export const tokens = (s) => Math.ceil([...s].length / 4);
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// The decision log line of one request (written once the answer went out).
+export async function decision(requestId) {
+  for (let i = 0; i < 100; i++) {
+    const lines = readFileSync(`${TG_RUN}/decisions.jsonl`, 'utf8').split('\n').filter(Boolean);
+    const d = lines.map((l) => JSON.parse(l)).find((x) => x.request_id === requestId);
+    if (d) return d;
+    await sleep(20);
+  }
+  throw new Error(`no decision logged for ${requestId}`);
+}
+
+// POST a Converse request with an API key, as the Bedrock path takes it.
+export async function converse(modelId, body, key = TG_KEY) {
+  const r = await fetch(`${TG_URL}/model/${encodeURIComponent(modelId)}/converse`, {
+    method: 'POST', body: JSON.stringify(body),
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+  });
+  return { status: r.status, headers: r.headers, body: await r.json() };
+}
+
+export async function adminStats() {
+  const r = await fetch(`${TG_URL}/admin/api/stats`, {
+    headers: { authorization: `Bearer ${TG_ADMIN_TOKEN}` },
+  });
+  if (r.status !== 200) throw new Error(`admin stats: ${r.status}`);
+  return r.json();
+}
+
+export async function emulatorLog(tag) {
+  return (await fetch(`${EMU_URL}/_emulator/log?tag=${encodeURIComponent(tag)}`)).json();
+}
