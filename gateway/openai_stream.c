@@ -274,28 +274,32 @@ oa_relay_frame(struct oa_relay *r, const struct es_message *m)
 	return oa_relay_put(r, chunk);
 }
 
+/* es_message_fn: translate one frame; stop after an error event. */
+static int
+oa_relay_on_frame(void *v, const struct es_message *m)
+{
+	struct oa_relay		*r = v;
+
+	if (oa_relay_frame(r, m) != 0)
+		return -1;
+	return r->ended ? 1 : 0;
+}
+
 /* bedrock_data_fn: decode, translate each complete frame.  -1 stops curl. */
 static int
 oa_relay_on_data(void *v, const char *buf, size_t len)
 {
 	struct oa_relay		*r = v;
-	struct es_message	 m;
 	enum es_err		 e;
-	size_t			 used;
 	char			 msg[160];
 
-	while (len > 0 && !r->ended) {
-		e = es_decoder_push(r->dec, buf, len, &used, &m);
-		buf += used;
-		len -= used;
-		if (e == ES_OK && oa_relay_frame(r, &m) != 0)
-			return -1;
-		if (e != ES_OK && e != ES_AGAIN) {
-			snprintf(msg, sizeof(msg), "The model's stream could not be "
-			    "decoded: %s", es_strerror(e));
-			oa_relay_fail(r, TG_UP_BAD_RESPONSE, "modelStreamErrorException", msg);
-			return -1;	/* nothing after a bad frame can be trusted */
-		}
+	if (!r->ended && es_decoder_each(r->dec, buf, len, oa_relay_on_frame, r, &e) < 0) {
+		if (e == ES_OK)
+			return -1;	/* the client went away */
+		snprintf(msg, sizeof(msg), "The model's stream could not be "
+		    "decoded: %s", es_strerror(e));
+		oa_relay_fail(r, TG_UP_BAD_RESPONSE, "modelStreamErrorException", msg);
+		return -1;	/* nothing after a bad frame can be trusted */
 	}
 	if (r->begun && http_stream_flush(r->rc->req) != 0)
 		return -1;

@@ -329,29 +329,33 @@ stream_frame(struct stream_relay *sr, const struct es_message *m)
 	return stream_write(sr, m->frame, m->frame_len);
 }
 
+/* es_message_fn: relay one frame; stop after an exception frame. */
+static int
+stream_on_frame(void *v, const struct es_message *m)
+{
+	struct stream_relay	*sr = v;
+
+	if (stream_frame(sr, m) != 0)
+		return -1;
+	return sr->ended ? 1 : 0;
+}
+
 /* bedrock_data_fn: decode, relay each complete frame.  -1 stops curl. */
 static int
 stream_on_data(void *v, const char *buf, size_t len)
 {
 	struct stream_relay	*sr = v;
-	struct es_message	 m;
 	enum es_err		 e;
-	size_t			 used;
 	char			 msg[160];
 
-	while (len > 0 && !sr->ended) {
-		e = es_decoder_push(sr->dec, buf, len, &used, &m);
-		buf += used;
-		len -= used;
-		if (e == ES_OK && stream_frame(sr, &m) != 0)
-			return -1;
-		if (e != ES_OK && e != ES_AGAIN) {
-			http_stream_flush(sr->rc->req);
-			snprintf(msg, sizeof(msg), "The model's stream could not be "
-			    "decoded: %s", es_strerror(e));
-			stream_fail(sr, TG_UP_BAD_RESPONSE, "internalServerException", msg);
-			return -1;	/* nothing after a bad frame can be trusted */
-		}
+	if (!sr->ended && es_decoder_each(sr->dec, buf, len, stream_on_frame, sr, &e) < 0) {
+		if (e == ES_OK)
+			return -1;	/* the client went away */
+		http_stream_flush(sr->rc->req);
+		snprintf(msg, sizeof(msg), "The model's stream could not be "
+		    "decoded: %s", es_strerror(e));
+		stream_fail(sr, TG_UP_BAD_RESPONSE, "internalServerException", msg);
+		return -1;	/* nothing after a bad frame can be trusted */
 	}
 	if (sr->begun && http_stream_flush(sr->rc->req) != 0)
 		return -1;
