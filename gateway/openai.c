@@ -201,7 +201,7 @@ static int
 oa_prepare(struct route_ctx *rc, struct oa_chat *chat, char **body, struct tg_req *req,
     const char *tenant)
 {
-	char		*client = req->body, msg[512];
+	char		*client = req->body, msg[512], model[1024];
 	size_t		 client_len = req->body_len;
 	struct oa_fault	 f;
 	json_t		*root;
@@ -212,10 +212,11 @@ oa_prepare(struct route_ctx *rc, struct oa_chat *chat, char **body, struct tg_re
 	if (req_parse_json(req->body, req->body_len, req->limits->max_json_depth, &root,
 	    msg, sizeof(msg)) != REQ_OK)
 		return oa_refuse(rc, NULL, NULL, msg);
-	snprintf(msg, sizeof(msg), "%s", json_string_value(json_object_get(root, "model")) ?
+	/* The translation frees root when it refuses: keep the model's name. */
+	snprintf(model, sizeof(model), "%s", json_string_value(json_object_get(root, "model")) ?
 	    json_string_value(json_object_get(root, "model")) : "");
 	if ((e = oa_chat_from_json(root, chat, &f)) == OA_E_FIELD)
-		return oa_refuse(rc, msg, f.param[0] ? f.param : NULL, f.message);
+		return oa_refuse(rc, model, f.param[0] ? f.param : NULL, f.message);
 	if (e != OA_OK || (*body = json_dumps(chat->converse, JSON_COMPACT)) == NULL) {
 		http_send_error(req, 500, "InternalServerException", "Out of memory");
 		return rc->d.status = 500;

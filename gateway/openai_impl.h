@@ -27,6 +27,8 @@ enum oa_err {
 	OA_E_NOMEM,	/* out of memory */
 };
 
+const char	*oa_strerror(enum oa_err);
+
 /* Why a request was refused, in OpenAI's error terms. */
 struct oa_fault {
 	char	 param[128];	/* the field at fault ("messages[2].content"), "" none */

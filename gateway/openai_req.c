@@ -59,6 +59,17 @@ oa_get(const json_t *o, const char *k)
 	return json_is_null(v) ? NULL : v;
 }
 
+const char *
+oa_strerror(enum oa_err e)
+{
+	switch (e) {
+	case OA_OK:		return "ok";
+	case OA_E_FIELD:	return "a request member cannot be honoured";
+	case OA_E_NOMEM:	return "out of memory";
+	}
+	return "unknown error";
+}
+
 /* ---- messages ------------------------------------------------------------ */
 
 /* Append `block` (stolen) to the last Converse message when it has `role`,

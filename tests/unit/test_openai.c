@@ -137,6 +137,8 @@ test_request_shapes(void)
 	CU_ASSERT_EQUAL(oa_chat_from_json(json_pack("{s:s, s:[s]}", "model", "m",
 	    "messages", "hi"), &chat, &f), OA_E_FIELD);
 	CU_ASSERT_STRING_EQUAL(f.param, "messages[0].role");
+	CU_ASSERT_STRING_EQUAL(oa_strerror(OA_E_FIELD), "a request member cannot be honoured");
+	CU_ASSERT_STRING_EQUAL(oa_strerror(OA_E_NOMEM), "out of memory");
 }
 
 /* ---- responses ---------------------------------------------------------------- */
