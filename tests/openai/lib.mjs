@@ -3,6 +3,7 @@
 // (tenant globex), TG_RUN (run directory, decision log), TG_ADMIN_TOKEN).
 // Routers are those of tests/e2e/lib.sh.
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 
 export const { TG_URL, EMU_URL, TG_KEY, TG_KEY2, TG_RUN, TG_ADMIN_TOKEN } = process.env;
 export const BASE = `${TG_URL}/v1`;
@@ -10,6 +11,14 @@ export const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0';
 export const SONNET = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
 export const SUPPORT = [HAIKU, SONNET];
 export const RUN = `${process.pid}-${Date.now()}`;
+
+// TG_NO_KEEPALIVE=1 (the Apache pass): a new connection per request.
+// Apache's event MPM stops surplus child processes soon after it starts,
+// closing their idle keep-alive connections; a client that reuses one at
+// that moment gets a reset that says nothing about tiergate.
+const noKeepAlive = process.env.TG_NO_KEEPALIVE === '1';
+export const FETCH_HEADERS = noKeepAlive ? { connection: 'close' } : {};
+export const httpAgent = noKeepAlive ? new http.Agent({ keepAlive: false }) : undefined;
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export const answeredBy = (text, model) =>
@@ -35,19 +44,20 @@ export async function decision(requestId) {
 export async function converse(modelId, body, key = TG_KEY) {
   const r = await fetch(`${TG_URL}/model/${encodeURIComponent(modelId)}/converse`, {
     method: 'POST', body: JSON.stringify(body),
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...FETCH_HEADERS },
   });
   return { status: r.status, headers: r.headers, body: await r.json() };
 }
 
 export async function adminStats() {
   const r = await fetch(`${TG_URL}/admin/api/stats`, {
-    headers: { authorization: `Bearer ${TG_ADMIN_TOKEN}` },
+    headers: { authorization: `Bearer ${TG_ADMIN_TOKEN}`, ...FETCH_HEADERS },
   });
   if (r.status !== 200) throw new Error(`admin stats: ${r.status}`);
   return r.json();
 }
 
 export async function emulatorLog(tag) {
-  return (await fetch(`${EMU_URL}/_emulator/log?tag=${encodeURIComponent(tag)}`)).json();
+  return (await fetch(`${EMU_URL}/_emulator/log?tag=${encodeURIComponent(tag)}`,
+    { headers: FETCH_HEADERS })).json();
 }

@@ -3,14 +3,15 @@
 // tests/e2e/lib.sh: "support" (Claude 3 Haiku / 3.5 Sonnet, fallback Haiku).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import OpenAI from 'openai';
 import {
   BASE, TG_KEY, TG_KEY2, SUPPORT, HAIKU, RUN, answeredBy, tokens, decision, converse,
-  adminStats, emulatorLog,
+  adminStats, emulatorLog, FETCH_HEADERS, httpAgent,
 } from './lib.mjs';
 
 // maxRetries 0: the SDK's own retries would hide what the gateway answered.
-const client = (apiKey = TG_KEY) => new OpenAI({ baseURL: BASE, apiKey, maxRetries: 0 });
+const client = (apiKey = TG_KEY) => new OpenAI({ baseURL: BASE, apiKey, maxRetries: 0, httpAgent });
 const user = (content) => [{ role: 'user', content }];
 
 test('chat completion through a router: OpenAI shape, usage, routing facts', async () => {
@@ -205,8 +206,12 @@ test('errors: OpenAI shape and status for key, model, fields, n', async () => {
   await assert.rejects(client().chat.completions.create({
     model: 'arn:aws:bedrock:us-east-1:123456789012:prompt-router/nosuch', messages: user('x') }),
   (e) => e instanceof OpenAI.NotFoundError && e.code === 'model_not_found' && e.param === 'model');
+  let refused;
   await assert.rejects(client().chat.completions.create({ model: 'support', messages: user('x'), n: 2 }),
-    (e) => e instanceof OpenAI.BadRequestError && e.param === 'n' && e.type === 'invalid_request_error');
+    (e) => (refused = e) instanceof OpenAI.BadRequestError && e.param === 'n' && e.type === 'invalid_request_error');
+  // A refused request is counted and logged like a refused Converse call.
+  const d = await decision(refused.request_id);
+  assert.deepEqual([d.status, d.router, d.api, d.tenant], [400, 'support', 'chat-completions', 'acme']);
   await assert.rejects(client().chat.completions.create({ model: 'support', messages: user('x'), seed: 7 }),
     (e) => e.status === 400 && e.param === 'seed' && /Unrecognized request argument/.test(e.message));
   await assert.rejects(client().chat.completions.create({ model: 'support', messages: user('x'), temperature: 1.5 }),
@@ -229,19 +234,36 @@ test('errors: upstream throttling after retries is a 429, a mid-stream error end
   assert.ok(text.length > 0, 'part of the answer came before the error');
 });
 
+function postOwnConnection(url, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent: false, headers: {
+      authorization: `Bearer ${TG_KEY}`, 'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body) } }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { data += c; });
+      res.on('end', () => resolve({ status: res.statusCode, body: data }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 test('a body over the cap and bad JSON: 4xx in OpenAI shape', async () => {
-  const big = await fetch(`${BASE}/chat/completions`, { method: 'POST',
-    headers: { authorization: `Bearer ${TG_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'support', messages: user('x'.repeat(1100000)) }) });
+  // On a connection of its own: the web server may close it after a
+  // refusal that left the body unread, and fetch's pool would reuse it.
+  const big = await postOwnConnection(`${BASE}/chat/completions`,
+    JSON.stringify({ model: 'support', messages: user('x'.repeat(1100000)) }));
   assert.equal(big.status, 413);
-  assert.equal((await big.json()).error.type, 'invalid_request_error');
+  assert.equal(JSON.parse(big.body).error.type, 'invalid_request_error');
   const bad = await fetch(`${BASE}/chat/completions`, { method: 'POST',
-    headers: { authorization: `Bearer ${TG_KEY}`, 'content-type': 'application/json' }, body: '{"model":' });
+    headers: { authorization: `Bearer ${TG_KEY}`, 'content-type': 'application/json', ...FETCH_HEADERS },
+    body: '{"model":' });
   const j = await bad.json();
   assert.equal(bad.status, 400);
   assert.deepEqual(Object.keys(j.error).sort(), ['code', 'message', 'param', 'type']);
   const nope = await fetch(`${BASE}/embeddings`, { method: 'POST',
-    headers: { authorization: `Bearer ${TG_KEY}` }, body: '{}' });
+    headers: { authorization: `Bearer ${TG_KEY}`, ...FETCH_HEADERS }, body: '{}' });
   assert.equal(nope.status, 404);
   assert.equal((await nope.json()).error.code, 'unknown_url');
 });

@@ -25,6 +25,6 @@ if [ ! -x "$APACHE2" ]; then
 	exit 0
 fi
 tg_start_apache
-export TG_URL
+export TG_URL TG_NO_KEEPALIVE=1	# see tests/openai/lib.mjs
 node --test --test-concurrency=1 openai/openai-sdk.test.mjs || exit 1
 exit 0
