@@ -20,6 +20,7 @@
 #define OA_MAX_META_VALUE	256	/* Bedrock's requestMetadata value limit */
 #define OA_MAX_TOOL_ID		64	/* Bedrock's toolUseId limit */
 #define OA_MAX_TOOLS		128	/* OpenAI's limit on tools */
+#define OA_MAX_MODEL		1023	/* what struct route_ctx's model_id holds */
 
 enum oa_err {
 	OA_OK = 0,

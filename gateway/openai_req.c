@@ -132,9 +132,10 @@ oa_image_part(struct oa_tr *t, const json_t *part, const char *where)
 	const char	*url = json_string_value(json_object_get(iu, "url"));
 	const char	*detail = json_string_value(oa_get(iu, "detail"));
 	const char	*fmt, *b64 = NULL;
-	char		 p[160];
+	char		 p[160], pd[160];
 
 	snprintf(p, sizeof(p), "%s.image_url.url", where);
+	snprintf(pd, sizeof(pd), "%s.image_url.detail", where);
 	if (url == NULL)
 		return oa_bad(t, p, "'%s' must be a string", p);
 	if (strncmp(url, "data:", 5) != 0)
@@ -146,7 +147,7 @@ oa_image_part(struct oa_tr *t, const json_t *part, const char *where)
 	if (!oa_is_base64(b64))
 		return oa_bad(t, p, "The image data URL does not hold valid base64");
 	if (detail != NULL && strcmp(detail, "auto") != 0)
-		return oa_bad(t, "detail", "Image detail '%s' is not supported: Bedrock "
+		return oa_bad(t, pd, "Image detail '%s' is not supported: Bedrock "
 		    "models choose the resolution themselves (send \"auto\" or omit it)",
 		    detail);
 	oa_push(t, "user", json_pack("{s:{s:s, s:{s:s}}}", "image", "format", fmt,
@@ -678,8 +679,10 @@ oa_known(struct oa_tr *t)
 			    "(tiergate cannot honour it on Bedrock)", key);
 	}
 	if (!json_is_string(json_object_get(t->root, "model")) ||
-	    json_string_length(json_object_get(t->root, "model")) == 0)
-		return oa_bad(t, "model", "'model' must be a router id or a model id");
+	    json_string_length(json_object_get(t->root, "model")) == 0 ||
+	    json_string_length(json_object_get(t->root, "model")) > OA_MAX_MODEL)
+		return oa_bad(t, "model", "'model' must be a router id or a model id "
+		    "(at most %d characters)", OA_MAX_MODEL);
 	t->out->model = json_string_value(json_object_get(t->root, "model"));
 	return 0;
 }
