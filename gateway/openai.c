@@ -2,9 +2,10 @@
  * openai.c - the OpenAI-compatible front door.
  *
  * POST /v1/chat/completions enters the routing path of Converse and
- * nothing else: the request is translated to a Converse body
- * (openai_req.c), route_prepare() resolves the model, predicts and runs
- * the policy on that body exactly as for POST /model/{id}/converse,
+ * nothing else: the request is translated to a Converse request
+ * (openai_req.c), route_prepare_json() validates it, resolves the model,
+ * predicts and runs the policy exactly as route_prepare() does for POST
+ * /model/{id}/converse,
  * route_call() (or the stream relay, openai_stream.c) invokes with the
  * fallback and prices, route_done() counts and logs.  Only the answer's
  * shape differs (openai_resp.c).  The decision's api is
@@ -194,15 +195,14 @@ oa_refuse(struct route_ctx *rc, const char *model, const char *param, const char
 	return rc->d.status = 400;
 }
 
-/* Parse and translate the body, then route_prepare() on the Converse body
- * (*body, caller frees), with the client's body back in req->body after.
+/* Parse and translate the body, then route_prepare_json() on the Converse
+ * request, and serialise it into *body (caller frees) for the call.
  * Returns as route_prepare() does; route_done() must be called either way. */
 static int
 oa_prepare(struct route_ctx *rc, struct oa_chat *chat, char **body, struct tg_req *req,
     const char *tenant)
 {
-	char		*client = req->body, msg[512], model[1024];
-	size_t		 client_len = req->body_len;
+	char		 msg[512], model[1024];
 	struct oa_fault	 f;
 	json_t		*root;
 	enum oa_err	 e;
@@ -217,17 +217,15 @@ oa_prepare(struct route_ctx *rc, struct oa_chat *chat, char **body, struct tg_re
 	    json_string_value(json_object_get(root, "model")) : "");
 	if ((e = oa_chat_from_json(root, chat, &f)) == OA_E_FIELD)
 		return oa_refuse(rc, model, f.param[0] ? f.param : NULL, f.message);
+	if (e == OA_OK && (st = route_prepare_json(rc, req, tenant, chat->model,
+	    chat->stream ? "chat-completions-stream" : "chat-completions",
+	    json_incref(chat->converse))) != 0)
+		return st;
 	if (e != OA_OK || (*body = json_dumps(chat->converse, JSON_COMPACT)) == NULL) {
 		http_send_error(req, 500, "InternalServerException", "Out of memory");
 		return rc->d.status = 500;
 	}
-	req->body = *body;
-	req->body_len = strlen(*body);
-	st = route_prepare(rc, req, tenant, chat->model, chat->stream ?
-	    "chat-completions-stream" : "chat-completions");
-	req->body = client;
-	req->body_len = client_len;
-	return st;
+	return 0;
 }
 
 static void

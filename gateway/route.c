@@ -290,6 +290,28 @@ route_init(struct route_ctx *rc, struct tg_req *req, const char *tenant,
 	rc->d.request_class = "";
 }
 
+/* route_prepare() once rc->conv holds the validated request: class,
+ * prediction, policy. */
+static int
+route_prepare_conv(struct route_ctx *rc)
+{
+	int	 st;
+
+	rc->d.request_class = http_header(rc->req, "x-tiergate-class");
+	if (rc->d.request_class == NULL || *rc->d.request_class == '\0')
+		rc->d.request_class = rc->conv.request_class;
+	if (rc->router == NULL)
+		return 0;
+	rc->est_out_tokens = route_max_tokens(rc->conv.root);
+	if (route_predict(rc) != 0)
+		rc->d.fallback = TG_FB_NO_PREDICTION;
+	if ((st = route_decide(rc)) != 0)
+		return st;
+	if (rc->d.fallback == TG_FB_NO_PREDICTION && rc->d.reason == NULL)
+		route_fallback(rc, TG_FB_NO_PREDICTION, "the predictor could not score this request");
+	return 0;
+}
+
 int
 route_prepare(struct route_ctx *rc, struct tg_req *req, const char *tenant,
     const char *model_id, const char *api)
@@ -305,19 +327,26 @@ route_prepare(struct route_ctx *rc, struct tg_req *req, const char *tenant,
 		http_send_error(req, 400, "ValidationException", "%s", msg);
 		return rc->d.status = 400;
 	}
-	rc->d.request_class = http_header(req, "x-tiergate-class");
-	if (rc->d.request_class == NULL || *rc->d.request_class == '\0')
-		rc->d.request_class = rc->conv.request_class;
-	if (rc->router == NULL)
-		return 0;
-	rc->est_out_tokens = route_max_tokens(rc->conv.root);
-	if (route_predict(rc) != 0)
-		rc->d.fallback = TG_FB_NO_PREDICTION;
-	if ((st = route_decide(rc)) != 0)
-		return st;
-	if (rc->d.fallback == TG_FB_NO_PREDICTION && rc->d.reason == NULL)
-		route_fallback(rc, TG_FB_NO_PREDICTION, "the predictor could not score this request");
-	return 0;
+	return route_prepare_conv(rc);
+}
+
+int
+route_prepare_json(struct route_ctx *rc, struct tg_req *req, const char *tenant,
+    const char *model_id, const char *api, json_t *converse)
+{
+	char		 msg[512];
+	int		 st;
+
+	route_init(rc, req, tenant, api);
+	if ((st = route_resolve(rc, model_id)) != 0) {
+		json_decref(converse);
+		return rc->d.status = st;
+	}
+	if (req_converse_from_json(converse, &rc->conv, msg, sizeof(msg)) != REQ_OK) {
+		http_send_error(req, 400, "ValidationException", "%s", msg);
+		return rc->d.status = 400;
+	}
+	return route_prepare_conv(rc);
 }
 
 int

@@ -45,6 +45,10 @@ void	route_init(struct route_ctx *, struct tg_req *, const char *tenant,
  */
 int	route_prepare(struct route_ctx *, struct tg_req *, const char *tenant,
 	    const char *model_id, const char *api);
+/* route_prepare() for a front door that translated its request into
+ * `converse` (stolen, even on failure) instead of reading req->body. */
+int	route_prepare_json(struct route_ctx *, struct tg_req *, const char *tenant,
+	    const char *model_id, const char *api, json_t *converse);
 /*
  * Phase 2: invoke with fallback: when the chosen model fails upstream with
  * a retryable error after its retries, the router's fallback serves.
