@@ -71,6 +71,16 @@ oa_is_json_tool(const json_t *tu, const struct oa_facts *f)
 	return f->json_tool != NULL && name != NULL && strcmp(name, f->json_tool) == 0;
 }
 
+/* The answer's one text block, the common case, or NULL. */
+static json_t *
+oa_only_text(const json_t *content)
+{
+	json_t	*t = json_object_get(json_array_get(content, 0), "text");
+
+	return json_array_size(content) == 1 && json_is_string(t) &&
+	    json_string_length(t) > 0 ? t : NULL;
+}
+
 /* message.content and message.tool_calls from the Converse content blocks;
  * *json_answer is set when the response_format tool answered. */
 static json_t *
@@ -116,7 +126,10 @@ oa_completion(const json_t *answer, const struct oa_facts *f)
 
 	if (!json_is_array(content))
 		return NULL;
-	msg = oa_message(content, f, &json_answer);
+	if ((msg = oa_only_text(content)) != NULL)	/* no copy of the text */
+		msg = json_pack("{s:s, s:O, s:n}", "role", "assistant", "content", msg, "refusal");
+	else
+		msg = oa_message(content, f, &json_answer);
 	finish = oa_finish_reason(json_string_value(json_object_get(answer, "stopReason")));
 	if (json_answer && strcmp(finish, "tool_calls") == 0)
 		finish = "stop";
