@@ -19,3 +19,9 @@ EXTRA_DIST += tests/unit/fixtures/openai
 TESTS += tests/openai/run.sh
 EXTRA_DIST += tests/openai/run.sh tests/openai/openai-sdk.test.mjs \
 	tests/openai/vercel-ai.test.mjs tests/openai/lib.mjs
+
+# Benchmark (built, not run by make check): tests/bench/bench_openai
+noinst_PROGRAMS += tests/bench/bench_openai
+tests_bench_bench_openai_SOURCES = tests/bench/bench_openai.c tests/bench/benchlib.h
+tests_bench_bench_openai_LDADD = libtgcore.a $(TG_MODULE_LIBS) libtgcore.a \
+	$(TG_MODULE_LIBS) $(TG_SYSLIBS)
