@@ -49,6 +49,16 @@ export async function converse(modelId, body, key = TG_KEY) {
   return { status: r.status, headers: r.headers, body: await r.json() };
 }
 
+// POST a ConverseStream request and read the event stream to its end.
+export async function converseStream(modelId, body, key = TG_KEY) {
+  const r = await fetch(`${TG_URL}/model/${encodeURIComponent(modelId)}/converse-stream`, {
+    method: 'POST', body: JSON.stringify(body),
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...FETCH_HEADERS },
+  });
+  await r.arrayBuffer();
+  return { status: r.status, headers: r.headers };
+}
+
 export async function adminStats() {
   const r = await fetch(`${TG_URL}/admin/api/stats`, {
     headers: { authorization: `Bearer ${TG_ADMIN_TOKEN}`, ...FETCH_HEADERS },

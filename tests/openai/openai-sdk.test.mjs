@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import OpenAI from 'openai';
 import {
-  BASE, TG_KEY, TG_KEY2, SUPPORT, HAIKU, RUN, answeredBy, tokens, decision, converse,
+  BASE, TG_KEY, TG_KEY2, SUPPORT, HAIKU, RUN, answeredBy, tokens, decision, converse, converseStream,
   adminStats, emulatorLog, FETCH_HEADERS, httpAgent,
 } from './lib.mjs';
 
@@ -292,7 +292,7 @@ const COUNTED = ['requests', 'input_tokens', 'output_tokens', 'cost_usd', 'cf_co
   'routed_cheaper', 'unpriced_requests'];
 const delta = (after, before) => Object.fromEntries(COUNTED.map((k) => [k, (after[k] ?? 0) - (before[k] ?? 0)]));
 
-test('the same requests as Converse (tenant globex) and Chat Completions (acme): equal decisions and stats', async () => {
+test('the same requests as Converse (tenant globex) and Chat Completions (acme), streamed or not: equal decisions and stats', async () => {
   const cases = [
     { chat: { messages: user('What is 2 + 2?') },
       conv: { messages: [{ role: 'user', content: [{ text: 'What is 2 + 2?' }] }] } },
@@ -317,9 +317,21 @@ test('the same requests as Converse (tenant globex) and Chat Completions (acme):
     assert.equal(doa.api, 'chat-completions');
     assert.deepEqual(comparable(doa), comparable(dc));
   }
+  // Streamed: ConverseStream against stream: true with include_usage.
+  const s = cases[1];
+  const cs = await converseStream('support', s.conv, TG_KEY2);
+  assert.equal(cs.status, 200);
+  const { data: stream, response } = await client().chat.completions.create({ model: 'support',
+    ...s.chat, stream: true, stream_options: { include_usage: true } }).withResponse();
+  for await (const c of stream) void c;
+  const dcs = await decision(cs.headers.get('x-amzn-requestid'));
+  const doas = await decision(response.headers.get('x-request-id'));
+  assert.equal(dcs.api, 'converse-stream');
+  assert.equal(doas.api, 'chat-completions-stream');
+  assert.deepEqual(comparable(doas), comparable(dcs));
   const after = await adminStats();
   const oa = delta(tenantRow(after, 'acme'), tenantRow(before, 'acme'));
   const cv = delta(tenantRow(after, 'globex'), tenantRow(before, 'globex'));
-  assert.equal(cv.requests, cases.length);
+  assert.equal(cv.requests, cases.length + 1);
   for (const k of COUNTED) assert.ok(Math.abs(oa[k] - cv[k]) < 1e-12, `${k}: ${oa[k]} vs ${cv[k]}`);
 });
