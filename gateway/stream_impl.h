@@ -1,6 +1,7 @@
 /*
- * stream_impl.h - stream.c's pure parts, exposed for tests/unit/test_stream.c.
- * Nothing outside stream.c and its test includes this.
+ * stream_impl.h - stream.c's pure parts, exposed for tests/unit/test_stream.c
+ * and for openai_stream.c (which classes exception frames as stream.c does).
+ * Nothing else includes this.
  */
 #ifndef TG_STREAM_IMPL_H
 #define TG_STREAM_IMPL_H
