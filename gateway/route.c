@@ -350,22 +350,14 @@ route_start(struct route_ctx *rc, struct tg_req *req, const char *tenant,
 	req->on_answer_ctx = rc;
 }
 
-int
-route_prepare(struct route_ctx *rc, struct tg_req *req, const char *tenant,
-    const char *model_id, const char *api)
+/* route_prepare() once rc->conv holds the validated request: class,
+ * prediction, policy. */
+static int
+route_prepare_conv(struct route_ctx *rc)
 {
-	char		 msg[512];
-	int		 st;
+	int	 st;
 
-	route_start(rc, req, tenant, api, "");
-	if ((st = route_resolve(rc, model_id)) != 0)
-		return rc->d.status = st;
-	if (req_parse_converse(req->body, req->body_len, req->limits->max_json_depth,
-	    &rc->conv, msg, sizeof(msg)) != REQ_OK) {
-		http_send_error(req, 400, "ValidationException", "%s", msg);
-		return rc->d.status = 400;
-	}
-	rc->d.request_class = http_header(req, "x-tiergate-class");
+	rc->d.request_class = http_header(rc->req, "x-tiergate-class");
 	if (rc->d.request_class == NULL || *rc->d.request_class == '\0')
 		rc->d.request_class = rc->conv.request_class;
 	if (rc->router == NULL)
@@ -400,6 +392,43 @@ route_falls_back(const struct route_ctx *rc, const struct bedrock_call *call,
 	    res->status < 300))
 		return 0;	/* ... or in the stream: validationException */
 	return call->deadline_ns == 0 || http_now_ns() < call->deadline_ns;
+}
+
+int
+route_prepare(struct route_ctx *rc, struct tg_req *req, const char *tenant,
+    const char *model_id, const char *api)
+{
+	char		 msg[512];
+	int		 st;
+
+	route_start(rc, req, tenant, api, "");
+	if ((st = route_resolve(rc, model_id)) != 0)
+		return rc->d.status = st;
+	if (req_parse_converse(req->body, req->body_len, req->limits->max_json_depth,
+	    &rc->conv, msg, sizeof(msg)) != REQ_OK) {
+		http_send_error(req, 400, "ValidationException", "%s", msg);
+		return rc->d.status = 400;
+	}
+	return route_prepare_conv(rc);
+}
+
+int
+route_prepare_json(struct route_ctx *rc, struct tg_req *req, const char *tenant,
+    const char *model_id, const char *api, json_t *converse)
+{
+	char		 msg[512];
+	int		 st;
+
+	route_start(rc, req, tenant, api, "");
+	if ((st = route_resolve(rc, model_id)) != 0) {
+		json_decref(converse);
+		return rc->d.status = st;
+	}
+	if (req_converse_from_json(converse, &rc->conv, msg, sizeof(msg)) != REQ_OK) {
+		http_send_error(req, 400, "ValidationException", "%s", msg);
+		return rc->d.status = 400;
+	}
+	return route_prepare_conv(rc);
 }
 
 int
@@ -529,30 +558,41 @@ route_upstream_error(struct route_ctx *rc, const struct bedrock_result *res)
 		    "InternalServerException", "%s", res->message);
 }
 
+int
+route_call(struct route_ctx *rc, const char *body, size_t len, json_t **answer)
+{
+	struct bedrock_call	 call = { 0 };
+	struct bedrock_result	 res = { 0 };
+	int			 rv;
+
+	*answer = NULL;
+	call.action = "converse";
+	call.body = body;
+	call.body_len = len;
+	rv = route_invoke(rc, &call, &res);
+	rc->d.upstream_us = res.upstream_us;
+	if (rv != 0) {
+		route_headers(rc);
+		route_upstream_error(rc, &res);
+	} else {
+		route_answer(rc, res.json);
+		route_price(rc);
+		*answer = json_incref(res.json);
+	}
+	bedrock_result_free(&res);
+	return rv;
+}
+
 void
 route_converse(struct tg_req *req, const char *tenant, const char *model_id)
 {
 	struct route_ctx	 rc;
-	struct bedrock_call	 call = { 0 };
-	struct bedrock_result	 res = { 0 };
+	json_t			*answer = NULL;
 
-	if (route_prepare(&rc, req, tenant, model_id, "converse") != 0)
-		goto done;
-	call.action = "converse";
-	call.body = req->body;
-	call.body_len = req->body_len;
-	if (route_invoke(&rc, &call, &res) != 0) {
-		rc.d.upstream_us = res.upstream_us;
+	if (route_prepare(&rc, req, tenant, model_id, "converse") == 0 &&
+	    route_call(&rc, req->body, req->body_len, &answer) == 0) {
 		route_headers(&rc);
-		route_upstream_error(&rc, &res);
-		goto done;
+		http_send_json(req, 200, answer);
 	}
-	rc.d.upstream_us = res.upstream_us;
-	route_answer(&rc, res.json);
-	route_price(&rc);
-	route_headers(&rc);
-	http_send_json(req, 200, json_incref(res.json));
-done:
-	bedrock_result_free(&res);
 	route_done(&rc);
 }
