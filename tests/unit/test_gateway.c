@@ -2568,7 +2568,7 @@ static void
 test_decision_names(void)
 {
 	static const char *const fb[] = { "none", "no_prediction", "policy_error",
-	    "policy_limit", "upstream" };
+	    "policy_limit", "upstream", "low_confidence" };
 	static const char *const up[] = { "ok", "throttled", "unavailable", "internal",
 	    "timeout", "connect", "bad_response", "client" };
 	size_t	 i;
