@@ -706,6 +706,57 @@ test_metrics(void)
 	stats_close(st);
 }
 
+/* A low-confidence fallback: the decision log keeps the confidence and
+ * the minimum (and leaves both out when there are none), the parse gives
+ * them back, and the stats, the stats document and /metrics count it
+ * under its own reason. */
+static void
+test_low_confidence(void)
+{
+	struct stats		*st = fresh("lc.stats");
+	struct tg_decision	 d, p;
+	char			*buf = malloc(DECLOG_MAX_LINE), *t;
+	size_t			 len;
+	ssize_t			 n;
+	json_t			*o, *doc;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	mkdec(&d, T0, "rt", HAIKU, "", "acme", 0);
+	n = declog_format(&d, buf, DECLOG_MAX_LINE);
+	CU_ASSERT_FATAL(n > 0);
+	buf[n] = '\0';		/* the line is not a C string */
+	CU_ASSERT_PTR_NULL(strstr(buf, "confidence"));
+	d.fallback = TG_FB_LOW_CONFIDENCE;
+	d.has_confidence = 1;
+	d.confidence = 0.125;
+	d.min_confidence = 0.3;
+	n = declog_format(&d, buf, DECLOG_MAX_LINE);
+	CU_ASSERT_FATAL(n > 0);
+	buf[n] = '\0';
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"threshold\":20,\"min_confidence\":0.3,"
+	    "\"confidence\":0.125,\"candidates\":"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"fallback\":\"low_confidence\""));
+	o = json_loadb(buf, (size_t)n, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(declog_parse(o, &p), 0);
+	CU_ASSERT_EQUAL(p.fallback, TG_FB_LOW_CONFIDENCE);
+	CU_ASSERT(p.has_confidence && p.confidence == 0.125 && p.min_confidence == 0.3);
+	stats_record(st, &p, T0);
+	json_decref(o);
+	doc = window(st, "1h", T0);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(doc,
+	    "fallbacks_by_reason"), "low_confidence")), 1);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(doc,
+	    "fallbacks_by_reason"), "upstream")), 0);
+	json_decref(doc);
+	t = metrics_text(st, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, ",reason=\"low_confidence\"} 1\n"));
+	free(t);
+	free(buf);
+	stats_close(st);
+}
+
 static void
 hash_token(void)
 {
@@ -741,6 +792,7 @@ main(void)
 	CU_add_test(s, "what-if replay of the default policy", test_whatif);
 	CU_add_test(s, "routers document; no secrets anywhere", test_routers_no_secrets);
 	CU_add_test(s, "metrics text", test_metrics);
+	CU_add_test(s, "low-confidence fallback: log, stats, metrics", test_low_confidence);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures();
