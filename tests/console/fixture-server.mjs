@@ -336,7 +336,7 @@ function whatif(all, now, id, last) {
     let qSum = 0;
     let qN = 0;
     for (const d of list) {
-      const pick = ruleChoice(d.candidates, t, strong);
+      const pick = d.confidence < d.min_confidence ? router.fallback_model : ruleChoice(d.candidates, t, strong);
       if (pick === strong) strongN++;
       const c = d.candidates.find((x) => x.model === pick);
       if (c && typeof c.quality === 'number') {

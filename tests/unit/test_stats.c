@@ -506,6 +506,29 @@ write_log(const char *path, int n, int torn_tail)
 	}
 }
 
+/* n decisions as write_log's, the last one with confidence 0.1 below a
+ * min_confidence of 0.3 (the others confident). */
+static void
+write_log_confidence(const char *path, int n)
+{
+	struct declog		*dl;
+	struct tg_decision	 d;
+	char			 err[256];
+	int			 i;
+
+	unlink(path);
+	dl = declog_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dl);
+	for (i = 0; i < n; i++) {
+		mkdec(&d, T0 + i, "rt", HAIKU, "", "acme", 0);
+		d.has_confidence = 1;
+		d.confidence = i == n - 1 ? 0.1 : 0.9;
+		d.min_confidence = 0.3;
+		CU_ASSERT_EQUAL(declog_write(dl, &d), 0);
+	}
+	declog_close(dl);
+}
+
 static void
 test_decisions_paging(void)
 {
@@ -637,6 +660,14 @@ test_whatif(void)
 	CU_ASSERT_PTR_NULL(stats_api_whatif(tpath("w.log"), &cfg, "nope", 10, T0, &status,
 	    err, sizeof(err)));
 	CU_ASSERT_EQUAL(status, 404);
+	/* a request logged below its min_confidence replays on the fallback
+	 * (haiku) at every threshold: at t = 0, 1 of 4 leaves sonnet */
+	write_log_confidence(tpath("wc.log"), 4);
+	o = stats_api_whatif(tpath("wc.log"), &cfg, "rt", 1000, T0, &status, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	p0 = json_array_get(json_object_get(o, "points"), 0);
+	CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(p0, "strong_share")), 0.75, 1e-9);
+	json_decref(o);
 }
 
 static void
