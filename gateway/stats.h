@@ -33,7 +33,7 @@ struct stats;
 
 /* Bumped on any change of the file layout; a file of another version is
  * refused (move it away or rebuild it from the decision logs). */
-#define STATS_LAYOUT_VERSION	3
+#define STATS_LAYOUT_VERSION	4	/* 4: fallback kind low_confidence */
 
 /* The per-row counters.  Money is integer nano-dollars. */
 enum stats_counter {
