@@ -385,6 +385,22 @@ feature_steps(json_t *trees, int j, float lo, float hi)
 		json_array_append_new(trees, step_tree(j, lo / 2, -CONF_STEP, 0));
 }
 
+/* Pure size counts (bytes, tokens, words, lines, sentences, distinct
+ * words, system/assistant/last-message sizes, letters, punctuation,
+ * spaces): a longer prompt of the usual kind is not "unlike the training
+ * data", so they take no part in the confidence. */
+static int
+size_feature(int j)
+{
+	static const int size[] = { 0, 1, 2, 3, 4, 5, 9, 13, 14, 15, 16, 37, 40, 42 };
+	size_t i;
+
+	for (i = 0; i < sizeof(size) / sizeof(size[0]); i++)
+		if (size[i] == j)
+			return 1;
+	return 0;
+}
+
 json_t *
 confidence_head(const struct dataset *ds)
 {
@@ -399,7 +415,8 @@ confidence_head(const struct dataset *ds)
 		for (n = 0, i = 0; i < ds->n; i++)
 			v[n++] = ds->r[i].f[j];
 		qsort(v, n, sizeof(float), cmp_float);
-		feature_steps(trees, j, v[n / 200], v[n - 1 - n / 200]);
+		if (!size_feature(j))
+			feature_steps(trees, j, v[n / 200], v[n - 1 - n / 200]);
 		json_array_append_new(ranges, json_pack("[f,f]", (double)v[n / 200],
 		    (double)v[n - 1 - n / 200]));
 	}
