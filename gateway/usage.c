@@ -40,7 +40,9 @@ const struct tg_command_doc tg_command_docs[] = {
 	    "    [--subsample X] [--colsample X] [--min-child X] [--lambda X]\n"
 	    "    [--alpha X] [--gamma X] [--threads N] [--models a,b,...]\n"
 	    "    [--final all|train] [--name NAME] [--xgb-dir DIR] [--dev-preds FILE]\n"
-	    "    [--dev-groups SOURCE,...]",
+	    "    [--dev-groups SOURCE,...] [--exclude-sources PREFIX,...] [--exclude-file FILE]\n"
+	    "    [--pairwise PREFIX,...] [--pairwise-weight X] [--shared-rounds N]\n"
+	    "    [--head-rounds N] [--dump-targets FILE]",
 	    "predictor/README-training.md" },
 	{ "compile-model", "generate C for a trained predictor",
 	    "tiergate compile-model MODEL.json -o OUT.c [--name SYMBOL]\n"
@@ -48,11 +50,13 @@ const struct tg_command_doc tg_command_docs[] = {
 	    "predictor/README-training.md" },
 	{ "predict", "print predicted qualities for a data set",
 	    "tiergate predict --data FILE.jsonl --pair WEAK,STRONG\n"
-	    "           [--model MODEL.json|MODEL.so] [--sources PREFIX,...] [--dev-only] [--skip-bad]",
+	    "           [--model MODEL.json|MODEL.so] [--sources PREFIX,...] [--dev-only] [--skip-bad]\n"
+	    "           [--exclude-sources PREFIX,...] [--exclude-file FILE] [--strength NAME=S,...]",
 	    "predictor/README.md" },
 	{ "eval", "routing quality: APGR, CPT(50%), CPT(80%)",
 	    "tiergate eval --data FILE.jsonl --pair WEAK,STRONG [--model MODEL.json|MODEL.so]\n"
 	    "           [--price-ratio R] [--bins N] [--sources PREFIX,...] [--dev-only] [--json] [--skip-bad]\n"
+	    "           [--exclude-sources PREFIX,...] [--exclude-file FILE] [--strength NAME=S,...]\n"
 	    "       tiergate eval --calibrate SHARE --data FILE.jsonl --pair WEAK,STRONG [--model M] [--json]",
 	    "predictor/README.md" },
 };

@@ -11,6 +11,7 @@
  */
 #include "autoconf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -30,6 +31,8 @@
 #define PT_PRICE_RATIO	20.0		/* default strong:weak price ratio */
 #define PT_QUALITY_GOAL	0.95		/* cost saving at 95% of strong */
 #define PT_SEED		0		/* random router seed (RouteLLM: 0) */
+#define PT_PLACED_W	PRED_MAX_MODELS		/* quality[] slot: weak by strength */
+#define PT_PLACED_S	(PRED_MAX_MODELS + 1)	/* quality[] slot: strong by strength */
 
 /* Exit statuses of both commands. */
 #define PT_EXIT_OK	0
@@ -46,6 +49,13 @@ struct pt_opts {
 	char		*sources;	/* copy of "PREFIX,...", split */
 	const char	*prefix[PT_PREFIX_MAX];
 	size_t		 nprefix;
+	char		*exclude;	/* --exclude-sources copy, split */
+	const char	*exprefix[PT_PREFIX_MAX];
+	size_t		 nexprefix;
+	const char	*exclude_file;
+	char		*exfile;	/* its text: source prefix lines */
+	char		*strength;	/* --strength copy: NAME=S,... */
+	double		 sw, ss;	/* strengths of weak and strong, NAN = none */
 	double		 price_ratio;
 	int		 dev_only;	/* only train.dev_sources of --model */
 	double		 calibrate;	/* share, or NAN when not calibrating */
@@ -60,7 +70,9 @@ struct pt_ctx {
 	const struct pred_model	*model;
 	struct pred_model	*owned;		/* model to free, or NULL */
 	size_t			 iw, is;	/* pair indexes in quality[] */
-	float			 quality[PRED_MAX_MODELS];
+	ssize_t			 iref[2];	/* "(weak)", "(strong)" heads, -1 = none */
+	/* model outputs, then the two placed by --strength (PT_PLACED_W/S) */
+	float			 quality[PRED_MAX_MODELS + 2];
 	float			 f[PRED_NFEATURES];
 	size_t			 lineno, bad, filtered;
 	size_t			 unlabelled;	/* eval: no label for the pair */
@@ -123,7 +135,8 @@ parse_double(const char *s, double *out)
 }
 
 enum { OPT_DATA = 1, OPT_PAIR, OPT_MODEL, OPT_RATIO, OPT_JSON, OPT_SOURCES,
-    OPT_CALIBRATE, OPT_BINS, OPT_SKIP, OPT_DEV };
+    OPT_CALIBRATE, OPT_BINS, OPT_SKIP, OPT_DEV, OPT_EXCLUDE, OPT_EXFILE,
+    OPT_STRENGTH };
 
 static const struct option long_opts[] = {
 	{ "data",	 required_argument, NULL, OPT_DATA },
@@ -136,6 +149,9 @@ static const struct option long_opts[] = {
 	{ "bins",	 required_argument, NULL, OPT_BINS },
 	{ "skip-bad",	 no_argument,	    NULL, OPT_SKIP },
 	{ "dev-only",	 no_argument,	    NULL, OPT_DEV },
+	{ "exclude-sources", required_argument, NULL, OPT_EXCLUDE },
+	{ "exclude-file", required_argument, NULL, OPT_EXFILE },
+	{ "strength",	 required_argument, NULL, OPT_STRENGTH },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -157,6 +173,9 @@ opts_free(struct pt_opts *o)
 {
 	free(o->pair);
 	free(o->sources);
+	free(o->exclude);
+	free(o->exfile);
+	free(o->strength);
 }
 
 /* Applies one option; -1 on a bad value (message printed). */
@@ -173,6 +192,9 @@ set_opt(struct pt_opts *o, int c, char *arg)
 	case OPT_SOURCES: return set_copy(&o->sources, arg);
 	case OPT_SKIP:	  o->skip_bad = 1; return 0;
 	case OPT_DEV:	  o->dev_only = 1; return 0;
+	case OPT_EXCLUDE: return set_copy(&o->exclude, arg);
+	case OPT_EXFILE:  o->exclude_file = arg; return 0;
+	case OPT_STRENGTH: return set_copy(&o->strength, arg);
 	case OPT_RATIO:
 		if (parse_double(arg, &o->price_ratio) == 0 && o->price_ratio >= 1)
 			return 0;
@@ -195,6 +217,35 @@ set_opt(struct pt_opts *o, int c, char *arg)
 		return -1;
 	}
 	return -1;
+}
+
+/* --strength NAME=S,...: the strengths of the pair's members (others are
+ * ignored).  -1 on a malformed entry. */
+static int
+parse_strengths(struct pt_opts *o)
+{
+	const char	*ent[PRED_MAX_MODELS];
+	char		*eq;
+	double		 v;
+	size_t		 i, n;
+
+	o->sw = o->ss = NAN;
+	if (o->strength == NULL)
+		return 0;
+	if (split_list(o->strength, ent, PRED_MAX_MODELS, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((eq = strrchr(ent[i], '=')) == NULL || eq == ent[i])
+			return -1;
+		*eq = '\0';
+		if (parse_double(eq + 1, &v) == -1 || v < -1 || v > 2)
+			return -1;
+		if (strcmp(ent[i], o->weak) == 0)
+			o->sw = v;
+		if (strcmp(ent[i], o->strong) == 0)
+			o->ss = v;
+	}
+	return 0;
 }
 
 /* Checks what getopt cannot: required options and list syntax. */
@@ -220,6 +271,17 @@ check_opts(struct pt_opts *o)
 	    PT_PREFIX_MAX, &o->nprefix) == -1) {
 		fprintf(stderr, "tiergate %s: --sources wants at most %d "
 		    "non-empty prefixes\n", o->cmd, PT_PREFIX_MAX);
+		return -1;
+	}
+	if (o->exclude != NULL && split_list(o->exclude, o->exprefix,
+	    PT_PREFIX_MAX, &o->nexprefix) == -1) {
+		fprintf(stderr, "tiergate %s: --exclude-sources wants at most %d "
+		    "non-empty prefixes\n", o->cmd, PT_PREFIX_MAX);
+		return -1;
+	}
+	if (parse_strengths(o) == -1) {
+		fprintf(stderr, "tiergate %s: --strength wants NAME=S,... with S "
+		    "in -1..2\n", o->cmd);
 		return -1;
 	}
 	return 0;
@@ -275,16 +337,29 @@ list_models(FILE *f, const struct pred_model *m)
 	fputc('\n', f);
 }
 
-/* Finds one pair member; on failure names the known models. */
+/* Finds one pair member: its own head, or (when --strength names it and
+ * the model has the reference heads) the slot of its placed quality.  On
+ * failure names the known models. */
 static int
-find_model(struct pt_ctx *c, const char *name, size_t *idx)
+find_model(struct pt_ctx *c, const char *name, double strength, size_t placed,
+    size_t *idx)
 {
 	ssize_t	 i = pred_model_find(c->model, name);
 
+	c->iref[0] = pred_model_find(c->model, PRED_HEAD_WEAK);
+	c->iref[1] = pred_model_find(c->model, PRED_HEAD_STRONG);
 	if (i >= 0 && (size_t)i < PRED_MAX_MODELS) {
 		*idx = (size_t)i;
 		return 0;
 	}
+	if (!isnan(strength) && c->iref[0] >= 0 && c->iref[1] >= 0) {
+		*idx = placed;
+		return 0;
+	}
+	if (!isnan(strength))
+		fprintf(stderr, "tiergate %s: model %s has no reference heads "
+		    "(%s, %s) to place '%s' by --strength\n", c->o.cmd,
+		    pred_model_version(c->model), PRED_HEAD_WEAK, PRED_HEAD_STRONG, name);
 	fprintf(stderr, "tiergate %s: model %s does not know '%s'; it knows: ",
 	    c->o.cmd, pred_model_version(c->model), name);
 	list_models(stderr, c->model);
@@ -330,6 +405,30 @@ fail:
 	return rc;
 }
 
+/* --exclude-file: read it whole (1 MiB cap); its source lines are matched
+ * by excluded_by_file(). */
+static int
+load_exclusions(struct pt_ctx *c)
+{
+	FILE	*f;
+	size_t	 n;
+
+	if (c->o.exclude_file == NULL)
+		return PT_EXIT_OK;
+	if ((f = fopen(c->o.exclude_file, "r")) == NULL ||
+	    (c->o.exfile = calloc(1, (1u << 20) + 1)) == NULL) {
+		fprintf(stderr, "tiergate %s: %s: %s\n", c->o.cmd, c->o.exclude_file,
+		    strerror(errno));
+		if (f != NULL)
+			fclose(f);
+		return PT_EXIT_FAIL;
+	}
+	n = fread(c->o.exfile, 1, 1u << 20, f);
+	fclose(f);
+	c->o.exfile[n] = '\0';
+	return PT_EXIT_OK;
+}
+
 /* Loads --model (or takes the default) and resolves the pair.  Returns
  * an exit status. */
 static int
@@ -351,9 +450,11 @@ load_model(struct pt_ctx *c)
 		}
 		c->model = c->owned;
 	}
-	if (find_model(c, c->o.weak, &c->iw) == -1 ||
-	    find_model(c, c->o.strong, &c->is) == -1)
+	if (find_model(c, c->o.weak, c->o.sw, PT_PLACED_W, &c->iw) == -1 ||
+	    find_model(c, c->o.strong, c->o.ss, PT_PLACED_S, &c->is) == -1)
 		return PT_EXIT_USAGE;
+	if (load_exclusions(c) != PT_EXIT_OK)
+		return PT_EXIT_FAIL;
 	return c->o.dev_only ? load_dev(c) : PT_EXIT_OK;
 }
 
@@ -481,13 +582,50 @@ in_dev(const json_t *dev, const char *source)
 	return 0;
 }
 
-/* --sources prefixes and --dev-only names must both accept the source. */
+/* Whether a line of the exclusion file (comments after '#', blanks
+ * trimmed; "model:" lines are for train) is a prefix of source. */
+static int
+excluded_by_file(const char *text, const char *source)
+{
+	const char	*p = text, *e, *q;
+	size_t		 n;
+
+	while (p != NULL && *p) {
+		e = p + strcspn(p, "\n");
+		q = memchr(p, '#', (size_t)(e - p));
+		n = (size_t)((q != NULL ? q : e) - p);
+		while (n > 0 && isspace((unsigned char)p[n - 1]))
+			n--;
+		while (n > 0 && isspace((unsigned char)*p))
+			p++, n--;
+		if (n > 0 && strncmp(p, "model:", 6) != 0 && strncmp(source, p, n) == 0)
+			return 1;
+		p = *e ? e + 1 : e;
+	}
+	return 0;
+}
+
+static int
+source_excluded(const struct pt_ctx *c, const char *source)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->o.nexprefix; i++)
+		if (strncmp(source, c->o.exprefix[i], strlen(c->o.exprefix[i])) == 0)
+			return 1;
+	return c->o.exfile != NULL && excluded_by_file(c->o.exfile, source);
+}
+
+/* --sources prefixes and --dev-only names must both accept the source,
+ * and no --exclude-sources / --exclude-file entry may name it. */
 static int
 source_wanted(const struct pt_ctx *c, const char *source)
 {
 	size_t	 i;
 
 	if (c->dev != NULL && !in_dev(c->dev, source))
+		return 0;
+	if (source_excluded(c, source))
 		return 0;
 	if (c->o.nprefix == 0)
 		return 1;
@@ -516,6 +654,12 @@ predict_rec(struct pt_ctx *c, const struct pt_rec *r)
 	pred_features_prompt(r->prompt, r->plen, r->nturns ? r->turns : NULL,
 	    r->nturns, c->f);
 	pred_predict(c->model, c->f, c->quality);
+	if (c->iref[0] < 0 || c->iref[1] < 0)
+		return;
+	c->quality[PT_PLACED_W] = pred_quality_at_strength(c->quality[c->iref[0]],
+	    c->quality[c->iref[1]], c->o.sw);
+	c->quality[PT_PLACED_S] = pred_quality_at_strength(c->quality[c->iref[0]],
+	    c->quality[c->iref[1]], c->o.ss);
 }
 
 typedef int (*pt_each)(struct pt_ctx *, const struct pt_rec *, void *);

@@ -7,7 +7,8 @@ noinst_LIBRARIES += libpred.a
 libpred_a_SOURCES = \
 	predictor/pred.h predictor/pred_feat.h predictor/pred_impl.h \
 	predictor/features.c predictor/model.c predictor/loader.c \
-	predictor/default.c predictor/train.c predictor/compile.c
+	predictor/default.c predictor/train.c predictor/train_shared.c \
+	predictor/train_impl.h predictor/compile.c
 nodist_libpred_a_SOURCES = predictor/default_model.c
 libpred_a_CPPFLAGS = $(AM_CPPFLAGS) $(XGBOOST_CFLAGS)
 # libpred needs -ldl (in LIBS via configure) and, for train.c, XGBoost.
@@ -31,7 +32,9 @@ CLEANFILES += predictor/default_model.c
 dist_noinst_DATA += predictor/models/default.json \
 	predictor/data/mmlu.jsonl predictor/data/dcrouter.jsonl \
 	predictor/data/README.md predictor/data/LICENSES/RouteLLM-Apache-2.0.txt \
-	predictor/data/LICENSES/LLMRouter-MIT.txt
+	predictor/data/LICENSES/LLMRouter-MIT.txt \
+	predictor/data/alpacaeval.jsonl predictor/data/excluded-sources.txt \
+	predictor/data/LICENSES/alpaca_eval-Apache-2.0.txt predictor/models/default.args
 EXTRA_DIST += predictor/FEATURES.md predictor/README-training.md
 
 if HAVE_CUNIT
@@ -47,5 +50,6 @@ tests_unit_test_model_LDADD = libpred.a libtgcore.a $(XGBOOST_LIBS) $(CUNIT_LIBS
 endif
 
 # train / compile-model / predict end to end through the binary.
-TESTS += tests/predictor/cli.sh
-dist_noinst_SCRIPTS += tests/predictor/cli.sh
+TESTS += tests/predictor/cli.sh tests/predictor/shared.sh
+dist_noinst_SCRIPTS += tests/predictor/cli.sh tests/predictor/shared.sh
+EXTRA_DIST += tests/predictor/fixtures/shared.jsonl

@@ -3,8 +3,14 @@
  * model with the XGBoost C API and write a tiergate model JSON.
  *
  * Design (documented in predictor/README-training.md):
- * - every model that appears in the data gets its own booster, objective
- *   reg:logistic on the 0..1 quality score, base_score = its mean score;
+ * - one shared booster learns, from every labelled model of every source,
+ *   how much a stronger model helps on a prompt (train_shared.c); every
+ *   model that has absolute labels (right/wrong, a task metric) gets a head
+ *   placed on it (beta + gamma * shared) plus a few residual trees of its
+ *   own, objective reg:logistic on the 0..1 quality score; reference heads
+ *   "(weak)"/"(strong)" and "(confidence)" are added (pred.h);
+ *   --shared-rounds 0 trains one independent booster per model instead;
+ * - sources listed by --exclude-sources / --exclude-file are left out;
  * - the dev set is chosen by group (the record's "source"), per family of
  *   records that share one set of scored models, deterministically from
  *   --seed; dev metrics are printed, then the final boosters are retrained
@@ -36,42 +42,9 @@ pred_cmd_train(int argc, char **argv)
 
 #else /* HAVE_XGBOOST */
 
-#include <xgboost/c_api.h>
+#include <ctype.h>
 
-#define MAX_DATA	16		/* --data files */
-#define MAX_LINE	(16u << 20)	/* bytes per JSONL record */
-#define MAX_RECORDS	5000000
-
-struct train_opts {
-	const char	*data[MAX_DATA];
-	size_t		 ndata;
-	const char	*out, *name, *xgb_dir, *dev_preds;
-	const char	*dev_groups;	/* --dev-groups: comma list, or NULL */
-	char		 models[PRED_MAX_MODELS][PRED_MAX_NAME];
-	size_t		 nmodels;
-	unsigned	 seed, rounds, depth, threads;
-	double		 eta, dev_frac, subsample, colsample, min_child, lambda, alpha, gamma;
-	int		 final_all;
-};
-
-struct record {
-	float		 f[PRED_NFEATURES];
-	float		 score[PRED_MAX_MODELS];	/* NaN: not scored */
-	int		 group;
-	int		 dev;
-	char		*id;		/* for --dev-preds */
-};
-
-struct dataset {
-	struct record	*r;
-	size_t		 n, cap;
-	char		*names[PRED_MAX_MODELS];
-	size_t		 nnames;
-	char		**groups;
-	size_t		 ngroups;
-	char		 sha[MAX_DATA][65];
-	size_t		 nread[MAX_DATA];
-};
+#include "train_impl.h"
 
 /* ---- options ------------------------------------------------------------------ */
 
@@ -139,8 +112,16 @@ parse_text(struct train_opts *o, const char *k, char *v, int *known)
 		return o->xgb_dir = v, NULL;
 	if (!strcmp(k, "--dev-preds"))
 		return o->dev_preds = v, NULL;
+	if (!strcmp(k, "--dump-targets"))
+		return o->dump_targets = v, NULL;
 	if (!strcmp(k, "--dev-groups"))
 		return o->dev_groups = v, NULL;
+	if (!strcmp(k, "--exclude-sources"))
+		return o->exclude = v, NULL;
+	if (!strcmp(k, "--exclude-file"))
+		return o->exclude_file = v, NULL;
+	if (!strcmp(k, "--pairwise"))
+		return o->pairwise = v, NULL;
 	if (!strcmp(k, "--models"))
 		return split_models(o, v);
 	if (!strcmp(k, "--final"))
@@ -166,6 +147,10 @@ parse_one(struct train_opts *o, const char *k, char *v, int *known,
 		return uint_opt(v, 0, 2147483647u, &o->seed, buf, bufsz);
 	if (!strcmp(k, "--rounds"))
 		return uint_opt(v, 1, 5000, &o->rounds, buf, bufsz);
+	if (!strcmp(k, "--shared-rounds"))
+		return uint_opt(v, 0, 5000, &o->shared_rounds, buf, bufsz);
+	if (!strcmp(k, "--head-rounds"))
+		return uint_opt(v, 0, 5000, &o->head_rounds, buf, bufsz);
 	if (!strcmp(k, "--depth"))
 		return uint_opt(v, 1, 12, &o->depth, buf, bufsz);
 	if (!strcmp(k, "--threads"))
@@ -180,6 +165,8 @@ parse_one(struct train_opts *o, const char *k, char *v, int *known,
 		return num_opt(v, 0.01, 1, 0, &o->colsample, buf, bufsz);
 	if (!strcmp(k, "--min-child"))
 		return num_opt(v, 0, 1e6, 0, &o->min_child, buf, bufsz);
+	if (!strcmp(k, "--pairwise-weight"))
+		return num_opt(v, 0, 100, 0, &o->pairwise_weight, buf, bufsz);
 	if (!strcmp(k, "--lambda"))
 		return num_opt(v, 0, 1e6, 0, &o->lambda, buf, bufsz);
 	if (!strcmp(k, "--alpha"))
@@ -210,6 +197,9 @@ parse_opts(int argc, char **argv, struct train_opts *o)
 	o->min_child = 8;
 	o->lambda = 4;
 	o->final_all = 1;
+	o->shared_rounds = 200;
+	o->head_rounds = 60;
+	o->pairwise_weight = 0.1;
 	for (i = 1; i < argc; i += 2) {
 		why = parse_one(o, argv[i], i + 1 < argc ? argv[i + 1] : "",
 		    &known, buf, sizeof(buf));
@@ -283,6 +273,7 @@ new_record(struct dataset *ds)
 		r->score[i] = NAN;
 	r->dev = 0;
 	r->id = NULL;
+	r->gap = NAN;
 	return r;
 }
 
@@ -301,40 +292,167 @@ record_turns(const json_t *turns, const char **out, size_t max)
 	return n;
 }
 
+/* Whether s starts with one of the comma-separated prefixes of list. */
+static int
+prefix_in_list(const char *list, const char *s)
+{
+	size_t n;
+
+	while (list != NULL && *list) {
+		n = strcspn(list, ",");
+		if (n > 0 && strncmp(s, list, n) == 0)
+			return 1;
+		list += n + (list[n] == ',');
+	}
+	return 0;
+}
+
+/* The exclusion file's entry for s: 1 when a line (comments after '#',
+ * blanks trimmed) "model:NAME" names it (is_model) or a source line is a
+ * prefix of it. */
+static int
+excluded_by_file(const char *text, const char *s, int is_model)
+{
+	const char *p = text, *e, *q;
+	size_t n;
+
+	while (p != NULL && *p) {
+		e = p + strcspn(p, "\n");
+		q = memchr(p, '#', (size_t)(e - p));
+		n = (size_t)((q != NULL ? q : e) - p);
+		while (n > 0 && isspace((unsigned char)p[n - 1]))
+			n--;
+		while (n > 0 && isspace((unsigned char)*p))
+			p++, n--;
+		if (is_model && n > 6 && !strncmp(p, "model:", 6) &&
+		    n - 6 == strlen(s) && !strncmp(p + 6, s, n - 6))
+			return 1;
+		if (!is_model && n > 0 && strncmp(p, "model:", 6) && !strncmp(s, p, n))
+			return 1;
+		p = *e ? e + 1 : e;
+	}
+	return 0;
+}
+
+static int
+source_excluded(const struct train_opts *o, const char *text, const char *src)
+{
+	return prefix_in_list(o->exclude, src) || excluded_by_file(text, src, 0);
+}
+
+/* The label family of a source: the part before its first '/'. */
+static int
+family_index(struct dataset *ds, const char *src)
+{
+	size_t i, n = strcspn(src, "/");
+
+	for (i = 0; i < ds->nfams; i++)
+		if (strlen(ds->fams[i]) == n && !strncmp(ds->fams[i], src, n))
+			return (int)i;
+	if (ds->nfams == MAX_FAMILIES || (ds->fams[ds->nfams] = strndup(src, n)) == NULL)
+		return -1;
+	return (int)ds->nfams++;
+}
+
+static int
+all_index(struct dataset *ds, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ds->nallnames; i++)
+		if (!strcmp(ds->allnames[i], name))
+			return (int)i;
+	if (ds->nallnames == MAX_ALL_NAMES || (ds->allnames[ds->nallnames] = strdup(name)) == NULL)
+		return -1;
+	return (int)ds->nallnames++;
+}
+
+static int
+add_all_score(struct dataset *ds, struct record *r, int model, float score)
+{
+	struct all_score *a;
+
+	if (ds->nall == ds->capall) {
+		if ((a = realloc(ds->all, (ds->capall ? 2 * ds->capall : 4096) * sizeof(*a))) == NULL)
+			return -1;
+		ds->all = a;
+		ds->capall = ds->capall ? 2 * ds->capall : 4096;
+	}
+	ds->all[ds->nall].model = (uint16_t)model;
+	ds->all[ds->nall++].score = score;
+	r->all_n++;
+	return 0;
+}
+
+/* One score of a record: into the shared signal's table, and into the
+ * record's head scores unless the record is pairwise. */
+static int
+record_score(struct dataset *ds, const struct train_opts *o, const char *exfile,
+    struct record *r, const char *name, float v)
+{
+	int idx, am;
+
+	if (excluded_by_file(exfile, name, 1))
+		return 0;
+	if ((am = all_index(ds, name)) < 0 || add_all_score(ds, r, am, v) == -1)
+		return -1;
+	if (!r->pairwise && (idx = name_index(ds, o, name)) >= 0) {
+		r->score[idx] = v;
+		return 1;
+	}
+	return r->pairwise;	/* a pairwise record counts for the shared signal */
+}
+
 /* Parse one JSONL line into a record; returns 1 kept, 0 skipped, -1 error. */
 static int
-parse_record(struct dataset *ds, const struct train_opts *o, const char *line, size_t len)
+parse_record(struct dataset *ds, const struct train_opts *o, const char *exfile,
+    const char *line, size_t len)
 {
 	const json_t *prompt, *scores, *src, *v;
-	const char *turns[64], *name;
+	const char *turns[64], *name, *source;
 	struct record *r;
 	json_t *doc;
-	int idx, kept = 0, rc = 0;
+	int k, kept = 0, rc = 0;
 
 	if ((doc = json_loadb(line, len, 0, NULL)) == NULL)
 		return 0;
 	prompt = json_object_get(doc, "prompt");
 	scores = json_object_get(doc, "scores");
 	src = json_object_get(doc, "source");
+	source = json_is_string(src) ? json_string_value(src) : "";
 	if (!json_is_string(prompt) || !json_is_object(scores))
 		goto done;
-	if ((r = new_record(ds)) == NULL ||
-	    (r->group = group_index(ds, json_is_string(src) ? json_string_value(src) : "")) < 0) {
+	if (source_excluded(o, exfile, source)) {
+		ds->excluded++;
+		goto done;
+	}
+	if ((r = new_record(ds)) == NULL || (r->group = group_index(ds, source)) < 0 ||
+	    (r->fam = family_index(ds, source)) < 0) {
 		rc = -1;
 		goto done;
 	}
+	r->pairwise = prefix_in_list(o->pairwise, source);
+	r->all_off = ds->nall;
+	r->all_n = 0;
 	json_object_foreach((json_t *)scores, name, v) {
-		if (!json_is_number(v) || (idx = name_index(ds, o, name)) < 0)
+		if (!json_is_number(v))
 			continue;
-		r->score[idx] = (float)fmin(1, fmax(0, json_number_value(v)));
-		kept = 1;
+		if ((k = record_score(ds, o, exfile, r,
+		    name, (float)fmin(1, fmax(0, json_number_value(v))))) < 0) {
+			rc = -1;
+			goto done;
+		}
+		kept |= k;
 	}
-	if (!kept)
+	if (!kept) {
+		ds->nall = r->all_off;
 		goto done;
+	}
 	pred_features_prompt(json_string_value(prompt), json_string_length(prompt), turns,
 	    record_turns(json_object_get(doc, "turns"), turns, 64), r->f);
 	v = json_object_get(doc, "id");
-	if (o->dev_preds != NULL && json_is_string(v) && (r->id = strdup(json_string_value(v))) == NULL) {
+	if ((o->dev_preds != NULL || o->dump_targets != NULL) && json_is_string(v) &&
+	    (r->id = strdup(json_string_value(v))) == NULL) {
 		rc = -1;
 		goto done;
 	}
@@ -346,7 +464,7 @@ done:
 }
 
 static int
-read_file(struct dataset *ds, const struct train_opts *o, size_t k)
+read_file(struct dataset *ds, const struct train_opts *o, const char *exfile, size_t k)
 {
 	char *buf = NULL, *p, *nl, msg[512];
 	size_t len, before = ds->n;
@@ -360,7 +478,7 @@ read_file(struct dataset *ds, const struct train_opts *o, size_t k)
 	for (p = buf; p < buf + len && rc >= 0; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(buf + len - p))) == NULL)
 			nl = buf + len;
-		if ((size_t)(nl - p) > MAX_LINE || (rc = parse_record(ds, o, p, (size_t)(nl - p))) < 0)
+		if ((size_t)(nl - p) > MAX_LINE || (rc = parse_record(ds, o, exfile, p, (size_t)(nl - p))) < 0)
 			fprintf(stderr, "train: %s: record too long or out of memory\n", o->data[k]);
 	}
 	free(buf);
@@ -552,30 +670,64 @@ score_metrics(const float *pred, const float *label, size_t n)
 
 /* ---- XGBoost ------------------------------------------------------------------- */
 
-#define XGB(call) do { if ((call) != 0) { \
-	fprintf(stderr, "train: XGBoost: %s\n", XGBGetLastError()); goto fail; } } while (0)
+/* How a head is placed on the shared signal: base margin beta + gamma *
+ * g[record]; g NULL = an independent booster over all features. */
+struct head_fit {
+	const float	*g;
+	double		 beta, gamma;
+};
 
-/* Rows of model m (scored, and dev == want or want < 0) as a dense matrix. */
+static int
+row_wanted(const struct record *r, size_t m, int want)
+{
+	return !isnan(r->score[m]) && (want < 0 || r->dev == want);
+}
+
+/* Base margins of the matrix's rows (hf->g set). */
+static int
+set_margins(DMatrixHandle h, const struct dataset *ds, size_t m, int want,
+    const struct head_fit *hf, size_t n)
+{
+	float *bm = malloc((n ? n : 1) * sizeof(float));
+	size_t i, k = 0;
+	int rc;
+
+	if (bm == NULL)
+		return -1;
+	for (i = 0; i < ds->n; i++)
+		if (row_wanted(&ds->r[i], m, want))
+			bm[k++] = (float)(hf->beta + hf->gamma * hf->g[i]);
+	rc = XGDMatrixSetFloatInfo(h, "base_margin", bm, n);
+	free(bm);
+	return rc;
+}
+
+/* Rows of model m (scored, and dev == want or want < 0) as a dense matrix:
+ * the dense features with base margins for a shared-signal head, all
+ * features otherwise. */
 static DMatrixHandle
-make_matrix(const struct dataset *ds, size_t m, int want, size_t *nrows)
+make_matrix(const struct dataset *ds, size_t m, int want, const struct head_fit *hf,
+    size_t *nrows)
 {
 	DMatrixHandle h = NULL;
 	float *x = NULL, *y = NULL;
-	size_t i, n = 0;
+	size_t i, n = 0, nc = hf->g != NULL ? PRED_NDENSE : PRED_NFEATURES;
 
 	for (i = 0; i < ds->n; i++)
-		n += !isnan(ds->r[i].score[m]) && (want < 0 || ds->r[i].dev == want);
+		n += row_wanted(&ds->r[i], m, want);
 	*nrows = n;
-	if (n == 0 || (x = malloc(n * PRED_NFEATURES * sizeof(float))) == NULL ||
+	if (n == 0 || (x = malloc(n * nc * sizeof(float))) == NULL ||
 	    (y = malloc(n * sizeof(float))) == NULL)
 		goto fail;
 	for (n = 0, i = 0; i < ds->n; i++)
-		if (!isnan(ds->r[i].score[m]) && (want < 0 || ds->r[i].dev == want)) {
-			memcpy(x + n * PRED_NFEATURES, ds->r[i].f, sizeof(ds->r[i].f));
+		if (row_wanted(&ds->r[i], m, want)) {
+			memcpy(x + n * nc, ds->r[i].f, nc * sizeof(float));
 			y[n++] = ds->r[i].score[m];
 		}
-	XGB(XGDMatrixCreateFromMat(x, n, PRED_NFEATURES, NAN, &h));
+	XGB(XGDMatrixCreateFromMat(x, n, nc, NAN, &h));
 	XGB(XGDMatrixSetFloatInfo(h, "label", y, n));
+	if (hf->g != NULL)
+		XGB(set_margins(h, ds, m, want, hf, n));
 	free(x);
 	free(y);
 	return h;
@@ -601,8 +753,12 @@ mean_label(DMatrixHandle h)
 	return fmin(0.98, fmax(0.02, s / (double)n));
 }
 
-static BoosterHandle
-train_booster(const struct train_opts *o, DMatrixHandle dtrain, const char *name, const char *what)
+/* A booster of `rounds` rounds on dtrain with the options' settings;
+ * base_score = the labels' mean when base_from_labels (rows that carry a
+ * base_margin ignore it).  Caller frees with XGBoosterFree(). */
+BoosterHandle
+train_booster(const struct train_opts *o, DMatrixHandle dtrain, const char *name,
+    const char *what, const char *objective, unsigned rounds, int base_from_labels)
 {
 	BoosterHandle b = NULL;
 	char v[64];
@@ -610,7 +766,7 @@ train_booster(const struct train_opts *o, DMatrixHandle dtrain, const char *name
 
 	XGB(XGBoosterCreate(&dtrain, 1, &b));
 #define P(k, fmt, x) do { snprintf(v, sizeof(v), fmt, x); XGB(XGBoosterSetParam(b, k, v)); } while (0)
-	P("objective", "%s", "reg:logistic");
+	P("objective", "%s", objective);
 	P("tree_method", "%s", "hist");
 	P("max_depth", "%u", o->depth);
 	P("eta", "%.17g", o->eta);
@@ -620,14 +776,14 @@ train_booster(const struct train_opts *o, DMatrixHandle dtrain, const char *name
 	P("lambda", "%.17g", o->lambda);
 	P("alpha", "%.17g", o->alpha);
 	P("gamma", "%.17g", o->gamma);
-	P("base_score", "%.9g", mean_label(dtrain));
+	P("base_score", "%.9g", base_from_labels ? mean_label(dtrain) : 0.5);
 	P("nthread", "%u", o->threads);
 	P("seed", "%u", o->seed);
 #undef P
-	for (it = 0; it < o->rounds; it++) {
+	for (it = 0; it < rounds; it++) {
 		XGB(XGBoosterUpdateOneIter(b, (int)it, dtrain));
-		if ((it + 1) % 40 == 0 || it + 1 == o->rounds)
-			fprintf(stderr, "\rtrain: %-32s %s round %u/%u", name, what, it + 1, o->rounds);
+		if ((it + 1) % 40 == 0 || it + 1 == rounds)
+			fprintf(stderr, "\rtrain: %-32s %s round %u/%u", name, what, it + 1, rounds);
 	}
 	fputc('\n', stderr);
 	return b;
@@ -691,8 +847,10 @@ fail:
 	return NULL;
 }
 
-static json_t *
-convert_booster(BoosterHandle b, const char *name)
+/* Our JSON for a booster: reg:logistic (base_score in 0..1, margin its
+ * logit) or reg:squarederror (margin = base_score). */
+json_t *
+convert_booster(BoosterHandle b, const char *name, const char *objective)
 {
 	const char *buf;
 	bst_ulong len;
@@ -700,6 +858,7 @@ convert_booster(BoosterHandle b, const char *name)
 	const json_t *learner, *bs, *trees;
 	double base;
 	size_t i;
+	int logistic;
 
 	XGB(XGBoosterSaveModelToBuffer(b, "{\"format\": \"json\"}", &len, &buf));
 	if ((doc = json_loadb(buf, len, 0, NULL)) == NULL)
@@ -711,11 +870,12 @@ convert_booster(BoosterHandle b, const char *name)
 	if (!json_is_string(bs) || !json_is_array(trees))
 		goto fail;
 	base = strtod(json_string_value(bs), NULL);
-	if (!(base > 0 && base < 1) || (jt = json_array()) == NULL)
+	logistic = strcmp(objective, "reg:logistic") == 0;
+	if ((logistic && !(base > 0 && base < 1)) || (jt = json_array()) == NULL)
 		goto fail;
-	out = json_pack("{s:s, s:s, s:f, s:f, s:o}", "name", name, "objective", "reg:logistic",
-	    "base_score", (double)(float)base, "base_margin", (double)(float)log(base / (1 - base)),
-	    "trees", jt);
+	out = json_pack("{s:s, s:s, s:f, s:f, s:o}", "name", name, "objective", objective,
+	    "base_score", (double)(float)base, "base_margin",
+	    (double)(float)(logistic ? log(base / (1 - base)) : base), "trees", jt);
 	json_array_foreach(trees, i, t) {
 		json_t *ct = convert_tree(t);
 		if (ct == NULL || json_array_append_new(jt, ct) == -1)
@@ -732,15 +892,16 @@ fail:
 
 /* ---- per model --------------------------------------------------------------------- */
 
-/* XGBoost's own predictions for a matrix; caller frees. */
-static float *
-xgb_predict(BoosterHandle b, DMatrixHandle h, size_t n)
+/* XGBoost's own predictions (margins when `margin`) for a matrix; caller
+ * frees. */
+float *
+xgb_predict(BoosterHandle b, DMatrixHandle h, size_t n, int margin)
 {
 	const float *res;
 	bst_ulong len;
 	float *out;
 
-	if (XGBoosterPredict(b, h, 0, 0, 0, &len, &res) != 0 || len != n ||
+	if (XGBoosterPredict(b, h, margin ? 1 : 0, 0, 0, &len, &res) != 0 || len != n ||
 	    (out = malloc(n * sizeof(float))) == NULL)
 		return NULL;
 	memcpy(out, res, n * sizeof(float));
@@ -752,19 +913,22 @@ struct result {
 	json_t		*model;
 	json_t		*dev;		/* dev metrics object */
 	float		*devpred;	/* ds->n entries */
+	double		 beta, gamma;	/* placement on the shared signal */
+	int		 placed;
 };
 
 static int
-dev_eval(const struct dataset *ds, size_t m, BoosterHandle b, struct result *res)
+dev_eval(const struct dataset *ds, size_t m, BoosterHandle b, const struct head_fit *hf,
+    struct result *res)
 {
 	DMatrixHandle h;
 	float *pred = NULL, *lab = NULL;
 	struct metrics mt;
 	size_t n, i, k;
 
-	if ((h = make_matrix(ds, m, 1, &n)) == NULL)
+	if ((h = make_matrix(ds, m, 1, hf, &n)) == NULL)
 		return 0;	/* no dev rows for this model */
-	if ((pred = xgb_predict(b, h, n)) == NULL || (lab = malloc(n * sizeof(float))) == NULL)
+	if ((pred = xgb_predict(b, h, n, 0)) == NULL || (lab = malloc(n * sizeof(float))) == NULL)
 		goto fail;
 	for (k = 0, i = 0; i < ds->n; i++)
 		if (!isnan(ds->r[i].score[m]) && ds->r[i].dev) {
@@ -802,31 +966,35 @@ save_xgb(const struct train_opts *o, BoosterHandle b, const char *name)
 	return 0;
 }
 
+/* The head of model m on the records `want` selects (0: the training
+ * split, with dev metrics; -1: all).  With a shared signal the head is
+ * placed on it and gets head_rounds residual trees over the dense
+ * features; without, an independent booster of `rounds`. */
 static int
-train_model(const struct dataset *ds, const struct train_opts *o, size_t m, struct result *res)
+train_model(const struct dataset *ds, const struct train_opts *o, size_t m, int want,
+    const struct head_fit *hf, const json_t *shared, struct result *res)
 {
 	DMatrixHandle h = NULL;
 	BoosterHandle b = NULL;
+	json_t *resid = NULL;
 	size_t n;
 	int rc = -1;
 
-	if ((h = make_matrix(ds, m, has_dev(o) ? 0 : -1, &n)) == NULL ||
-	    (b = train_booster(o, h, ds->names[m], "train split")) == NULL ||
-	    dev_eval(ds, m, b, res) == -1)
+	if ((h = make_matrix(ds, m, want, hf, &n)) == NULL ||
+	    (b = train_booster(o, h, ds->names[m], want < 0 ? "all data  " : "train split",
+	    "reg:logistic", hf->g != NULL ? o->head_rounds : o->rounds, hf->g == NULL)) == NULL ||
+	    (want == 0 && dev_eval(ds, m, b, hf, res) == -1))
 		goto done;
-	if (o->final_all && has_dev(o)) {
-		XGBoosterFree(b);
-		XGDMatrixFree(h);
-		b = NULL;
-		if ((h = make_matrix(ds, m, -1, &n)) == NULL ||
-		    (b = train_booster(o, h, ds->names[m], "all data  ")) == NULL)
-			goto done;
-	}
 	if (save_xgb(o, b, ds->names[m]) == -1 ||
-	    (res->model = convert_booster(b, ds->names[m])) == NULL)
+	    (resid = convert_booster(b, ds->names[m], "reg:logistic")) == NULL)
 		goto done;
-	rc = 0;
+	json_decref(res->model);
+	res->model = hf->g == NULL ? json_incref(resid) :
+	    shared_head(shared, ds->names[m], hf->beta, hf->gamma, resid);
+	res->beta = hf->beta, res->gamma = hf->gamma, res->placed = hf->g != NULL;
+	rc = res->model != NULL ? 0 : -1;
 done:
+	json_decref(resid);
 	if (b != NULL)
 		XGBoosterFree(b);
 	if (h != NULL)
@@ -886,6 +1054,22 @@ dev_sources(const struct dataset *ds)
 }
 
 static json_t *
+shared_info(const struct dataset *ds, const struct train_opts *o)
+{
+	json_t *fams = json_array();
+	size_t i;
+
+	for (i = 0; i < ds->nfams; i++)
+		json_array_append_new(fams, json_string(ds->fams[i]));
+	return json_pack("{s:i, s:i, s:f, s:s?, s:s?, s:s?, s:i, s:o}",
+	    "shared_rounds", (json_int_t)o->shared_rounds, "head_rounds", (json_int_t)o->head_rounds,
+	    "pairwise_weight", o->pairwise_weight,
+	    "pairwise", o->pairwise, "exclude_sources", o->exclude,
+	    "exclude_file", o->exclude_file, "excluded_records", (json_int_t)ds->excluded,
+	    "families", fams);
+}
+
+static json_t *
 train_info(const struct dataset *ds, const struct train_opts *o, struct result *res)
 {
 	json_t *data = json_array(), *dev = json_object(), *pair;
@@ -901,17 +1085,46 @@ train_info(const struct dataset *ds, const struct train_opts *o, struct result *
 	pair = pair_metric(ds, res, "mixtral-8x7b-instruct", "gpt-4-1106-preview");
 	if (pair != NULL)
 		json_object_set_new(dev, "pair", pair);
-	return json_pack("{s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:s, s:i, s:o, s:o, s:o}",
+	return json_pack("{s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:s, s:i, s:o, s:o, s:o, s:o}",
 	    "seed", (json_int_t)o->seed, "rounds", (json_int_t)o->rounds, "depth", (json_int_t)o->depth,
 	    "eta", o->eta, "subsample", o->subsample, "colsample_bytree", o->colsample,
 	    "min_child_weight", o->min_child, "lambda", o->lambda, "alpha", o->alpha,
 	    "gamma", o->gamma, "dev_frac", o->dev_frac, "final", o->final_all ? "all" : "train",
 	    "threads", (json_int_t)o->threads, "data", data, "dev", dev,
-	    "dev_sources", dev_sources(ds));
+	    "dev_sources", dev_sources(ds), "shared", shared_info(ds, o));
+}
+
+/* "(weak)" and "(strong)": the shared signal placed as the reference pair
+ * is, without residual trees; nothing when either model has no head. */
+static void
+reference_heads(const struct dataset *ds, const struct result *res, const json_t *shared,
+    json_t *models)
+{
+	static const char *const ref[2][2] = {
+		{ PRED_HEAD_WEAK, "mixtral-8x7b-instruct" },
+		{ PRED_HEAD_STRONG, "gpt-4-1106-preview" },
+	};
+	size_t i, m;
+	int found[2] = { -1, -1 };
+
+	for (i = 0; i < 2; i++)
+		for (m = 0; m < ds->nnames; m++)
+			if (!strcmp(ds->names[m], ref[i][1]) && res[m].placed)
+				found[i] = (int)m;
+	if (shared == NULL)
+		return;
+	if (found[0] < 0 || found[1] < 0)
+		fprintf(stderr, "train: no labels of %s and %s: the reference heads are the "
+		    "raw shared signal (weak: sigmoid(-g), strong: 0.5)\n", ref[0][1], ref[1][1]);
+	for (i = 0; i < 2; i++)
+		json_array_append_new(models, shared_head(shared, ref[i][0],
+		    found[i] >= 0 ? res[found[i]].beta : 0,
+		    found[i] >= 0 ? res[found[i]].gamma : i == 0 ? -1 : 0, NULL));
 }
 
 static int
-write_model(const struct dataset *ds, const struct train_opts *o, struct result *res)
+write_model(const struct dataset *ds, const struct train_opts *o, struct result *res,
+    const json_t *shared)
 {
 	json_t *models = json_array(), *doc;
 	size_t i;
@@ -919,6 +1132,9 @@ write_model(const struct dataset *ds, const struct train_opts *o, struct result 
 
 	for (i = 0; i < ds->nnames; i++)
 		json_array_append(models, res[i].model);
+	reference_heads(ds, res, shared, models);
+	if (shared != NULL)
+		json_array_append_new(models, confidence_head(ds));
 	doc = json_pack("{s:s, s:i, s:i, s:i, s:s, s:o, s:o}", "format", PRED_MODEL_FORMAT,
 	    "version", PRED_MODEL_VERSION, "schema_version", PRED_SCHEMA_VERSION,
 	    "nfeatures", PRED_NFEATURES, "name", o->name ? o->name : "model",
@@ -986,26 +1202,94 @@ dataset_free(struct dataset *ds)
 		free(ds->groups[i]);
 	for (i = 0; i < ds->n; i++)
 		free(ds->r[i].id);
+	for (i = 0; i < ds->nallnames; i++)
+		free(ds->allnames[i]);
+	for (i = 0; i < ds->nfams; i++)
+		free(ds->fams[i]);
 	free(ds->groups);
 	free(ds->r);
+	free(ds->all);
 }
 
 static int
 load_data(struct dataset *ds, const struct train_opts *o)
 {
-	size_t i;
+	char *exfile = NULL, msg[512];
+	size_t i, len;
+	int rc = -1;
 
-	for (i = 0; i < o->nmodels; i++)
-		if ((ds->names[ds->nnames++] = strdup(o->models[i])) == NULL)
-			return -1;
-	for (i = 0; i < o->ndata; i++)
-		if (read_file(ds, o, i) == -1)
-			return -1;
-	if (ds->n == 0 || ds->nnames == 0) {
-		fprintf(stderr, "train: no usable records\n");
+	if (o->exclude_file != NULL && pred_read_file(o->exclude_file, 1u << 20, &exfile,
+	    &len, msg, sizeof(msg)) != PRED_OK) {
+		fprintf(stderr, "train: --exclude-file: %s\n", msg);
 		return -1;
 	}
+	for (i = 0; i < o->nmodels; i++)
+		if ((ds->names[ds->nnames++] = strdup(o->models[i])) == NULL)
+			goto done;
+	for (i = 0; i < o->ndata; i++)
+		if (read_file(ds, o, exfile, i) == -1)
+			goto done;
+	if (ds->excluded > 0)
+		fprintf(stderr, "train: %zu records left out by --exclude-sources/--exclude-file\n",
+		    ds->excluded);
+	if (ds->n == 0 || ds->nnames == 0) {
+		fprintf(stderr, "train: no usable records\n");
+		goto done;
+	}
 	split_dev(ds, o);
+	rc = 0;
+done:
+	free(exfile);
+	return rc;
+}
+
+/* One pass over the records `want` selects: the shared signal (unless
+ * --shared-rounds 0), then every head placed on it. */
+static int
+train_pass(struct dataset *ds, const struct train_opts *o, int want,
+    struct result *res, json_t **shared)
+{
+	BoosterHandle sb = NULL;
+	struct head_fit hf = { NULL, 0, 0 };
+	float *g = NULL;
+	size_t m;
+	int rc = -1;
+
+	json_decref(*shared);
+	*shared = NULL;
+	if (o->shared_rounds > 0) {
+		shared_targets(ds, want);
+		if (want < 0 && o->dump_targets != NULL && shared_dump(ds, o->dump_targets) == -1)
+			goto done;
+		if ((sb = shared_train(ds, o, want)) == NULL || (g = shared_values(sb, ds)) == NULL ||
+		    save_xgb(o, sb, "(shared)") == -1 ||
+		    (*shared = convert_booster(sb, "(shared)", "reg:squarederror")) == NULL)
+			goto done;
+	}
+	for (m = 0; m < ds->nnames; m++) {
+		hf.g = g;
+		if (g != NULL && shared_fit(ds, (int)m, g, want, &hf.beta, &hf.gamma) == -1)
+			goto done;
+		if (train_model(ds, o, m, want, &hf, *shared, &res[m]) == -1)
+			goto done;
+	}
+	rc = 0;
+done:
+	if (sb != NULL)
+		XGBoosterFree(sb);
+	free(g);
+	return rc;
+}
+
+/* Train-split pass for the dev metrics, then the final pass on all data
+ * (unless --final train, or there is no dev set). */
+static int
+train_all(struct dataset *ds, const struct train_opts *o, struct result *res, json_t **shared)
+{
+	if (has_dev(o) && train_pass(ds, o, 0, res, shared) == -1)
+		return -1;
+	if (!has_dev(o) || o->final_all)
+		return train_pass(ds, o, -1, res, shared);
 	return 0;
 }
 
@@ -1016,6 +1300,7 @@ pred_cmd_train(int argc, char **argv)
 	struct dataset ds = { 0 };
 	struct result res[PRED_MAX_MODELS] = { { 0 } };
 	struct timespec t0, t1;
+	json_t *shared = NULL;
 	size_t m, i;
 	int rc = 1;
 
@@ -1033,11 +1318,11 @@ pred_cmd_train(int argc, char **argv)
 			goto done;
 		for (i = 0; i < ds.n; i++)
 			res[m].devpred[i] = NAN;
-		if (train_model(&ds, &o, m, &res[m]) == -1)
-			goto done;
 	}
+	if (train_all(&ds, &o, res, &shared) == -1)
+		goto done;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (write_model(&ds, &o, res) != 0 ||
+	if (write_model(&ds, &o, res, shared) != 0 ||
 	    write_dev_preds(&ds, &o, res) != 0)
 		goto done;
 	fprintf(stderr, "train: wrote %s (%zu models) in %lds\n", o.out, ds.nnames,
@@ -1049,6 +1334,7 @@ done:
 		json_decref(res[m].dev);
 		free(res[m].devpred);
 	}
+	json_decref(shared);
 	dataset_free(&ds);
 	return rc;
 }

@@ -164,17 +164,22 @@ time_full(const struct pred_model *m, const struct sample *sk, const size_t *idx
 	return quantile(t, calls, 0.5);
 }
 
-/* The two models a router would score: MMLU's pair when the model has
- * it, else the first two. */
+/* The heads a router would score: MMLU's pair when the model has it,
+ * else the first two, and the "(confidence)" head that the gateway
+ * scores with every request when the model has one. */
 static size_t
-router_pair(const struct pred_model *m, size_t idx[2])
+router_pair(const struct pred_model *m, size_t idx[3])
 {
 	ssize_t	 w = pred_model_find(m, "mixtral-8x7b-instruct");
 	ssize_t	 s = pred_model_find(m, "gpt-4-1106-preview");
+	ssize_t	 c = pred_model_find(m, PRED_HEAD_CONFIDENCE);
+	size_t	 n = pred_model_count(m) >= 2 ? 2 : 1;
 
 	idx[0] = w >= 0 ? (size_t)w : 0;
 	idx[1] = s >= 0 ? (size_t)s : 1;
-	return pred_model_count(m) >= 2 ? 2 : 1;
+	if (c >= 0)
+		idx[n++] = (size_t)c;
+	return n;
 }
 
 static void
@@ -183,10 +188,11 @@ bench_full(const struct pred_model *m, struct sample *s, size_t calls,
 {
 	float		 f[PRED_NFEATURES], q[PRED_MAX_MODELS];
 	uint64_t	 t0;
-	size_t		 i, k, idx[2], n = router_pair(m, idx);
+	size_t		 i, k, idx[3], n = router_pair(m, idx);
 
 	printf("%-9s %11s %11s %11s %11s %11s %11s\n", "prompt", "full p50",
-	    "full p90", "2-model p50", "features", "trees", "2 trees");
+	    "full p90", n == 3 ? "2+conf p50" : "2-model p50", "features", "trees",
+	    n == 3 ? "2+conf trees" : "2 trees");
 	for (k = 0; k < NSIZES; k++) {
 		uint64_t	 p50, p90, p50sub, feat, trees, trees2;
 

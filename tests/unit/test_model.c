@@ -45,10 +45,12 @@ path(const char *name)
 static const char *
 src(const char *name)
 {
-	static char buf[4096];
+	static char buf[8][4096];	/* a test may hold a few at once */
+	static int k;
 
-	snprintf(buf, sizeof(buf), "%s/%s", srcdir, name);
-	return buf;
+	k = (k + 1) % 8;
+	snprintf(buf[k], sizeof(buf[k]), "%s/%s", srcdir, name);
+	return buf[k];
 }
 
 /* Features of the first records of both shipped data files. */
@@ -239,7 +241,7 @@ test_xgboost_equal(void)
 	char *targv[] = { "train", "--data", (char *)src("predictor/data/dcrouter.jsonl"),
 	    "--out", (char *)path("fresh.json"), "--rounds", "12", "--depth", "4",
 	    "--dev-frac", "0.3", "--xgb-dir", tmpdir, "--models",
-	    "qwen2.5-7b-instruct,codegemma-7b", "--name", "fresh", NULL };
+	    "qwen2.5-7b-instruct,codegemma-7b", "--name", "fresh", "--shared-rounds", "0", NULL };
 	struct pred_model *pj, *ps;
 	float *nanrows, *clean;
 	DMatrixHandle dm;
@@ -294,6 +296,93 @@ test_xgboost_equal(void)
 	CU_ASSERT(d <= 1e-6);
 	pred_model_free(pj);
 	pred_model_free(ps);
+#else
+	fprintf(stderr, "\n  skipped: built without XGBoost\n");
+#endif
+}
+
+#ifdef HAVE_XGBOOST
+/* XGBoost's prediction of one saved booster for a dense-feature matrix
+ * (margins when `margin`), with base margins bm (or none). */
+static void
+xgb_dense(const char *file, const float *bm, int margin, float *res)
+{
+	float *x = malloc(nrows * 68 * sizeof(float));
+	DMatrixHandle dm;
+	BoosterHandle b;
+	const float *out;
+	bst_ulong len;
+	char bpath[4096];
+	size_t i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+	for (i = 0; i < nrows; i++)
+		memcpy(x + i * 68, rows + i * PRED_NFEATURES, 68 * sizeof(float));
+	CU_ASSERT_EQUAL_FATAL(XGDMatrixCreateFromMat(x, nrows, 68, NAN, &dm), 0);
+	if (bm != NULL)
+		CU_ASSERT_EQUAL_FATAL(XGDMatrixSetFloatInfo(dm, "base_margin", bm, nrows), 0);
+	snprintf(bpath, sizeof(bpath), "%s/%s.json", tmpdir, file);
+	CU_ASSERT_EQUAL_FATAL(XGBoosterCreate(NULL, 0, &b), 0);
+	CU_ASSERT_EQUAL_FATAL(XGBoosterLoadModel(b, bpath), 0);
+	CU_ASSERT_EQUAL_FATAL(XGBoosterPredict(b, dm, margin, 0, 0, &len, &out), 0);
+	CU_ASSERT_EQUAL_FATAL(len, nrows);
+	memcpy(res, out, nrows * sizeof(float));
+	XGBoosterFree(b);
+	XGDMatrixFree(dm);
+	free(x);
+}
+#endif
+
+/* A model with the shared signal: every head equals XGBoost's residual
+ * booster predicted from base margin beta + gamma * (shared booster's
+ * margin), as train_shared.c composes it; the reference and confidence
+ * heads are there. */
+static void
+test_xgboost_equal_shared(void)
+{
+#ifdef HAVE_XGBOOST
+	char *targv[] = { "train", "--data", (char *)src("predictor/data/dcrouter.jsonl"),
+	    "--data", (char *)src("predictor/data/mmlu.jsonl"),
+	    "--out", (char *)path("shared.json"), "--rounds", "12", "--depth", "3",
+	    "--shared-rounds", "15", "--head-rounds", "6", "--dev-frac", "0",
+	    "--xgb-dir", tmpdir, "--models",
+	    "mixtral-8x7b-instruct,gpt-4-1106-preview,codegemma-7b", "--name", "shared", NULL };
+	float *g = malloc(nrows * sizeof(float)), *bm = malloc(nrows * sizeof(float)),
+	    *p = malloc(nrows * sizeof(float)), q[PRED_MAX_MODELS];
+	struct pred_model *pj;
+	json_t *doc, *hm;
+	double beta, gamma, d = 0;
+	size_t i, m;
+	char msg[512];
+	enum pred_err e;
+
+	CU_ASSERT_FATAL(g != NULL && bm != NULL && p != NULL);
+	CU_ASSERT_EQUAL_FATAL(pred_cmd_train((int)(sizeof(targv) / sizeof(targv[0])) - 1, targv), 0);
+	pj = pred_model_load_json(path("shared.json"), &e, msg, sizeof(msg));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pj);
+	CU_ASSERT(pred_model_find(pj, PRED_HEAD_WEAK) >= 0);
+	CU_ASSERT(pred_model_find(pj, PRED_HEAD_STRONG) >= 0);
+	CU_ASSERT(pred_model_find(pj, PRED_HEAD_CONFIDENCE) >= 0);
+	doc = json_load_file(path("shared.json"), 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+	xgb_dense("(shared)", NULL, 1, g);
+	for (m = 0; m < 3; m++) {
+		hm = json_array_get(json_object_get(doc, "models"), m);
+		beta = json_number_value(json_object_get(hm, "shared_beta"));
+		gamma = json_number_value(json_object_get(hm, "shared_gamma"));
+		for (i = 0; i < nrows; i++)
+			bm[i] = (float)(beta + gamma * g[i]);
+		xgb_dense(json_string_value(json_object_get(hm, "name")), bm, 0, p);
+		for (i = 0; i < nrows; i++) {
+			pred_predict(pj, rows + i * PRED_NFEATURES, q);
+			d = fmax(d, fabs((double)q[m] - p[i]));
+		}
+	}
+	fprintf(stderr, "\n  XGBoost (shared + residual) vs interpreter: max |diff| %.3g\n", d);
+	CU_ASSERT(d <= 1e-5);
+	json_decref(doc);
+	pred_model_free(pj);
+	free(g), free(bm), free(p);
 #else
 	fprintf(stderr, "\n  skipped: built without XGBoost\n");
 #endif
@@ -527,6 +616,7 @@ main(void)
 	CU_add_test(s, "default_model.c == default.json", test_default_equals_json);
 	CU_add_test(s, "pred_predict_subset == pred_predict", test_predict_subset);
 	CU_add_test(s, "XGBoost == interpreter == compiled", test_xgboost_equal);
+	CU_add_test(s, "shared signal: XGBoost == interpreter", test_xgboost_equal_shared);
 	CU_add_test(s, "code generation is deterministic", test_codegen_deterministic);
 	CU_add_test(s, "bad JSON models rejected", test_json_rejects);
 	CU_add_test(s, "bad .so models rejected", test_so_rejects);
