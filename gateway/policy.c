@@ -30,10 +30,12 @@
 #include "log.h"
 #include "policy.h"
 #include "policy_lib.h"
+#include "policy_pattern.h"
 
 #define PS_MAX_CAND		64
 #define PS_MAX_MSG		512	/* error message kept for the traceback */
 #define PS_MAX_MOVE		(1 << 20)	/* table.move element cap */
+#define PS_HOOK_CHUNK		1000	/* VM instructions between two hook calls */
 
 /* One Lua state and its accounting.  Replaced as a whole on reload. */
 struct pstate {
@@ -46,6 +48,8 @@ struct pstate {
 	int		 in_call;	/* refusals are sticky while set */
 	int		 hook_count;	/* instruction budget per call */
 	int		 hook_hit;	/* the instruction limit fired */
+	struct pat_meter meter;		/* what is left of the budget this call */
+	int		 chunk;		/* instructions until the next hook call */
 	int		 decide_ref;	/* registry ref of decide() */
 	int		 env_ref;	/* registry ref of the policy's _ENV */
 	int		 host_ref;	/* registry ref of the host table (ctx) */
@@ -136,18 +140,52 @@ ps_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	return np;
 }
 
-/* Count hook.  Once the budget is spent it re-arms itself to fire on every
- * instruction, so an error caught by the policy's own pcall is raised again
- * at the very next instruction. */
+static void	ps_hook(lua_State *, lua_Debug *);
+
+/* The instruction limit fired.  From now on the hook fires at every
+ * instruction and the matcher's meter stays empty, so an error the
+ * policy catches with pcall is raised again at once. */
+static void
+ps_limit(lua_State *L, struct pstate *ps)
+{
+	ps->hook_hit = 1;
+	ps->meter.left = -1;
+	lua_sethook(L, ps_hook, LUA_MASKCOUNT, 1);
+	luaL_error(L, "instruction limit exceeded");
+}
+
+/* Arm the count hook for the next stretch of the budget. */
+static void
+ps_rearm(struct pstate *ps)
+{
+	ps->chunk = ps->meter.left < PS_HOOK_CHUNK ? (int)ps->meter.left :
+	    PS_HOOK_CHUNK;
+	lua_sethook(ps->L, ps_hook, LUA_MASKCOUNT, ps->chunk);
+}
+
+/* Count hook, every ps->chunk instructions.  The VM and the pattern
+ * matcher (policy_pattern.c, which charges its steps to ps->meter) draw
+ * from the one budget of hook_count per call; between two hook calls the
+ * VM's share is counted in advance, so the limit is exact for code that
+ * matches nothing and within PS_HOOK_CHUNK otherwise. */
 static void
 ps_hook(lua_State *L, lua_Debug *ar)
 {
 	struct pstate	*ps = ps_of(L);
 
 	(void)ar;
-	ps->hook_hit = 1;
-	lua_sethook(L, ps_hook, LUA_MASKCOUNT, 1);
-	luaL_error(L, "instruction limit exceeded");
+	if (ps->hook_hit || ps->meter.left <= ps->chunk)
+		ps_limit(L, ps);
+	ps->meter.left -= ps->chunk;
+	ps_rearm(ps);
+}
+
+/* The matcher's budget is spent: the same error as the hook's. */
+static void
+ps_meter_empty(lua_State *L, struct pat_meter *m)
+{
+	(void)m;
+	ps_limit(L, ps_of(L));
 }
 
 static void
@@ -158,13 +196,15 @@ ps_arm(struct pstate *ps)
 	ps->mem_retry = 0;
 	ps->mem_pressed = 0;
 	ps->in_call = 1;
-	lua_sethook(ps->L, ps_hook, LUA_MASKCOUNT, ps->hook_count);
+	ps->meter.left = ps->hook_count;
+	ps_rearm(ps);
 }
 
 static void
 ps_disarm(struct pstate *ps)
 {
 	lua_sethook(ps->L, NULL, 0, 0);
+	ps->meter.left = 0;
 	ps->in_call = 0;
 }
 
@@ -399,6 +439,7 @@ sb_openlibs(lua_State *L)
 	luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
 	lua_pushnil(L);
 	lua_setfield(L, -2, "dump");
+	pat_install(L, -1, &ps_of(L)->meter);
 	sb_wrapfn(L, "rep", sb_rep);
 	lua_pop(L, 1);
 	luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
@@ -519,9 +560,10 @@ ps_setup(lua_State *L)
 		return lua_error(L);
 	lua_pushvalue(L, -2);
 	lua_setupvalue(L, -2, 1);
+	/* Armed until the contract is checked: reading `decide` from the
+	 * returned table may run its __index, policy code like any other. */
 	ps_arm(ps);
 	lua_call(L, 0, 1);
-	ps_disarm(ps);
 	if (!lua_istable(L, -1))
 		return luaL_error(L, "%s: the policy must return a table "
 		    "{ decide = function(ctx) ... end }, got %s", src->name + 1,
@@ -529,6 +571,7 @@ ps_setup(lua_State *L)
 	if (lua_getfield(L, -1, "decide") != LUA_TFUNCTION)
 		return luaL_error(L, "%s: the returned table has no function "
 		    "'decide' (got %s)", src->name + 1, luaL_typename(L, -1));
+	ps_disarm(ps);
 	ps->decide_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	return 0;
 }
@@ -610,6 +653,7 @@ ps_new(const struct ps_src *src, const struct policy_limits *lim,
 	ps->hook_count = lim->instructions == 0 ? (int)POLICY_DEFAULT_INSTRUCTIONS :
 	    lim->instructions > INT_MAX ? INT_MAX : (int)lim->instructions;
 	ps->decide_ref = ps->env_ref = ps->host_ref = LUA_NOREF;
+	ps->meter.exhausted = ps_meter_empty;
 	if ((ps->L = lua_newstate(ps_alloc, ps)) == NULL)
 		goto nomem;
 	*(struct pstate **)lua_getextraspace(ps->L) = ps;
@@ -622,11 +666,13 @@ ps_new(const struct ps_src *src, const struct policy_limits *lim,
 	ps_disarm(ps);
 	if (rc != LUA_OK) {
 		if (ps->hook_hit)
-			snprintf(err, errlen, "%s: instruction limit exceeded "
-			    "while loading", src->name + 1);
-		else if (ps->mem_hit)
-			snprintf(err, errlen, "%s: memory limit exceeded "
-			    "while loading", src->name + 1);
+			snprintf(err, errlen, "%s: policy limit: more than %d "
+			    "instructions while loading (the chunk or the "
+			    "table it returned)", src->name + 1, ps->hook_count);
+		else if (ps->mem_hit || rc == LUA_ERRMEM)
+			snprintf(err, errlen, "%s: policy limit: more than %zu "
+			    "bytes of memory while loading", src->name + 1,
+			    ps->limit);
 		else
 			ps_errline(ps->L, err, errlen);
 		goto fail;

@@ -106,25 +106,40 @@ expected(const char *want, enum policy_err e)
 	return 0;
 }
 
-/* The "-- expect: ..." line and the optional "-- reason: ..." line. */
+/* What a hostile policy's header says: "-- expect: ..." first, then
+ * optionally "-- reason: ..." (a substring of every reason) and
+ * "-- instructions: N" (its own instruction limit). */
+struct expect {
+	char		 want[128];
+	char		 why[256];
+	uint64_t	 instructions;	/* 0: the suite's limit */
+};
+
+static void
+expect_line(struct expect *x, const char *line)
+{
+	if (strncmp(line, "-- reason: ", 11) == 0) {
+		snprintf(x->why, sizeof(x->why), "%s", line + 11);
+		x->why[strcspn(x->why, "\n")] = '\0';
+	} else if (strncmp(line, "-- instructions: ", 17) == 0)
+		x->instructions = strtoull(line + 17, NULL, 10);
+}
+
 static int
-read_expect(const char *path, char *want, size_t len, char *reason, size_t rlen)
+read_expect(const char *path, struct expect *x)
 {
 	FILE	*fp = fopen(path, "r");
 	char	 line[256];
-	int	 ok = 0;
+	int	 ok = 0, i;
 
-	reason[0] = '\0';
+	memset(x, 0, sizeof(*x));
 	if (fp != NULL && fgets(line, sizeof(line), fp) != NULL &&
 	    strncmp(line, "-- expect: ", 11) == 0) {
-		snprintf(want, len, "%s", line + 11);
-		want[strcspn(want, "\n")] = '\0';
+		snprintf(x->want, sizeof(x->want), "%s", line + 11);
+		x->want[strcspn(x->want, "\n")] = '\0';
 		ok = 1;
-		if (fgets(line, sizeof(line), fp) != NULL &&
-		    strncmp(line, "-- reason: ", 11) == 0) {
-			snprintf(reason, rlen, "%s", line + 11);
-			reason[strcspn(reason, "\n")] = '\0';
-		}
+		for (i = 0; i < 2 && fgets(line, sizeof(line), fp) != NULL; i++)
+			expect_line(x, line);
 	}
 	if (fp != NULL)
 		fclose(fp);
@@ -140,45 +155,91 @@ header_safe(const char *s)
 	return 1;
 }
 
+static double
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Every hostile call returns within this (the suite's limits are 4 MiB
+ * and 200 000 instructions; generous for sanitizer builds). */
+#define HOSTILE_MS	250
+
+/* One hostile call: the expected outcome, a header-safe reason, the
+ * fallback on error, within HOSTILE_MS. */
+static int
+hostile_call(struct policy *p, const char *name, const struct expect *x)
+{
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+	enum policy_err		 e;
+	double			 t0 = mono_ms(), ms;
+	int			 ok;
+
+	facts_init(&f, "hostile");
+	e = policy_decide(p, &f, &d);
+	ms = mono_ms() - t0;
+	ok = expected(x->want, e) && d.reason[0] != '\0' &&
+	    strlen(d.reason) < sizeof(d.reason) && header_safe(d.reason) &&
+	    (e == POLICY_OK || strcmp(d.model, f.fallback) == 0) &&
+	    strstr(d.reason, x->why) != NULL && ms < HOSTILE_MS;
+	if (!ok)
+		fprintf(stderr, "%s: got %s (%s) in %.1f ms, expected %s (%s)\n",
+		    name, codes[e], d.reason, ms, x->want, x->why);
+	return ok;
+}
+
+/* After the hostile calls, the same state routes the next request. */
+static int
+next_request_routed(struct policy *p, const char *name)
+{
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+	enum policy_err		 e;
+
+	facts_init(&f, "next");
+	if ((e = policy_decide(p, &f, &d)) == POLICY_OK &&
+	    strcmp(d.model, f.fallback) == 0)
+		return 1;
+	fprintf(stderr, "%s: next request got %s (%s)\n", name, codes[e], d.reason);
+	return 0;
+}
+
 /* Run one hostile policy; returns 1 when it behaved as expected. */
 static int
 run_hostile(const char *name)
 {
-	char			 rel[512], path[1200], want[128], err[512], why[256];
+	char			 rel[512], path[1200], err[512];
+	struct policy_limits	 l = lim;
+	struct expect		 x;
 	struct policy		*p;
-	struct policy_facts	 f;
-	struct policy_decision	 d;
-	enum policy_err		 e;
 	int			 i, ok = 1;
 
 	snprintf(rel, sizeof(rel), "tests/policy/hostile/%s", name);
 	path_of(path, sizeof(path), rel);
-	if (!read_expect(path, want, sizeof(want), why, sizeof(why))) {
+	if (!read_expect(path, &x)) {
 		fprintf(stderr, "%s: no '-- expect:' line\n", name);
 		return 0;
 	}
-	p = policy_new(path, &lim, err, sizeof(err));
-	if (strcmp(want, "load") == 0) {
+	if (x.instructions != 0)
+		l.instructions = x.instructions;
+	p = policy_new(path, &l, err, sizeof(err));
+	if (strcmp(x.want, "load") == 0) {
 		if (p != NULL || err[0] == '\0')
 			fprintf(stderr, "%s: loaded, expected a rejection\n", name);
 		policy_free(p);
-		return p == NULL && err[0] != '\0';
+		return p == NULL && err[0] != '\0' && strstr(err, x.why) != NULL;
 	}
 	if (p == NULL) {
 		fprintf(stderr, "%s: rejected at load: %s\n", name, err);
 		return 0;
 	}
-	facts_init(&f, "hostile");
-	for (i = 0; i < 2 && ok; i++) {
-		e = policy_decide(p, &f, &d);
-		ok = expected(want, e) && d.reason[0] != '\0' &&
-		    strlen(d.reason) < sizeof(d.reason) && header_safe(d.reason) &&
-		    (e == POLICY_OK || strcmp(d.model, f.fallback) == 0) &&
-		    strstr(d.reason, why) != NULL;
-		if (!ok)
-			fprintf(stderr, "%s: got %s (%s), expected %s (%s)\n",
-			    name, codes[e], d.reason, want, why);
-	}
+	for (i = 0; i < 2 && ok; i++)
+		ok = hostile_call(p, name, &x);
+	ok = ok && next_request_routed(p, name);
 	policy_free(p);
 	return ok;
 }
