@@ -107,12 +107,14 @@ expected(const char *want, enum policy_err e)
 }
 
 /* What a hostile policy's header says: "-- expect: ..." first, then
- * optionally "-- reason: ..." (a substring of every reason) and
- * "-- instructions: N" (its own instruction limit). */
+ * optionally "-- reason: ..." (a substring of every reason, or of the
+ * load error), "-- instructions: N" (its own instruction limit) and
+ * "-- ms: N" (its own time bound per call instead of HOSTILE_MS). */
 struct expect {
 	char		 want[128];
 	char		 why[256];
 	uint64_t	 instructions;	/* 0: the suite's limit */
+	double		 ms;		/* 0: HOSTILE_MS */
 };
 
 static void
@@ -123,6 +125,8 @@ expect_line(struct expect *x, const char *line)
 		x->why[strcspn(x->why, "\n")] = '\0';
 	} else if (strncmp(line, "-- instructions: ", 17) == 0)
 		x->instructions = strtoull(line + 17, NULL, 10);
+	else if (strncmp(line, "-- ms: ", 7) == 0)
+		x->ms = strtod(line + 7, NULL);
 }
 
 static int
@@ -138,7 +142,7 @@ read_expect(const char *path, struct expect *x)
 		snprintf(x->want, sizeof(x->want), "%s", line + 11);
 		x->want[strcspn(x->want, "\n")] = '\0';
 		ok = 1;
-		for (i = 0; i < 2 && fgets(line, sizeof(line), fp) != NULL; i++)
+		for (i = 0; i < 4 && fgets(line, sizeof(line), fp) != NULL; i++)
 			expect_line(x, line);
 	}
 	if (fp != NULL)
@@ -168,24 +172,38 @@ mono_ms(void)
  * and 200 000 instructions; generous for sanitizer builds). */
 #define HOSTILE_MS	250
 
+/* What a client may send as one requestMetadata value (the cap is
+ * REQ_MAX_META_VALUE): the hostile cases can split it. */
+static char	 meta_note[2049];
+
 /* One hostile call: the expected outcome, a header-safe reason, the
- * fallback on error, within HOSTILE_MS. */
+ * fallback on error, within the time bound. */
 static int
 hostile_call(struct policy *p, const char *name, const struct expect *x)
 {
+	static const char *const keys[] = { "note" };
+	const char		*values[] = { meta_note };
 	struct policy_facts	 f;
 	struct policy_decision	 d;
 	enum policy_err		 e;
-	double			 t0 = mono_ms(), ms;
+	double			 t0, ms;
 	int			 ok;
 
+	if (meta_note[0] == '\0')
+		for (size_t i = 0; i + 1 < sizeof(meta_note); i++)
+			meta_note[i] = i % 2 ? '-' : 'a';
 	facts_init(&f, "hostile");
+	f.metadata_keys = keys;
+	f.metadata_values = values;
+	f.nmetadata = 1;
+	t0 = mono_ms();
 	e = policy_decide(p, &f, &d);
 	ms = mono_ms() - t0;
 	ok = expected(x->want, e) && d.reason[0] != '\0' &&
 	    strlen(d.reason) < sizeof(d.reason) && header_safe(d.reason) &&
 	    (e == POLICY_OK || strcmp(d.model, f.fallback) == 0) &&
-	    strstr(d.reason, x->why) != NULL && ms < HOSTILE_MS;
+	    strstr(d.reason, x->why) != NULL &&
+	    ms < (x->ms > 0 ? x->ms : HOSTILE_MS);
 	if (!ok)
 		fprintf(stderr, "%s: got %s (%s) in %.1f ms, expected %s (%s)\n",
 		    name, codes[e], d.reason, ms, x->want, x->why);
@@ -999,6 +1017,12 @@ test_hot_reload(void)
 	CU_ASSERT_EQUAL(policy_maybe_reload(p), -1);
 	CU_ASSERT_STRING_EQUAL(decide_model(p), two[1].model);
 
+	/* a looping __index on the returned table: the limit rejects it */
+	write_file(path, "return setmetatable({}, { __index = function() while true do end end })\n", 1);
+	CU_ASSERT_EQUAL(policy_maybe_reload(p), -1);
+	CU_ASSERT_STRING_EQUAL(policy_version(p), v1);
+	CU_ASSERT_STRING_EQUAL(decide_model(p), two[1].model);
+
 	/* good again, via rename: swapped */
 	write_file(path, "return { decide = function(ctx) return { model = ctx.fallback } end }\n", 1);
 	CU_ASSERT_EQUAL(policy_maybe_reload(p), 1);
@@ -1022,6 +1046,51 @@ test_hot_reload(void)
 	CU_ASSERT(file_contains(logpath, "reload rejected: reload.lua:2: unexpected symbol near <eof>"));
 	CU_ASSERT(file_contains(logpath, "reload rejected: dry run: policy limit"));
 	CU_ASSERT(file_contains(logpath, "reloaded, version"));
+	CU_ASSERT(file_contains(logpath, "reload rejected: reload.lua: policy limit: "
+	    "more than 200000 instructions while loading"));
+}
+
+/* At the default limits (what a gateway without limits in its config
+ * runs), the pattern cases of issue #14 stop within 50 ms and the next
+ * request is routed. */
+static void
+test_pattern_default_limits(void)
+{
+	static const char *const worst[] = {
+		"('a'):rep(30000):find('.-.-.-.-b')",
+		"(('a-'):rep(1000)):match('^(.-)%-(.-)%-(.-)%-(%d+)$')",
+		"(('a'):rep(400000)):find(('a'):rep(200) .. 'b', 1, true)",
+		"string.gsub(('a'):rep(30000), '.-.-.-b', 'x')",
+		"(('a'):rep(30000)):gmatch('.-.-.-b')()",
+	};
+	static const struct policy_limits deflim = { 0, 0 };
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+	struct policy		*p;
+	char			 src[512], path[256], err[512];
+	double			 t0, ms;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(worst) / sizeof(worst[0]); i++) {
+		snprintf(src, sizeof(src), "return { decide = function(ctx)\n"
+		    "  if ctx.router == 'hostile' then for _ = 1, 50 do local x = %s end end\n"
+		    "  return { model = ctx.fallback } end }\n", worst[i]);
+		snprintf(path, sizeof(path), "%s/worst%zu.lua", tmpdir, i);
+		write_file(path, src, 0);
+		p = policy_new(path, &deflim, err, sizeof(err));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		facts_init(&f, "hostile");
+		t0 = mono_ms();
+		CU_ASSERT_EQUAL(policy_decide(p, &f, &d), POLICY_E_INSTRUCTIONS);
+		ms = mono_ms() - t0;
+		if (ms >= 50)
+			fprintf(stderr, "%s: %.1f ms\n", worst[i], ms);
+		CU_ASSERT(ms < 50);
+		CU_ASSERT_PTR_NOT_NULL(strstr(d.reason, "more than 1000000 instructions"));
+		facts_init(&f, "next");
+		CU_ASSERT_EQUAL(policy_decide(p, &f, &d), POLICY_OK);
+		policy_free(p);
+	}
 }
 
 /* A server starts with a broken file: the fallback serves until the file
@@ -1166,6 +1235,7 @@ main(void)
 	CU_add_test(s, "error reason", test_error_reason);
 	CU_add_test(s, "load errors", test_load_errors);
 	CU_add_test(s, "hostile policies", test_hostile);
+	CU_add_test(s, "pattern worst cases at the default limits", test_pattern_default_limits);
 	CU_add_test(s, "helpers: surface", test_helpers_surface);
 	CU_add_test(s, "helpers: lookups", test_helpers_lookups);
 	CU_add_test(s, "helpers: bedrock", test_helpers_bedrock);

@@ -1,6 +1,7 @@
 -- expect: ok
 -- reason: short names bounded
 -- instructions: 30000000
+-- ms: 2000
 -- tiergate.short memoizes at most 256 names of at most 256 bytes: 1100
 -- distinct 4 KiB ids (4.4 MiB if kept) and 600 short ones fit in the 4 MiB
 -- the tests allow, in this call and the next.  Scanning 4.4 MiB costs the
