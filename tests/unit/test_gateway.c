@@ -1252,6 +1252,75 @@ test_req_errors(void)
 	}
 }
 
+/* A body whose requestMetadata has n entries "kI": value of vlen bytes,
+ * the first key of klen bytes (0: "k0").  Caller frees. */
+static char *
+meta_body(size_t n, size_t klen, size_t vlen)
+{
+	size_t	 i, cap = 256 + n * (klen + vlen + 32), off;
+	char	*b = malloc(cap);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	off = (size_t)snprintf(b, cap, "{\"messages\": [" USERMSG "], \"requestMetadata\": {");
+	for (i = 0; i < n; i++) {
+		off += (size_t)snprintf(b + off, cap - off, "%s\"", i ? ", " : "");
+		if (i == 0 && klen > 0) {
+			memset(b + off, 'k', klen);
+			off += klen;
+		} else
+			off += (size_t)snprintf(b + off, cap - off, "k%zu", i);
+		off += (size_t)snprintf(b + off, cap - off, "\": \"");
+		memset(b + off, 'v', vlen);
+		off += vlen;
+		b[off++] = '"';
+	}
+	snprintf(b + off, cap - off, "}}");
+	return b;
+}
+
+/* The caps on requestMetadata: at the cap accepted, one over refused
+ * with a message naming the cap (and not echoing the map). */
+static void
+test_req_metadata_caps(void)
+{
+	static const struct {
+		size_t		 n, klen, vlen;
+		enum req_err	 err;
+		const char	*msg;
+	} cases[] = {
+		{ 16, 0, 256, REQ_OK, "" },
+		{ 1, 256, 0, REQ_OK, "" },
+		{ 17, 0, 1, REQ_E_SHAPE,
+		  MSG1("Value at 'requestMetadata' must have at most 16 entries") },
+		{ 1, 257, 1, REQ_E_SHAPE,
+		  MSG1("Value at 'requestMetadata' must have keys of 1 to 256 bytes") },
+		{ 2, 0, 257, REQ_E_SHAPE,
+		  MSG1("Value at 'requestMetadata' must have values of at most 256 bytes") },
+		{ 1, 0, 2048, REQ_E_SHAPE,
+		  MSG1("Value at 'requestMetadata' must have values of at most 256 bytes") },
+	};
+	struct req_converse	 c;
+	char			 msg[512], *body;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		body = meta_body(cases[i].n, cases[i].klen, cases[i].vlen);
+		msg[0] = '\0';
+		CU_ASSERT_EQUAL(req_parse_converse(body, strlen(body), 32, &c, msg,
+		    sizeof(msg)), cases[i].err);
+		CU_ASSERT_STRING_EQUAL(msg, cases[i].msg);
+		CU_ASSERT_PTR_NULL(strstr(msg, "vvv"));
+		req_converse_free(&c);
+		free(body);
+	}
+	body = strdup(WITH("\"requestMetadata\": {\"\": \"x\"}"));
+	CU_ASSERT_EQUAL(req_parse_converse(body, strlen(body), 32, &c, msg,
+	    sizeof(msg)), REQ_E_SHAPE);
+	CU_ASSERT_STRING_EQUAL(msg, MSG1("Value at 'requestMetadata' must have "
+	    "keys of 1 to 256 bytes"));
+	free(body);
+}
+
 static void
 test_req_features(void)
 {
@@ -2931,6 +3000,7 @@ static const struct test request_tests[] = {
 	{ "features of a full request", test_req_features },
 	{ "features one by one", test_req_features_each },
 	{ "len, NUL bytes, trailing data, hostile depth", test_req_body_bounds },
+	{ "requestMetadata caps", test_req_metadata_caps },
 	{ "text_chars counts characters", test_req_text_chars_are_characters },
 	{ "req_parse_json (InvokeModel bodies)", test_req_parse_json },
 	{ "req_strerror", test_req_strerror },

@@ -172,8 +172,9 @@ mono_ms(void)
  * and 200 000 instructions; generous for sanitizer builds). */
 #define HOSTILE_MS	250
 
-/* What a client may send as one requestMetadata value (the cap is
- * REQ_MAX_META_VALUE): the hostile cases can split it. */
+/* A 2 kB requestMetadata value for the hostile cases to split: eight
+ * times what request.c lets a client send (REQ_MAX_META_VALUE), since
+ * the policy host must hold whatever the caps are. */
 static char	 meta_note[2049];
 
 /* One hostile call: the expected outcome, a header-safe reason, the
