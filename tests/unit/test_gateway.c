@@ -262,6 +262,7 @@ tmp_write(const char *name, const char *text, char *path, size_t len)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fputs(text, f);
 	CU_ASSERT_EQUAL_FATAL(fclose(f), 0);
+	CU_ASSERT_EQUAL_FATAL(chmod(path, 0600), 0);	/* keys files must be */
 }
 
 /* Whole file as a NUL-terminated string; caller frees. */
@@ -282,6 +283,21 @@ slurp(const char *path)
 	}
 	fclose(f);
 	return buf;
+}
+
+/* The fixture keys file copied to tmpdir at mode 0600 (git keeps 0644,
+ * which the loader refuses for a file with SigV4 secrets); the path goes
+ * to `path`. */
+static void
+fixture_keys(char *path, size_t len)
+{
+	char	 src[PATH_MAX], *text;
+
+	snprintf(src, sizeof(src), "%s/keys", fixdir);
+	text = slurp(src);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	tmp_write("fixture-keys", text, path, len);
+	free(text);
 }
 
 static int
@@ -2191,7 +2207,7 @@ load_keys(void)
 	char	 path[PATH_MAX], err[512];
 	struct tg_keys *k;
 
-	snprintf(path, sizeof(path), "%s/keys", fixdir);
+	fixture_keys(path, sizeof(path));
 	k = auth_keys_load(path, err, sizeof(err));
 	if (k == NULL)
 		fprintf(stderr, "\n  %s\n", err);
@@ -2277,6 +2293,55 @@ test_auth_keys_errors(void)
 	CU_ASSERT_PTR_NOT_NULL(k);
 	CU_ASSERT_EQUAL(auth_keys_count(k), 0);
 	auth_keys_free(k);
+}
+
+/* A keys file others can write is refused, and a world-readable one
+ * when it holds SigV4 secrets; the error names the file and the fix,
+ * never a secret. */
+static void
+test_auth_keys_mode(void)
+{
+	static const struct {
+		mode_t		 mode;
+		int		 sigv4, ok;
+		const char	*why;
+	} cases[] = {
+		{ 0600, 1, 1, NULL },
+		{ 0640, 1, 1, NULL },
+		{ 0644, 0, 1, NULL },
+		{ 0400, 1, 1, NULL },
+		{ 0644, 1, 0, "lets every user read the SigV4 secrets in it" },
+		{ 0604, 1, 0, "lets every user read the SigV4 secrets in it" },
+		{ 0666, 0, 0, "lets other users change it" },
+		{ 0620, 0, 0, "lets other users change it" },
+		{ 0602, 1, 0, "lets other users change it" },
+	};
+	char		 path[PATH_MAX], err[512], want[PATH_MAX + 64], text[512];
+	struct tg_keys	*k;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "apikey a sha256:%064d\n%s", 0,
+		    cases[i].sigv4 ? "sigv4 t AKIDMODE S3cretModeValue\n" : "");
+		tmp_write("keys-mode", text, path, sizeof(path));
+		CU_ASSERT_EQUAL_FATAL(chmod(path, cases[i].mode), 0);
+		err[0] = '\0';
+		k = auth_keys_load(path, err, sizeof(err));
+		CU_ASSERT_EQUAL(k != NULL, cases[i].ok);
+		if (!cases[i].ok) {
+			snprintf(want, sizeof(want), "%s: refused: mode %04o ", path,
+			    (unsigned)cases[i].mode);
+			CU_ASSERT_EQUAL(strncmp(err, want, strlen(want)), 0);
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].why));
+			snprintf(want, sizeof(want), "run chmod 600 %s", path);
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+			CU_ASSERT_PTR_NULL(strstr(err, "S3cret"));
+			if (strstr(err, cases[i].why) == NULL)
+				fprintf(stderr, "\n  mode %04o: %s\n",
+				    (unsigned)cases[i].mode, err);
+		}
+		auth_keys_free(k);
+	}
 }
 
 static void
@@ -2861,7 +2926,7 @@ test_alloc_keys(void)
 
 	if (!alloc_hooked())
 		return;
-	snprintf(path, sizeof(path), "%s/keys", fixdir);
+	fixture_keys(path, sizeof(path));
 	for (n = 1; n < 10000; n++) {
 		err[0] = '\0';
 		alloc_arm(n);
@@ -3034,6 +3099,7 @@ static const struct test auth_tests[] = {
 	{ "no keys table: anonymous", test_auth_anonymous },
 	{ "API keys: Bearer, x-api-key, 401, 403", test_auth_api_keys },
 	{ "SigV4 key pairs", test_auth_sigv4 },
+	{ "keys file mode", test_auth_keys_mode },
 	{ "keygen: what it prints lets its key in", test_auth_keygen },
 	{ NULL, NULL }
 };
