@@ -516,6 +516,9 @@ sb_env(lua_State *L)
 	lua_pop(L, 2);
 }
 
+static const struct policy_facts *ps_ctx_facts(lua_State *, int,
+		    const size_t **);
+
 /* Add `tiergate`, the helper library (policy_lib.c), to the allow-list
  * behind the env on top of the stack: compiled with the policy's _ENV,
  * handed out read-only like the standard libraries. */
@@ -526,7 +529,7 @@ sb_helpers(lua_State *L)
 
 	lua_getmetatable(L, env);
 	lua_getfield(L, -1, "__index");		/* env mt safe */
-	policy_lib_push(L, env);
+	policy_lib_push(L, env, ps_ctx_facts);
 	ro_wrap(L);
 	lua_setfield(L, -2, "tiergate");
 	lua_pop(L, 2);
@@ -1287,8 +1290,9 @@ ctx_fill(lua_State *L, struct pstate *ps, const struct policy_facts *f)
 	ctx_candidates(L, ps, f);
 }
 
-const struct policy_facts *
-policy_ctx_facts(lua_State *L, int idx, const size_t **order)
+/* policy_facts_fn for the helper library (policy_lib.h). */
+static const struct policy_facts *
+ps_ctx_facts(lua_State *L, int idx, const size_t **order)
 {
 	struct pstate	*ps = ps_of(L);
 	int		 same;
