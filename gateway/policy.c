@@ -200,6 +200,8 @@ ps_arm(struct pstate *ps)
 	ps_rearm(ps);
 }
 
+/* Outside a call the matcher has no budget either: only policy code
+ * matches patterns, and policy code runs armed. */
 static void
 ps_disarm(struct pstate *ps)
 {

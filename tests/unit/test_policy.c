@@ -3,8 +3,11 @@
  * reload.  Every policy in tests/policy/hostile/ names its expected outcome
  * on its first line ("-- expect: runtime memory"): "load" means policy_new
  * must reject it, "ok" that policy_decide succeeds, anything else the set
- * of acceptable policy_decide errors.  After each hostile call the same
- * thread must still run a good policy.
+ * of acceptable policy_decide errors; optional header lines give a
+ * reason substring, the case's own instruction limit and time bound (see
+ * struct expect).  Every hostile call must return within its time bound,
+ * the same state must then route a plain request, and the same thread
+ * must still run a good policy.
  */
 #include "autoconf.h"
 
