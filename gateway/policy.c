@@ -36,6 +36,7 @@
 #define PS_MAX_MSG		512	/* error message kept for the traceback */
 #define PS_MAX_MOVE		(1 << 20)	/* table.move element cap */
 #define PS_HOOK_CHUNK		1000	/* VM instructions between two hook calls */
+#define PS_ALLOC_STEP		64	/* bytes allocated per instruction charged */
 
 /* One Lua state and its accounting.  Replaced as a whole on reload. */
 struct pstate {
@@ -112,6 +113,24 @@ ps_of(lua_State *L)
  * in the same call is refused, so a policy that catches the error with
  * pcall cannot carry on allocating.  Shrinking never fails, as Lua
  * requires. */
+static void	ps_hook(lua_State *, lua_Debug *);
+
+/* Growth during a call costs instructions too (one per PS_ALLOC_STEP
+ * bytes): C functions that build strings (string.upper, rep, format,
+ * table.concat, '..') do work in proportion to what they allocate, and
+ * a loop that makes and drops a large string at every turn never reaches
+ * the heap cap.  An allocator cannot raise, so a spent budget arms the
+ * hook to fire at the next instruction. */
+static void
+ps_charge_alloc(struct pstate *ps, size_t bytes)
+{
+	ps->meter.left -= (long long)(bytes / PS_ALLOC_STEP);
+	if (ps->meter.left < 0 && ps->chunk != 1) {
+		ps->chunk = 1;
+		lua_sethook(ps->L, ps_hook, LUA_MASKCOUNT, 1);
+	}
+}
+
 static void *
 ps_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -134,13 +153,14 @@ ps_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	}
 	if ((np = realloc(ptr, nsize)) == NULL)
 		return nsize <= old ? ptr : NULL;
-	if (nsize > old)
+	if (nsize > old) {
 		ps->mem_retry = 0;
+		if (ps->in_call)
+			ps_charge_alloc(ps, nsize - old);
+	}
 	ps->used = ps->used - old + nsize;
 	return np;
 }
-
-static void	ps_hook(lua_State *, lua_Debug *);
 
 /* The instruction limit fired.  From now on the hook fires at every
  * instruction and the matcher's meter stays empty, so an error the
