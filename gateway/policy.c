@@ -107,12 +107,6 @@ ps_of(lua_State *L)
 	return *(struct pstate **)lua_getextraspace(L);
 }
 
-/* lua_Alloc with a cap.  When an allocation is refused Lua runs an
- * emergency collection and asks once more; only if that retry fails too
- * does the policy see "not enough memory" — and from then on every growth
- * in the same call is refused, so a policy that catches the error with
- * pcall cannot carry on allocating.  Shrinking never fails, as Lua
- * requires. */
 static void	ps_hook(lua_State *, lua_Debug *);
 
 /* Growth during a call costs instructions too (one per PS_ALLOC_STEP
@@ -131,6 +125,12 @@ ps_charge_alloc(struct pstate *ps, size_t bytes)
 	}
 }
 
+/* lua_Alloc with a cap.  When an allocation is refused Lua runs an
+ * emergency collection and asks once more; only if that retry fails too
+ * does the policy see "not enough memory" — and from then on every growth
+ * in the same call is refused, so a policy that catches the error with
+ * pcall cannot carry on allocating.  Shrinking never fails, as Lua
+ * requires. */
 static void *
 ps_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
