@@ -75,6 +75,8 @@ struct tg_config {
 	int			 retries;	/* extra attempts after the first */
 	long			 retry_base_ms;
 	long			 retry_cap_ms;
+	long			 deadline_ms;	/* all attempts of a request, fallback included */
+	long			 stream_max_seconds; /* a stream's whole length */
 	int			 threads;
 	int			 allow_passthrough; /* plain model ids allowed as modelId */
 	char			*api_keys_file;

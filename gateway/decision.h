@@ -75,6 +75,8 @@ struct tg_decision {
 	uint64_t	 overhead_us;	/* tiergate's own time */
 	int		 status;	/* HTTP status sent to the client */
 	int		 attempts;	/* upstream attempts made */
+	int		 interrupted;	/* a stream cut short (upstream, cap, deadline,
+					 * client): tokens are those relayed so far */
 	const char	*prompt;	/* only when log_prompts is on, else NULL */
 };
 

@@ -13,7 +13,8 @@ E2E_TESTS = \
 	tests/e2e/cgi.sh \
 	tests/e2e/signing.sh \
 	tests/e2e/demo.sh \
-	tests/e2e/policy.sh
+	tests/e2e/policy.sh \
+	tests/e2e/fallback.sh
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh tests/e2e/checks.sh
 
