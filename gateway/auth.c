@@ -21,6 +21,7 @@
 #include <openssl/rand.h>
 
 #include "auth.h"
+#include "filemode.h"
 #include "http.h"
 #include "log.h"
 #include "sigv4.h"
@@ -110,6 +111,17 @@ auth_push(struct tg_keys *t, const struct tg_key *k)
 	return 0;
 }
 
+static int
+auth_has_sigv4(const struct tg_keys *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->k[i].sigv4)
+			return 1;
+	return 0;
+}
+
 struct tg_keys *
 auth_keys_load(const char *path, char *err, size_t errlen)
 {
@@ -143,6 +155,9 @@ auth_keys_load(const char *path, char *err, size_t errlen)
 		if (auth_push(t, &k) != 0)
 			goto nomem;
 	}
+	if (filemode_check(fileno(f), path, auth_has_sigv4(t) ?
+	    "SigV4 secrets" : NULL, err, errlen) != 0)
+		goto fail;
 	explicit_bzero(line, sizeof(line));
 	explicit_bzero(&k, sizeof(k));
 	fclose(f);
@@ -211,6 +226,7 @@ static int
 auth_file_changed(const struct stat *a, const struct stat *b)
 {
 	return a->st_ino != b->st_ino || a->st_size != b->st_size ||
+	    a->st_mode != b->st_mode ||
 	    a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
 	    a->st_mtim.tv_nsec != b->st_mtim.tv_nsec;
 }

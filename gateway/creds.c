@@ -3,7 +3,8 @@
  *
  * The shared credentials file is untrusted-ish input written by hand: every
  * line is bounded (CREDS_LINE_MAX) and every value must fit its buffer; a
- * violation is an error naming file and line, never the value.
+ * violation is an error naming file and line, never the value.  A file
+ * other users can change or read is refused before it is read (filemode.c).
  */
 #include "autoconf.h"
 
@@ -15,6 +16,7 @@
 #include <strings.h>
 
 #include "creds.h"
+#include "filemode.h"
 
 #define ENV_AKID	"AWS_ACCESS_KEY_ID"
 #define ENV_SECRET	"AWS_SECRET_ACCESS_KEY"
@@ -256,7 +258,8 @@ creds_from_file(const char *path, const char *profile, struct creds *out,
 		fail(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (ini_read(&in, f, out, err, errlen) != 0 ||
+	if (filemode_check(fileno(f), path, "AWS secret keys", err, errlen) != 0 ||
+	    ini_read(&in, f, out, err, errlen) != 0 ||
 	    ini_complete(&in, out, err, errlen) != 0)
 		goto fail;
 	rc = 0;

@@ -30,10 +30,13 @@
 #include "log.h"
 #include "policy.h"
 #include "policy_lib.h"
+#include "policy_pattern.h"
 
 #define PS_MAX_CAND		64
 #define PS_MAX_MSG		512	/* error message kept for the traceback */
 #define PS_MAX_MOVE		(1 << 20)	/* table.move element cap */
+#define PS_HOOK_CHUNK		1000	/* VM instructions between two hook calls */
+#define PS_ALLOC_STEP		64	/* bytes allocated per instruction charged */
 
 /* One Lua state and its accounting.  Replaced as a whole on reload. */
 struct pstate {
@@ -46,6 +49,8 @@ struct pstate {
 	int		 in_call;	/* refusals are sticky while set */
 	int		 hook_count;	/* instruction budget per call */
 	int		 hook_hit;	/* the instruction limit fired */
+	struct pat_meter meter;		/* what is left of the budget this call */
+	int		 chunk;		/* instructions until the next hook call */
 	int		 decide_ref;	/* registry ref of decide() */
 	int		 env_ref;	/* registry ref of the policy's _ENV */
 	int		 host_ref;	/* registry ref of the host table (ctx) */
@@ -102,6 +107,24 @@ ps_of(lua_State *L)
 	return *(struct pstate **)lua_getextraspace(L);
 }
 
+static void	ps_hook(lua_State *, lua_Debug *);
+
+/* Growth during a call costs instructions too (one per PS_ALLOC_STEP
+ * bytes): C functions that build strings (string.upper, rep, format,
+ * table.concat, '..') do work in proportion to what they allocate, and
+ * a loop that makes and drops a large string at every turn never reaches
+ * the heap cap.  An allocator cannot raise, so a spent budget arms the
+ * hook to fire at the next instruction. */
+static void
+ps_charge_alloc(struct pstate *ps, size_t bytes)
+{
+	ps->meter.left -= (long long)(bytes / PS_ALLOC_STEP);
+	if (ps->meter.left < 0 && ps->chunk != 1) {
+		ps->chunk = 1;
+		lua_sethook(ps->L, ps_hook, LUA_MASKCOUNT, 1);
+	}
+}
+
 /* lua_Alloc with a cap.  When an allocation is refused Lua runs an
  * emergency collection and asks once more; only if that retry fails too
  * does the policy see "not enough memory" — and from then on every growth
@@ -130,24 +153,59 @@ ps_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	}
 	if ((np = realloc(ptr, nsize)) == NULL)
 		return nsize <= old ? ptr : NULL;
-	if (nsize > old)
+	if (nsize > old) {
 		ps->mem_retry = 0;
+		if (ps->in_call)
+			ps_charge_alloc(ps, nsize - old);
+	}
 	ps->used = ps->used - old + nsize;
 	return np;
 }
 
-/* Count hook.  Once the budget is spent it re-arms itself to fire on every
- * instruction, so an error caught by the policy's own pcall is raised again
- * at the very next instruction. */
+/* The instruction limit fired.  From now on the hook fires at every
+ * instruction and the matcher's meter stays empty, so an error the
+ * policy catches with pcall is raised again at once. */
+static void
+ps_limit(lua_State *L, struct pstate *ps)
+{
+	ps->hook_hit = 1;
+	ps->meter.left = -1;
+	lua_sethook(L, ps_hook, LUA_MASKCOUNT, 1);
+	luaL_error(L, "instruction limit exceeded");
+}
+
+/* Arm the count hook for the next stretch of the budget. */
+static void
+ps_rearm(struct pstate *ps)
+{
+	ps->chunk = ps->meter.left < PS_HOOK_CHUNK ? (int)ps->meter.left :
+	    PS_HOOK_CHUNK;
+	lua_sethook(ps->L, ps_hook, LUA_MASKCOUNT, ps->chunk);
+}
+
+/* Count hook, every ps->chunk instructions.  The VM and the pattern
+ * matcher (policy_pattern.c, which charges its steps to ps->meter) draw
+ * from the one budget of hook_count per call; between two hook calls the
+ * VM's share is counted in advance, so the limit is exact for code that
+ * matches nothing and within PS_HOOK_CHUNK otherwise. */
 static void
 ps_hook(lua_State *L, lua_Debug *ar)
 {
 	struct pstate	*ps = ps_of(L);
 
 	(void)ar;
-	ps->hook_hit = 1;
-	lua_sethook(L, ps_hook, LUA_MASKCOUNT, 1);
-	luaL_error(L, "instruction limit exceeded");
+	if (ps->hook_hit || ps->meter.left <= ps->chunk)
+		ps_limit(L, ps);
+	ps->meter.left -= ps->chunk;
+	ps_rearm(ps);
+}
+
+/* The matcher's budget is spent: the same error as the hook's. */
+static void
+ps_meter_empty(lua_State *L, struct pat_meter *m)
+{
+	(void)m;
+	ps_limit(L, ps_of(L));
 }
 
 static void
@@ -158,13 +216,17 @@ ps_arm(struct pstate *ps)
 	ps->mem_retry = 0;
 	ps->mem_pressed = 0;
 	ps->in_call = 1;
-	lua_sethook(ps->L, ps_hook, LUA_MASKCOUNT, ps->hook_count);
+	ps->meter.left = ps->hook_count;
+	ps_rearm(ps);
 }
 
+/* Outside a call the matcher has no budget either: only policy code
+ * matches patterns, and policy code runs armed. */
 static void
 ps_disarm(struct pstate *ps)
 {
 	lua_sethook(ps->L, NULL, 0, 0);
+	ps->meter.left = 0;
 	ps->in_call = 0;
 }
 
@@ -399,6 +461,7 @@ sb_openlibs(lua_State *L)
 	luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
 	lua_pushnil(L);
 	lua_setfield(L, -2, "dump");
+	pat_install(L, -1, &ps_of(L)->meter);
 	sb_wrapfn(L, "rep", sb_rep);
 	lua_pop(L, 1);
 	luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
@@ -475,6 +538,9 @@ sb_env(lua_State *L)
 	lua_pop(L, 2);
 }
 
+static const struct policy_facts *ps_ctx_facts(lua_State *, int,
+		    const size_t **);
+
 /* Add `tiergate`, the helper library (policy_lib.c), to the allow-list
  * behind the env on top of the stack: compiled with the policy's _ENV,
  * handed out read-only like the standard libraries. */
@@ -485,7 +551,7 @@ sb_helpers(lua_State *L)
 
 	lua_getmetatable(L, env);
 	lua_getfield(L, -1, "__index");		/* env mt safe */
-	policy_lib_push(L, env);
+	policy_lib_push(L, env, ps_ctx_facts);
 	ro_wrap(L);
 	lua_setfield(L, -2, "tiergate");
 	lua_pop(L, 2);
@@ -519,9 +585,10 @@ ps_setup(lua_State *L)
 		return lua_error(L);
 	lua_pushvalue(L, -2);
 	lua_setupvalue(L, -2, 1);
+	/* Armed until the contract is checked: reading `decide` from the
+	 * returned table may run its __index, policy code like any other. */
 	ps_arm(ps);
 	lua_call(L, 0, 1);
-	ps_disarm(ps);
 	if (!lua_istable(L, -1))
 		return luaL_error(L, "%s: the policy must return a table "
 		    "{ decide = function(ctx) ... end }, got %s", src->name + 1,
@@ -529,6 +596,7 @@ ps_setup(lua_State *L)
 	if (lua_getfield(L, -1, "decide") != LUA_TFUNCTION)
 		return luaL_error(L, "%s: the returned table has no function "
 		    "'decide' (got %s)", src->name + 1, luaL_typename(L, -1));
+	ps_disarm(ps);
 	ps->decide_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	return 0;
 }
@@ -610,6 +678,7 @@ ps_new(const struct ps_src *src, const struct policy_limits *lim,
 	ps->hook_count = lim->instructions == 0 ? (int)POLICY_DEFAULT_INSTRUCTIONS :
 	    lim->instructions > INT_MAX ? INT_MAX : (int)lim->instructions;
 	ps->decide_ref = ps->env_ref = ps->host_ref = LUA_NOREF;
+	ps->meter.exhausted = ps_meter_empty;
 	if ((ps->L = lua_newstate(ps_alloc, ps)) == NULL)
 		goto nomem;
 	*(struct pstate **)lua_getextraspace(ps->L) = ps;
@@ -622,11 +691,13 @@ ps_new(const struct ps_src *src, const struct policy_limits *lim,
 	ps_disarm(ps);
 	if (rc != LUA_OK) {
 		if (ps->hook_hit)
-			snprintf(err, errlen, "%s: instruction limit exceeded "
-			    "while loading", src->name + 1);
-		else if (ps->mem_hit)
-			snprintf(err, errlen, "%s: memory limit exceeded "
-			    "while loading", src->name + 1);
+			snprintf(err, errlen, "%s: policy limit: more than %d "
+			    "instructions while loading (the chunk or the "
+			    "table it returned)", src->name + 1, ps->hook_count);
+		else if (ps->mem_hit || rc == LUA_ERRMEM)
+			snprintf(err, errlen, "%s: policy limit: more than %zu "
+			    "bytes of memory while loading", src->name + 1,
+			    ps->limit);
 		else
 			ps_errline(ps->L, err, errlen);
 		goto fail;
@@ -1245,8 +1316,9 @@ ctx_fill(lua_State *L, struct pstate *ps, const struct policy_facts *f)
 	ctx_candidates(L, ps, f);
 }
 
-const struct policy_facts *
-policy_ctx_facts(lua_State *L, int idx, const size_t **order)
+/* policy_facts_fn for the helper library (policy_lib.h). */
+static const struct policy_facts *
+ps_ctx_facts(lua_State *L, int idx, const size_t **order)
 {
 	struct pstate	*ps = ps_of(L);
 	int		 same;

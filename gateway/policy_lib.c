@@ -206,11 +206,13 @@ lib_bedrock_fast(lua_State *L)
 	const struct policy_facts	*f;
 	const struct tg_candidate	*c, *best = NULL, *cheap = NULL, *pick = NULL;
 	const size_t			*order;
+	policy_facts_fn			*facts;
 	luaL_Buffer			 b;
 	double				 th, factor;
 	size_t				 i;
 
-	if ((f = policy_ctx_facts(L, 1, &order)) == NULL || !f->predictor_ok ||
+	facts = lua_touserdata(L, lua_upvalueindex(1));
+	if ((f = (*facts)(L, 1, &order)) == NULL || !f->predictor_ok ||
 	    (f->has_confidence && f->confidence < f->min_confidence))
 		return 0;
 	if (lua_isnoneornil(L, 2))
@@ -421,8 +423,10 @@ static const char policy_lib_src[] =
  * only inside a protected call.
  */
 void
-policy_lib_push(lua_State *L, int env)
+policy_lib_push(lua_State *L, int env, policy_facts_fn facts)
 {
+	policy_facts_fn	*box;
+
 	env = lua_absindex(L, env);
 	if (luaL_loadbufferx(L, policy_lib_src, sizeof(policy_lib_src) - 1,
 	    "=tiergate", "t") != LUA_OK)
@@ -431,7 +435,9 @@ policy_lib_push(lua_State *L, int env)
 	lua_setupvalue(L, -2, 1);
 	lua_pushcfunction(L, lib_num2);
 	lua_pushcfunction(L, lib_numg);
-	lua_pushcfunction(L, lib_bedrock_fast);
+	box = lua_newuserdatauv(L, sizeof(*box), 0);
+	*box = facts;
+	lua_pushcclosure(L, lib_bedrock_fast, 1);
 	lua_call(L, 3, 1);
 	if (!lua_istable(L, -1))
 		luaL_error(L, "tiergate library did not return a table");

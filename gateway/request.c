@@ -235,8 +235,10 @@ req_inference(struct req_check *k, const json_t *ic)
 	return 0;
 }
 
-/* requestMetadata: a map of strings; "class" and "conversation_id" (or
- * "session_id") are read by the router. */
+/* requestMetadata: a map of at most REQ_MAX_META_ENTRIES strings, keys
+ * and values within their caps (the map is sensitive: never echoed);
+ * "class" and "conversation_id" (or "session_id") are read by the
+ * router. */
 static int
 req_metadata(struct req_check *k, const json_t *md)
 {
@@ -247,10 +249,19 @@ req_metadata(struct req_check *k, const json_t *md)
 		return 0;
 	if (!json_is_object(md))
 		return req_bad(k, "Value at 'requestMetadata' must be a map of strings");
+	if (json_object_size(md) > REQ_MAX_META_ENTRIES)
+		return req_bad(k, "Value at 'requestMetadata' must have at most %d "
+		    "entries", REQ_MAX_META_ENTRIES);
 	json_object_foreach((json_t *)md, key, v) {
 		if (!json_is_string(v))
 			return req_bad(k, "Value at 'requestMetadata' must be a map of "
 			    "strings");
+		if (key[0] == '\0' || strlen(key) > REQ_MAX_META_KEY)
+			return req_bad(k, "Value at 'requestMetadata' must have keys "
+			    "of 1 to %d bytes", REQ_MAX_META_KEY);
+		if (json_string_length(v) > REQ_MAX_META_VALUE)
+			return req_bad(k, "Value at 'requestMetadata' must have values "
+			    "of at most %d bytes", REQ_MAX_META_VALUE);
 		if (strcmp(key, "class") == 0)
 			k->c->request_class = json_string_value(v);
 		else if (strcmp(key, "conversation_id") == 0 || strcmp(key, "session_id") == 0)

@@ -17,6 +17,20 @@ enum req_err {
 	REQ_E_NOMEM,		/* out of memory */
 };
 
+/*
+ * Caps on the client-supplied strings that reach a policy's ctx
+ * (tiergate-policy(7), "Caps"): Bedrock's own for requestMetadata
+ * (16 entries, keys of 1 to 256 and values of at most 256 characters;
+ * counted here in bytes), and the same 256 bytes for the request class,
+ * whether it comes from requestMetadata "class" or the x-tiergate-class
+ * header.  A request over a cap is refused with a 400 ValidationException
+ * that names the cap; nothing is truncated.
+ */
+#define REQ_MAX_META_ENTRIES	16
+#define REQ_MAX_META_KEY	256
+#define REQ_MAX_META_VALUE	256
+#define REQ_MAX_CLASS		256
+
 /* What the router needs to know about one Converse request. */
 struct req_converse {
 	json_t		*root;		/* the parsed body; owned */

@@ -451,6 +451,24 @@ route_start(struct route_ctx *rc, struct tg_req *req, const char *tenant,
 	req->on_answer_ctx = rc;
 }
 
+/* The request class: the x-tiergate-class header, else requestMetadata
+ * "class" (capped by req_parse_converse).  The header has the same cap
+ * (REQ_MAX_CLASS); over it: 400, nothing truncated. */
+static int
+route_class(struct route_ctx *rc)
+{
+	const char	*h = http_header(rc->req, "x-tiergate-class");
+
+	if (h != NULL && strlen(h) > REQ_MAX_CLASS) {
+		http_send_error(rc->req, 400, "ValidationException", "1 validation "
+		    "error detected: Value at header 'x-tiergate-class' must have "
+		    "at most %d bytes", REQ_MAX_CLASS);
+		return 400;
+	}
+	rc->d.request_class = h != NULL && *h != '\0' ? h : rc->conv.request_class;
+	return 0;
+}
+
 /* route_prepare() once rc->conv holds the validated request: class,
  * prediction, policy. */
 static int
@@ -458,9 +476,8 @@ route_prepare_conv(struct route_ctx *rc)
 {
 	int	 st;
 
-	rc->d.request_class = http_header(rc->req, "x-tiergate-class");
-	if (rc->d.request_class == NULL || *rc->d.request_class == '\0')
-		rc->d.request_class = rc->conv.request_class;
+	if ((st = route_class(rc)) != 0)
+		return rc->d.status = st;
 	if (rc->router == NULL)
 		return 0;
 	rc->est_out_tokens = route_max_tokens(rc->conv.root);

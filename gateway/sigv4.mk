@@ -1,9 +1,12 @@
 # gateway/sigv4.mk - SigV4 signing and verification, upstream credentials,
-# and the AWS event-stream codec: pure code over libcrypto, no network.
+# the AWS event-stream codec (pure code over libcrypto, no network), and
+# the mode check of the files that hold secrets (filemode.c, used by
+# creds.c here and by auth.c in the core).
 noinst_LIBRARIES += libtgsigv4.a
 libtgsigv4_a_SOURCES = \
 	gateway/sigv4.h gateway/sigv4.c \
 	gateway/creds.h gateway/creds.c \
+	gateway/filemode.h gateway/filemode.c \
 	gateway/eventstream.h gateway/eventstream.c
 
 TG_MODULE_LIBS += libtgsigv4.a

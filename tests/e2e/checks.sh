@@ -183,5 +183,19 @@ tg_check_keys_reload() {
 	TG_AUTHZ="Bearer $new" tg_post /model/support/converse "$(tg_converse_body hi)"
 	tg_expect '[ "$TG_STATUS" = 200 ]' "a broken keys file replaced the serving keys: HTTP $TG_STATUS"
 	tg_expect 'grep -q "previous keys keep serving" "$TG_RUN/tiergate.log"' "the rejected keys file was not logged"
+	# A file any local user can write is refused even when it parses: the
+	# key appended to it does not authenticate, the previous keys serve.
+	local intruder=tg-e2eIntruderKey0000000000000000000000000
+	tg_write_keys
+	printf 'apikey intruder sha256:%s\n' "$(tg_sha256 "$intruder")" >>"$TG_RUN/keys"
+	chmod 666 "$TG_RUN/keys"
+	sleep 1.2
+	TG_AUTHZ="Bearer $intruder" tg_post /model/support/converse "$(tg_converse_body hi)"
+	tg_expect '[ "$TG_STATUS" = 403 ] || [ "$TG_STATUS" = 401 ]' "a key in a mode-0666 keys file was accepted: HTTP $TG_STATUS"
+	TG_AUTHZ="Bearer $new" tg_post /model/support/converse "$(tg_converse_body hi)"
+	tg_expect '[ "$TG_STATUS" = 200 ]' "the previous keys stopped serving: HTTP $TG_STATUS"
+	tg_expect 'grep -q "keys: refused: mode 0666 lets other users change it; run chmod 600" "$TG_RUN/tiergate.log"' \
+	    "the mode-0666 keys file was not logged with the fix"
+	chmod 600 "$TG_RUN/keys"
 	tg_ok
 }

@@ -116,7 +116,9 @@ apikey acme sha256:$(tg_sha256 "$TG_KEY")
 apikey globex sha256:$(tg_sha256 "$TG_KEY2")
 sigv4 acme $TG_AKID $TG_SECRET
 KEYS
-	chmod 644 "$TG_RUN/keys"
+	# it holds a SigV4 secret: tiergate refuses it unless only its owner
+	# can read it (tg_start_apache_cgi hands it to the Apache user)
+	chmod 600 "$TG_RUN/keys"
 }
 
 # The standard e2e config.  TG_ROUTERS_EXTRA may add routers (a JSON
@@ -231,6 +233,7 @@ tg_start_apache_cgi() {
 	tg_need apache2
 	TG_PORT=$(tg_port)
 	chmod 777 "$TG_RUN"
+	[ "$(id -u)" = 0 ] && chown "${TG_APACHE_USER:-www-data}" "$TG_RUN/keys"
 	tg_subst "$top_srcdir/packaging/apache/tiergate.conf.in" "$TG_RUN/apache.conf"
 	tg_subst "$top_srcdir/packaging/apache/tiergate-cgi.conf.in" "$TG_RUN/apache-cgi.conf"
 	cat >>"$TG_RUN/apache.conf" <<EXTRA

@@ -2,8 +2,10 @@
 # Policies through the running gateway (behind lighttpd): a mandatory model
 # per request class, a budget refusal in Bedrock's 429 shape, runtime errors
 # and runaway loops served by the fallback with the reason, and hot reload
-# of a policy file (a good new version is picked up, a broken one rejected
-# while the old one keeps serving).
+# of a policy file (a good new version is picked up, a broken one or one
+# whose returned table has a looping __index rejected while the old one
+# keeps serving), caps on requestMetadata and the class header, and a
+# backtracking pattern on client metadata bounded by the instruction limit.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 tg_need jq
 tg_init policy
@@ -27,7 +29,20 @@ return { decide = function(ctx)
   return { model = ctx.candidates[1].model, reason = "under budget" }
 end }
 LUA
+cat >"$TG_RUN/split.lua" <<'LUA'
+-- An operator's rule that backtracks on a client-supplied value.
+return { decide = function(ctx)
+  local note = ctx.metadata.note
+  if note then
+    local a, b, c, n = note:match("^(.-)%-(.-)%-(.-)%-(%d+)$")
+    return { model = ctx.candidates[1].model, reason = "split " .. tostring(n) }
+  end
+  return { model = ctx.candidates[1].model, reason = "no note" }
+end }
+LUA
 TG_ROUTERS_EXTRA=",
+    { \"id\": \"split\", \"models\": [\"$HAIKU\", \"$SONNET\"], \"fallback\": \"$SONNET\",
+      \"policy\": \"$TG_RUN/split.lua\" },
     { \"id\": \"pinned\", \"models\": [\"$HAIKU\", \"$SONNET\"], \"fallback\": \"$HAIKU\",
       \"response_quality_difference\": 100,
       \"policy\": \"$top_srcdir/lua-policies/examples/class_pinned.lua\" },
@@ -78,6 +93,35 @@ tg_expect '[ "$TG_STATUS" = 200 ] && tg_header x-tiergate-reason | grep -q "unde
     "the policy does not serve normally after the loop"
 tg_ok
 
+# Caps: requestMetadata of 17 entries, a 257-byte value, a 257-byte class
+# header: 400 ValidationException naming the cap, the values not echoed.
+meta17=$(jq -cn '[range(17)] | map({key: "k\(.)", value: "v"}) | from_entries')
+tg_post /model/split/converse "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"x\"}]}],\"requestMetadata\":$meta17}"
+tg_expect '[ "$TG_STATUS" = 400 ] && [ "$(tg_header x-amzn-ErrorType)" = ValidationException ]' \
+    "17 metadata entries: $TG_STATUS $(tg_header x-amzn-ErrorType)"
+tg_expect 'jq -r .message <<<"$TG_OUT" | grep -q "must have at most 16 entries"' "17 entries: message $TG_OUT"
+long=$(printf 'v%.0s' $(seq 257))
+tg_post /model/split/converse "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"x\"}]}],\"requestMetadata\":{\"note\":\"$long\"}}"
+tg_expect '[ "$TG_STATUS" = 400 ] && jq -r .message <<<"$TG_OUT" | grep -q "values of at most 256 bytes"' \
+    "257-byte value: $TG_STATUS $TG_OUT"
+tg_expect '! grep -q vvvvvvvv <<<"$TG_OUT"' "the value was echoed"
+tg_post /model/split/converse "$body" -H "x-tiergate-class: $long"
+tg_expect '[ "$TG_STATUS" = 400 ] && jq -r .message <<<"$TG_OUT" | grep -q "x-tiergate-class.*at most 256 bytes"' \
+    "257-byte class header: $TG_STATUS $TG_OUT"
+tg_ok
+
+# At the cap, the backtracking rule is stopped by the instruction limit
+# (or finishes): answered at once, and the next request routes normally.
+note=$(printf 'a-%.0s' $(seq 128))
+start=$(date +%s%N)
+tg_post /model/split/converse "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"x\"}]}],\"requestMetadata\":{\"note\":\"$note\"}}"
+ms=$((($(date +%s%N) - start) / 1000000))
+tg_expect '[ "$TG_STATUS" = 200 ] && [ "$ms" -lt 2000 ]' "backtracking note: $TG_STATUS after $ms ms"
+tg_post /model/split/converse "$body"
+tg_expect '[ "$TG_STATUS" = 200 ] && [ "$(tg_header x-tiergate-reason)" = "no note" ]' \
+    "after the backtracking note: $TG_STATUS $(tg_header x-tiergate-reason)"
+tg_ok
+
 # Hot reload: every worker thread picks up a good new file within about a
 # second; a broken file is rejected and the previous version keeps serving.
 tg_post /model/live/converse "$body"
@@ -99,5 +143,15 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 	    "a broken file replaced the serving policy, request $i: $(tg_header x-tiergate-reason)"
 done
 tg_expect 'grep -q "live.lua" "$TG_RUN/tiergate.log"' "the rejected reload was not logged"
+printf 'return setmetatable({}, { __index = function() while true do end end })\n' >"$TG_RUN/live.lua.new"
+mv "$TG_RUN/live.lua.new" "$TG_RUN/live.lua"
+sleep 1.2
+for i in 1 2 3; do
+	tg_post /model/live/converse "$body"
+	tg_expect '[ "$TG_STATUS" = 200 ] && [ "$(tg_header x-tiergate-reason)" = "live v2" ]' \
+	    "a looping __index replaced the serving policy, request $i: $(tg_header x-tiergate-reason)"
+done
+tg_expect 'grep -q "live.lua: policy limit: more than [0-9]* instructions while loading" "$TG_RUN/tiergate.log"' \
+    "the hostile __index reload was not logged as a limit"
 tg_ok
 echo "$TG_CHECKS passed, 0 failed"

@@ -34,6 +34,17 @@ if [ $rc -eq 1 ] && echo "$out" | grep -q 'syntax_error.lua:5:'; then
 else
 	fail "check: syntax error"; echo "$out"
 fi
+# A looping __index on the returned table is stopped by the instruction
+# limit at load, in check and in test alike.
+for cmd in check test; do
+	extra=; [ $cmd = test ] && extra="$P/tests/default.cases"
+	out=$(timeout 20 "$POLICY_TOOL" policy $cmd "$top_srcdir/tests/policy/hostile/index_loop_returned_table.lua" $extra 2>&1); rc=$?
+	if [ $rc -eq 1 ] && echo "$out" | grep -q 'index_loop_returned_table.lua: policy limit: more than [0-9]* instructions while loading'; then
+		pass "$cmd: hostile __index is a limit error"
+	else
+		fail "$cmd: hostile __index (rc $rc)"; echo "$out"
+	fi
+done
 expect_rc 1 "check: no decide" "$POLICY_TOOL" policy check "$top_srcdir/tests/policy/hostile/no_decide.lua"
 expect_rc 1 "check: missing file" "$POLICY_TOOL" policy check /nonexistent.lua
 expect_rc 2 "usage" "$POLICY_TOOL" policy frobnicate

@@ -5,6 +5,8 @@
  */
 #include "autoconf.h"
 
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,6 +239,38 @@ test_auto_order(void)
 	creds_clear(&c);
 }
 
+/* A credentials file other users can read or change is refused with the
+ * fix in the message, never the secret; 0600 and 0640 load. */
+static void
+test_file_mode(void)
+{
+	static const struct { mode_t mode; int ok; } cases[] = {
+		{ 0600, 1 }, { 0640, 1 }, { 0644, 0 }, { 0604, 0 }, { 0660, 0 },
+		{ 0622, 0 },
+	};
+	struct creds	 c;
+	char		 err[512], want[600];
+	const char	*path;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		path = tmpfile_with(sample);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(path);
+		CU_ASSERT_EQUAL_FATAL(chmod(path, cases[i].mode), 0);
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(creds_from_file(path, "default", &c, err,
+		    sizeof(err)), cases[i].ok ? 0 : -1);
+		if (!cases[i].ok) {
+			snprintf(want, sizeof(want), "run chmod 600 %s", path);
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+			CU_ASSERT_EQUAL(strncmp(err, path, strlen(path)), 0);
+			CU_ASSERT_PTR_NULL(strstr(err, SECRET));
+			CU_ASSERT_EQUAL(c.kind, CREDS_NONE);
+		}
+		creds_clear(&c);
+	}
+}
+
 int
 main(void)
 {
@@ -250,6 +284,7 @@ main(void)
 	CU_add_test(s, "shared file: profiles, comments, whitespace", test_file_profiles);
 	CU_add_test(s, "shared file: errors name file:line, not secrets", test_file_errors);
 	CU_add_test(s, "shared file: missing", test_missing_file);
+	CU_add_test(s, "shared file: mode", test_file_mode);
 	CU_add_test(s, "environment keys and session token", test_env);
 	CU_add_test(s, "partial environment credentials", test_env_partial);
 	CU_add_test(s, "Bedrock API key", test_bearer);

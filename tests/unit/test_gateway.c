@@ -262,6 +262,7 @@ tmp_write(const char *name, const char *text, char *path, size_t len)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fputs(text, f);
 	CU_ASSERT_EQUAL_FATAL(fclose(f), 0);
+	CU_ASSERT_EQUAL_FATAL(chmod(path, 0600), 0);	/* keys files must be */
 }
 
 /* Whole file as a NUL-terminated string; caller frees. */
@@ -282,6 +283,21 @@ slurp(const char *path)
 	}
 	fclose(f);
 	return buf;
+}
+
+/* The fixture keys file copied to tmpdir at mode 0600 (git keeps 0644,
+ * which the loader refuses for a file with SigV4 secrets); the path goes
+ * to `path`. */
+static void
+fixture_keys(char *path, size_t len)
+{
+	char	 src[PATH_MAX], *text;
+
+	snprintf(src, sizeof(src), "%s/keys", fixdir);
+	text = slurp(src);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	tmp_write("fixture-keys", text, path, len);
+	free(text);
 }
 
 static int
@@ -1262,6 +1278,75 @@ test_req_errors(void)
 	}
 }
 
+/* A body whose requestMetadata has n entries "kI": value of vlen bytes,
+ * the first key of klen bytes (0: "k0").  Caller frees. */
+static char *
+meta_body(size_t n, size_t klen, size_t vlen)
+{
+	size_t	 i, cap = 256 + n * (klen + vlen + 32), off;
+	char	*b = malloc(cap);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	off = (size_t)snprintf(b, cap, "{\"messages\": [" USERMSG "], \"requestMetadata\": {");
+	for (i = 0; i < n; i++) {
+		off += (size_t)snprintf(b + off, cap - off, "%s\"", i ? ", " : "");
+		if (i == 0 && klen > 0) {
+			memset(b + off, 'k', klen);
+			off += klen;
+		} else
+			off += (size_t)snprintf(b + off, cap - off, "k%zu", i);
+		off += (size_t)snprintf(b + off, cap - off, "\": \"");
+		memset(b + off, 'v', vlen);
+		off += vlen;
+		b[off++] = '"';
+	}
+	snprintf(b + off, cap - off, "}}");
+	return b;
+}
+
+/* The caps on requestMetadata: at the cap accepted, one over refused
+ * with a message naming the cap (and not echoing the map). */
+static void
+test_req_metadata_caps(void)
+{
+	static const struct {
+		size_t		 n, klen, vlen;
+		enum req_err	 err;
+		const char	*msg;
+	} cases[] = {
+		{ 16, 0, 256, REQ_OK, "" },
+		{ 1, 256, 0, REQ_OK, "" },
+		{ 17, 0, 1, REQ_E_SHAPE,
+		  MSG1("Value at 'requestMetadata' must have at most 16 entries") },
+		{ 1, 257, 1, REQ_E_SHAPE,
+		  MSG1("Value at 'requestMetadata' must have keys of 1 to 256 bytes") },
+		{ 2, 0, 257, REQ_E_SHAPE,
+		  MSG1("Value at 'requestMetadata' must have values of at most 256 bytes") },
+		{ 1, 0, 2048, REQ_E_SHAPE,
+		  MSG1("Value at 'requestMetadata' must have values of at most 256 bytes") },
+	};
+	struct req_converse	 c;
+	char			 msg[512], *body;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		body = meta_body(cases[i].n, cases[i].klen, cases[i].vlen);
+		msg[0] = '\0';
+		CU_ASSERT_EQUAL(req_parse_converse(body, strlen(body), 32, &c, msg,
+		    sizeof(msg)), cases[i].err);
+		CU_ASSERT_STRING_EQUAL(msg, cases[i].msg);
+		CU_ASSERT_PTR_NULL(strstr(msg, "vvv"));
+		req_converse_free(&c);
+		free(body);
+	}
+	body = strdup(WITH("\"requestMetadata\": {\"\": \"x\"}"));
+	CU_ASSERT_EQUAL(req_parse_converse(body, strlen(body), 32, &c, msg,
+	    sizeof(msg)), REQ_E_SHAPE);
+	CU_ASSERT_STRING_EQUAL(msg, MSG1("Value at 'requestMetadata' must have "
+	    "keys of 1 to 256 bytes"));
+	free(body);
+}
+
 static void
 test_req_features(void)
 {
@@ -2132,7 +2217,7 @@ load_keys(void)
 	char	 path[PATH_MAX], err[512];
 	struct tg_keys *k;
 
-	snprintf(path, sizeof(path), "%s/keys", fixdir);
+	fixture_keys(path, sizeof(path));
 	k = auth_keys_load(path, err, sizeof(err));
 	if (k == NULL)
 		fprintf(stderr, "\n  %s\n", err);
@@ -2218,6 +2303,55 @@ test_auth_keys_errors(void)
 	CU_ASSERT_PTR_NOT_NULL(k);
 	CU_ASSERT_EQUAL(auth_keys_count(k), 0);
 	auth_keys_free(k);
+}
+
+/* A keys file others can write is refused, and a world-readable one
+ * when it holds SigV4 secrets; the error names the file and the fix,
+ * never a secret. */
+static void
+test_auth_keys_mode(void)
+{
+	static const struct {
+		mode_t		 mode;
+		int		 sigv4, ok;
+		const char	*why;
+	} cases[] = {
+		{ 0600, 1, 1, NULL },
+		{ 0640, 1, 1, NULL },
+		{ 0644, 0, 1, NULL },
+		{ 0400, 1, 1, NULL },
+		{ 0644, 1, 0, "lets every user read the SigV4 secrets in it" },
+		{ 0604, 1, 0, "lets every user read the SigV4 secrets in it" },
+		{ 0666, 0, 0, "lets other users change it" },
+		{ 0620, 0, 0, "lets other users change it" },
+		{ 0602, 1, 0, "lets other users change it" },
+	};
+	char		 path[PATH_MAX], err[512], want[PATH_MAX + 64], text[512];
+	struct tg_keys	*k;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "apikey a sha256:%064d\n%s", 0,
+		    cases[i].sigv4 ? "sigv4 t AKIDMODE S3cretModeValue\n" : "");
+		tmp_write("keys-mode", text, path, sizeof(path));
+		CU_ASSERT_EQUAL_FATAL(chmod(path, cases[i].mode), 0);
+		err[0] = '\0';
+		k = auth_keys_load(path, err, sizeof(err));
+		CU_ASSERT_EQUAL(k != NULL, cases[i].ok);
+		if (!cases[i].ok) {
+			snprintf(want, sizeof(want), "%s: refused: mode %04o ", path,
+			    (unsigned)cases[i].mode);
+			CU_ASSERT_EQUAL(strncmp(err, want, strlen(want)), 0);
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].why));
+			snprintf(want, sizeof(want), "run chmod 600 %s", path);
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+			CU_ASSERT_PTR_NULL(strstr(err, "S3cret"));
+			if (strstr(err, cases[i].why) == NULL)
+				fprintf(stderr, "\n  mode %04o: %s\n",
+				    (unsigned)cases[i].mode, err);
+		}
+		auth_keys_free(k);
+	}
 }
 
 static void
@@ -2807,7 +2941,7 @@ test_alloc_keys(void)
 
 	if (!alloc_hooked())
 		return;
-	snprintf(path, sizeof(path), "%s/keys", fixdir);
+	fixture_keys(path, sizeof(path));
 	for (n = 1; n < 10000; n++) {
 		err[0] = '\0';
 		alloc_arm(n);
@@ -2946,6 +3080,7 @@ static const struct test request_tests[] = {
 	{ "features of a full request", test_req_features },
 	{ "features one by one", test_req_features_each },
 	{ "len, NUL bytes, trailing data, hostile depth", test_req_body_bounds },
+	{ "requestMetadata caps", test_req_metadata_caps },
 	{ "text_chars counts characters", test_req_text_chars_are_characters },
 	{ "req_parse_json (InvokeModel bodies)", test_req_parse_json },
 	{ "req_strerror", test_req_strerror },
@@ -2979,6 +3114,7 @@ static const struct test auth_tests[] = {
 	{ "no keys table: anonymous", test_auth_anonymous },
 	{ "API keys: Bearer, x-api-key, 401, 403", test_auth_api_keys },
 	{ "SigV4 key pairs", test_auth_sigv4 },
+	{ "keys file mode", test_auth_keys_mode },
 	{ "keygen: what it prints lets its key in", test_auth_keygen },
 	{ NULL, NULL }
 };

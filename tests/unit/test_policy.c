@@ -3,8 +3,11 @@
  * reload.  Every policy in tests/policy/hostile/ names its expected outcome
  * on its first line ("-- expect: runtime memory"): "load" means policy_new
  * must reject it, "ok" that policy_decide succeeds, anything else the set
- * of acceptable policy_decide errors.  After each hostile call the same
- * thread must still run a good policy.
+ * of acceptable policy_decide errors; optional header lines give a
+ * reason substring, the case's own instruction limit and time bound (see
+ * struct expect).  Every hostile call must return within its time bound,
+ * the same state must then route a plain request, and the same thread
+ * must still run a good policy.
  */
 #include "autoconf.h"
 
@@ -106,25 +109,44 @@ expected(const char *want, enum policy_err e)
 	return 0;
 }
 
-/* The "-- expect: ..." line and the optional "-- reason: ..." line. */
+/* What a hostile policy's header says: "-- expect: ..." first, then
+ * optionally "-- reason: ..." (a substring of every reason, or of the
+ * load error), "-- instructions: N" (its own instruction limit) and
+ * "-- ms: N" (its own time bound per call instead of HOSTILE_MS). */
+struct expect {
+	char		 want[128];
+	char		 why[256];
+	uint64_t	 instructions;	/* 0: the suite's limit */
+	double		 ms;		/* 0: HOSTILE_MS */
+};
+
+static void
+expect_line(struct expect *x, const char *line)
+{
+	if (strncmp(line, "-- reason: ", 11) == 0) {
+		snprintf(x->why, sizeof(x->why), "%s", line + 11);
+		x->why[strcspn(x->why, "\n")] = '\0';
+	} else if (strncmp(line, "-- instructions: ", 17) == 0)
+		x->instructions = strtoull(line + 17, NULL, 10);
+	else if (strncmp(line, "-- ms: ", 7) == 0)
+		x->ms = strtod(line + 7, NULL);
+}
+
 static int
-read_expect(const char *path, char *want, size_t len, char *reason, size_t rlen)
+read_expect(const char *path, struct expect *x)
 {
 	FILE	*fp = fopen(path, "r");
 	char	 line[256];
-	int	 ok = 0;
+	int	 ok = 0, i;
 
-	reason[0] = '\0';
+	memset(x, 0, sizeof(*x));
 	if (fp != NULL && fgets(line, sizeof(line), fp) != NULL &&
 	    strncmp(line, "-- expect: ", 11) == 0) {
-		snprintf(want, len, "%s", line + 11);
-		want[strcspn(want, "\n")] = '\0';
+		snprintf(x->want, sizeof(x->want), "%s", line + 11);
+		x->want[strcspn(x->want, "\n")] = '\0';
 		ok = 1;
-		if (fgets(line, sizeof(line), fp) != NULL &&
-		    strncmp(line, "-- reason: ", 11) == 0) {
-			snprintf(reason, rlen, "%s", line + 11);
-			reason[strcspn(reason, "\n")] = '\0';
-		}
+		for (i = 0; i < 4 && fgets(line, sizeof(line), fp) != NULL; i++)
+			expect_line(x, line);
 	}
 	if (fp != NULL)
 		fclose(fp);
@@ -140,45 +162,116 @@ header_safe(const char *s)
 	return 1;
 }
 
+static double
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Every hostile call returns within this: the suite's limits are 4 MiB
+ * and 200 000 instructions, a few milliseconds of work, but a flood of
+ * log lines under ASan takes a quarter of a second.  The pattern cases
+ * ask for 50 ms ("-- ms: 50"). */
+#define HOSTILE_MS	1000
+
+/* The time bounds are for a normal build; ASan slows policies down three
+ * to five times, so under it they scale. */
+#ifdef __SANITIZE_ADDRESS__
+#define TIME_SCALE	5
+#else
+#define TIME_SCALE	1
+#endif
+
+/* A 2 kB requestMetadata value for the hostile cases to split: eight
+ * times what request.c lets a client send (REQ_MAX_META_VALUE), since
+ * the policy host must hold whatever the caps are. */
+static char	 meta_note[2049];
+
+/* One hostile call: the expected outcome, a header-safe reason, the
+ * fallback on error, within the time bound. */
+static int
+hostile_call(struct policy *p, const char *name, const struct expect *x)
+{
+	static const char *const keys[] = { "note" };
+	const char		*values[] = { meta_note };
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+	enum policy_err		 e;
+	double			 t0, ms;
+	int			 ok;
+
+	if (meta_note[0] == '\0')
+		for (size_t i = 0; i + 1 < sizeof(meta_note); i++)
+			meta_note[i] = i % 2 ? '-' : 'a';
+	facts_init(&f, "hostile");
+	f.metadata_keys = keys;
+	f.metadata_values = values;
+	f.nmetadata = 1;
+	t0 = mono_ms();
+	e = policy_decide(p, &f, &d);
+	ms = mono_ms() - t0;
+	ok = expected(x->want, e) && d.reason[0] != '\0' &&
+	    strlen(d.reason) < sizeof(d.reason) && header_safe(d.reason) &&
+	    (e == POLICY_OK || strcmp(d.model, f.fallback) == 0) &&
+	    strstr(d.reason, x->why) != NULL &&
+	    ms < (x->ms > 0 ? x->ms : HOSTILE_MS) * TIME_SCALE;
+	if (!ok)
+		fprintf(stderr, "%s: got %s (%s) in %.1f ms, expected %s (%s)\n",
+		    name, codes[e], d.reason, ms, x->want, x->why);
+	return ok;
+}
+
+/* After the hostile calls, the same state routes the next request. */
+static int
+next_request_routed(struct policy *p, const char *name)
+{
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+	enum policy_err		 e;
+
+	facts_init(&f, "next");
+	if ((e = policy_decide(p, &f, &d)) == POLICY_OK &&
+	    strcmp(d.model, f.fallback) == 0)
+		return 1;
+	fprintf(stderr, "%s: next request got %s (%s)\n", name, codes[e], d.reason);
+	return 0;
+}
+
 /* Run one hostile policy; returns 1 when it behaved as expected. */
 static int
 run_hostile(const char *name)
 {
-	char			 rel[512], path[1200], want[128], err[512], why[256];
+	char			 rel[512], path[1200], err[512];
+	struct policy_limits	 l = lim;
+	struct expect		 x;
 	struct policy		*p;
-	struct policy_facts	 f;
-	struct policy_decision	 d;
-	enum policy_err		 e;
 	int			 i, ok = 1;
 
 	snprintf(rel, sizeof(rel), "tests/policy/hostile/%s", name);
 	path_of(path, sizeof(path), rel);
-	if (!read_expect(path, want, sizeof(want), why, sizeof(why))) {
+	if (!read_expect(path, &x)) {
 		fprintf(stderr, "%s: no '-- expect:' line\n", name);
 		return 0;
 	}
-	p = policy_new(path, &lim, err, sizeof(err));
-	if (strcmp(want, "load") == 0) {
+	if (x.instructions != 0)
+		l.instructions = x.instructions;
+	p = policy_new(path, &l, err, sizeof(err));
+	if (strcmp(x.want, "load") == 0) {
 		if (p != NULL || err[0] == '\0')
 			fprintf(stderr, "%s: loaded, expected a rejection\n", name);
 		policy_free(p);
-		return p == NULL && err[0] != '\0';
+		return p == NULL && err[0] != '\0' && strstr(err, x.why) != NULL;
 	}
 	if (p == NULL) {
 		fprintf(stderr, "%s: rejected at load: %s\n", name, err);
 		return 0;
 	}
-	facts_init(&f, "hostile");
-	for (i = 0; i < 2 && ok; i++) {
-		e = policy_decide(p, &f, &d);
-		ok = expected(want, e) && d.reason[0] != '\0' &&
-		    strlen(d.reason) < sizeof(d.reason) && header_safe(d.reason) &&
-		    (e == POLICY_OK || strcmp(d.model, f.fallback) == 0) &&
-		    strstr(d.reason, why) != NULL;
-		if (!ok)
-			fprintf(stderr, "%s: got %s (%s), expected %s (%s)\n",
-			    name, codes[e], d.reason, want, why);
-	}
+	for (i = 0; i < 2 && ok; i++)
+		ok = hostile_call(p, name, &x);
+	ok = ok && next_request_routed(p, name);
 	policy_free(p);
 	return ok;
 }
@@ -944,6 +1037,12 @@ test_hot_reload(void)
 	CU_ASSERT_EQUAL(policy_maybe_reload(p), -1);
 	CU_ASSERT_STRING_EQUAL(decide_model(p), two[1].model);
 
+	/* a looping __index on the returned table: the limit rejects it */
+	write_file(path, "return setmetatable({}, { __index = function() while true do end end })\n", 1);
+	CU_ASSERT_EQUAL(policy_maybe_reload(p), -1);
+	CU_ASSERT_STRING_EQUAL(policy_version(p), v1);
+	CU_ASSERT_STRING_EQUAL(decide_model(p), two[1].model);
+
 	/* good again, via rename: swapped */
 	write_file(path, "return { decide = function(ctx) return { model = ctx.fallback } end }\n", 1);
 	CU_ASSERT_EQUAL(policy_maybe_reload(p), 1);
@@ -967,6 +1066,51 @@ test_hot_reload(void)
 	CU_ASSERT(file_contains(logpath, "reload rejected: reload.lua:2: unexpected symbol near <eof>"));
 	CU_ASSERT(file_contains(logpath, "reload rejected: dry run: policy limit"));
 	CU_ASSERT(file_contains(logpath, "reloaded, version"));
+	CU_ASSERT(file_contains(logpath, "reload rejected: reload.lua: policy limit: "
+	    "more than 200000 instructions while loading"));
+}
+
+/* At the default limits (what a gateway without limits in its config
+ * runs), the pattern cases of issue #14 stop within 50 ms and the next
+ * request is routed. */
+static void
+test_pattern_default_limits(void)
+{
+	static const char *const worst[] = {
+		"('a'):rep(30000):find('.-.-.-.-b')",
+		"(('a-'):rep(1000)):match('^(.-)%-(.-)%-(.-)%-(%d+)$')",
+		"(('a'):rep(400000)):find(('a'):rep(200) .. 'b', 1, true)",
+		"string.gsub(('a'):rep(30000), '.-.-.-b', 'x')",
+		"(('a'):rep(30000)):gmatch('.-.-.-b')()",
+	};
+	static const struct policy_limits deflim = { 0, 0 };
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+	struct policy		*p;
+	char			 src[512], path[256], err[512];
+	double			 t0, ms;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(worst) / sizeof(worst[0]); i++) {
+		snprintf(src, sizeof(src), "return { decide = function(ctx)\n"
+		    "  if ctx.router == 'hostile' then for _ = 1, 50 do local x = %s end end\n"
+		    "  return { model = ctx.fallback } end }\n", worst[i]);
+		snprintf(path, sizeof(path), "%s/worst%zu.lua", tmpdir, i);
+		write_file(path, src, 0);
+		p = policy_new(path, &deflim, err, sizeof(err));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		facts_init(&f, "hostile");
+		t0 = mono_ms();
+		CU_ASSERT_EQUAL(policy_decide(p, &f, &d), POLICY_E_INSTRUCTIONS);
+		ms = mono_ms() - t0;
+		if (ms >= 50 * TIME_SCALE)
+			fprintf(stderr, "%s: %.1f ms\n", worst[i], ms);
+		CU_ASSERT(ms < 50 * TIME_SCALE);
+		CU_ASSERT_PTR_NOT_NULL(strstr(d.reason, "more than 1000000 instructions"));
+		facts_init(&f, "next");
+		CU_ASSERT_EQUAL(policy_decide(p, &f, &d), POLICY_OK);
+		policy_free(p);
+	}
 }
 
 /* A server starts with a broken file: the fallback serves until the file
@@ -1111,6 +1255,7 @@ main(void)
 	CU_add_test(s, "error reason", test_error_reason);
 	CU_add_test(s, "load errors", test_load_errors);
 	CU_add_test(s, "hostile policies", test_hostile);
+	CU_add_test(s, "pattern worst cases at the default limits", test_pattern_default_limits);
 	CU_add_test(s, "helpers: surface", test_helpers_surface);
 	CU_add_test(s, "helpers: lookups", test_helpers_lookups);
 	CU_add_test(s, "helpers: bedrock", test_helpers_bedrock);
