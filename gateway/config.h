@@ -41,12 +41,14 @@ struct tg_model {
 #define TG_STRENGTH_MAX		1.5
 
 /*
- * min_confidence of a router that does not set it.  0 turns the
- * low-confidence fallback off: a provisional value until the lead measures
- * one on held-out traffic unlike the training data (issue #12 item 4);
- * change it here and in tiergate.conf(5) together.
+ * min_confidence of a router that does not set it.  Measured with the
+ * default model (predictor/README-training.md, "Confidence"): below 0.5
+ * are 0-0.09% of the training records and 0.05-0.32% of a label family
+ * left out of training, and every prompt of another kind tried (another
+ * script, emoji, a code dump); long prompts of the usual kind score 0.6
+ * and more.  Change it here and in tiergate.conf(5) together.
  */
-#define TG_DEFAULT_MIN_CONFIDENCE	0.0
+#define TG_DEFAULT_MIN_CONFIDENCE	0.5
 
 /* A prompt router, mirroring Bedrock's CreatePromptRouter. */
 struct tg_router {
