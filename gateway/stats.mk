@@ -6,6 +6,7 @@ libtgstats_a_SOURCES = \
 	gateway/stats.h gateway/stats.c \
 	gateway/declog.h gateway/declog.c \
 	gateway/stats_api.h gateway/stats_api.c gateway/stats_decisions.c \
+	gateway/stats_rejects.c \
 	gateway/metrics.c \
 	gateway/admin.h gateway/admin.c \
 	gateway/stats_cmd.c

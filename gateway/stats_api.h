@@ -47,6 +47,26 @@ json_t	*stats_api_whatif(const char *path, const struct tg_config *,
 const struct tg_model *stats_api_strong_model(const struct tg_config *,
 	    const struct tg_router *);
 
+/*
+ * The refusal counters of a stats file (stats_rejects.c): keys loaded once,
+ * then window sums accumulated in win[] bucket by bucket (or set to the
+ * lifetime counts).  Free with rejset_free(), also after a failed load.
+ */
+struct rejset {
+	size_t			 n;
+	struct stats_rkey	*keys;
+	int			*valid;
+	uint64_t		*win;
+};
+int	 rejset_load(struct stats *, struct rejset *);
+void	 rejset_free(struct rejset *);
+/* Add one bucket into win[]; returns that bucket's refusals. */
+uint64_t rejset_bucket(struct stats *, struct rejset *, enum stats_unit, uint64_t unit);
+void	 rejset_lifetime(struct stats *, struct rejset *);
+uint64_t rejset_total(const struct rejset *);
+/* The "rejected" object of the stats document, from win[]. */
+json_t	*rejset_json(const struct rejset *);
+
 /* GET /metrics: Prometheus text format 0.0.4 in a malloc'd buffer (caller
  * frees), length in *len.  Returns NULL on allocation failure. */
 char	*metrics_text(struct stats *, size_t *len);

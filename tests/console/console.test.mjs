@@ -69,7 +69,9 @@ function expectedKpis(s) {
     'cf-spend': F.fmtUSD(t.cf_cost_usd),
     savings: F.fmtUSD(t.savings_usd),
     'savings-pct': F.fmtPct(t.savings_pct),
-    requests: F.fmtInt(t.requests),
+    requests: F.fmtInt(t.answered),
+    rejected: F.fmtInt(t.rejected),
+    failed: F.fmtInt(t.failed),
     cheaper: F.fmtShare(t.routed_cheaper_share),
     fallback: F.fmtShare(t.fallback_rate),
     p50: F.fmtMicros(s.latency.overhead_us.p50),
@@ -99,6 +101,10 @@ async function pageNumbers(page) {
         kpis.p99 = v.querySelector('[data-value="p99"]').textContent;
       } else if (k.dataset.kpi !== 'upstream') {
         kpis[k.dataset.kpi] = v.textContent;
+      }
+      if (k.dataset.kpi === 'requests') {
+        kpis.rejected = k.querySelector('[data-value="rejected"]').textContent;
+        kpis.failed = k.querySelector('[data-value="failed"]').textContent;
       }
     }
     const cell = (tr, col) => {
@@ -153,6 +159,10 @@ test('the numbers on the page equal the stats JSON', { timeout: 120000 }, async 
   const s = await assertPageMatchesStats(page, '24h');
   assert.ok(s.totals.requests > 0 || !T.fixture, 'the fixture has traffic');
   if (!T.fixture && s.totals.requests === 0) console.log('# warning: the stack has no traffic in the last 24h');
+  assert.ok(s.totals.rejected > 0 || !T.fixture, 'the fixture has refused requests');
+  assert.equal(s.totals.answered + s.totals.failed, s.totals.requests, 'answered + failed = requests a model was called for');
+  assert.equal(s.routers.reduce((n, r) => n + r.requests, 0), s.totals.requests,
+    'the routing cards hold the requests a model was called for, no refusal');
   const wanted = new Set(s.routers.map((r) => r.router));
   const shown = await page.$$eval('#routers .router-card', (cs) => cs.map((c) => c.dataset.router));
   assert.deepEqual(new Set(shown), wanted, 'one routing card per router in the stats');

@@ -90,6 +90,7 @@ function makeDecision(r, ts, i) {
     upstream_ms: Math.round((300 + r() * r() * 3000) * 10) / 10, overhead_us: Math.round(25 + r() * r() * 160),
     attempts: 1, fallback: null, upstream_error: null, status: 200 };
   base.time = new Date(base.ts * 1000).toISOString();
+  if (r() < 0.03) return refused(base, router);
   if (!router) return passthrough(base);
   const strong = strongOf(router.models);
   const candidates = router.models.map((m) => {
@@ -125,6 +126,13 @@ function makeDecision(r, ts, i) {
     model = null;
   }
   return finish({ ...base, router: router.id, threshold: router.threshold, candidates, chosen, model, reason, cf_model: strong });
+}
+
+/** A request refused before any model was called (as the gateway logs it). */
+function refused(base, router) {
+  return { ...base, router: router ? router.id : '', threshold: null, candidates: [], chosen: null,
+    model: null, reason: '', input_tokens: 0, output_tokens: 0, upstream_ms: 0, attempts: 0,
+    cost: null, cf_model: null, cf_cost: null, status: 400, rejected: 'validation' };
 }
 
 function passthrough(base) {
@@ -170,7 +178,7 @@ const round9 = (v) => (v === null ? null : Math.round(v * 1e9) / 1e9);
 function emptyAgg() {
   return { requests: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0,
     cost: 0, unpriced: 0, cf: 0, cfUnpriced: 0, saveCost: 0, saveCf: 0, basis: 0,
-    cheaper: 0, fallbacks: 0, upErr: 0, e5xx: 0 };
+    cheaper: 0, fallbacks: 0, upErr: 0, e5xx: 0, failed: 0 };
 }
 
 function add(a, d) {
@@ -188,6 +196,21 @@ function add(a, d) {
   if (d.fallback) a.fallbacks++;
   if (d.upstream_error) a.upErr++;
   if (d.status >= 500) a.e5xx++;
+  if (d.status >= 300) a.failed++;
+}
+
+/** The "rejected" object of the stats document. */
+function rejectedOf(list) {
+  const count = (key) => {
+    const m = {};
+    for (const d of list) m[key(d)] = (m[key(d)] || 0) + 1;
+    return m;
+  };
+  const asList = (m, label) => Object.entries(m).sort((x, y) => y[1] - x[1])
+    .map(([k, n]) => ({ [label]: k, requests: n }));
+  return { requests: list.length, by_status: count((d) => String(d.status)),
+    by_reason: count((d) => d.rejected), by_router: asList(count((d) => d.router), 'router'),
+    by_tenant: asList(count((d) => d.tenant), 'tenant'), rows: [] };
 }
 
 function money(a) {
@@ -202,8 +225,9 @@ function money(a) {
   };
 }
 
-function totalsOf(a) {
-  return { requests: a.requests, input_tokens: a.input_tokens, output_tokens: a.output_tokens,
+function totalsOf(a, rejected = 0) {
+  return { requests: a.requests, answered: a.requests - a.failed, failed: a.failed, rejected,
+    input_tokens: a.input_tokens, output_tokens: a.output_tokens,
     cache_read_tokens: 0, cache_write_tokens: 0, ...money(a),
     routed_cheaper: a.cheaper, routed_cheaper_share: a.requests ? Math.round((a.cheaper / a.requests) * 1e4) / 1e4 : 0,
     fallbacks: a.fallbacks, fallback_rate: a.requests ? Math.round((a.fallbacks / a.requests) * 1e4) / 1e4 : 0,
@@ -248,7 +272,7 @@ function routersOf(list) {
   });
 }
 
-function seriesOf(list, from, g, n) {
+function seriesOf(list, from, g, n, refusedHere) {
   const buckets = Array.from({ length: n }, () => []);
   for (const d of list) buckets[Math.floor((d.ts - from) / g)].push(d);
   const models = [...new Set(list.map((d) => d.model).filter(Boolean))].sort();
@@ -261,7 +285,8 @@ function seriesOf(list, from, g, n) {
       by[model] = { requests: ma.requests, cost_usd: money(ma).cost_usd, unpriced_requests: ma.unpriced };
     }
     return { t: from + k * g, requests: a.requests, cost_usd: m.cost_usd, unpriced_requests: a.unpriced,
-      cf_cost_usd: m.cf_cost_usd, savings_usd: m.savings_usd, fallbacks: a.fallbacks, by_model: by };
+      cf_cost_usd: m.cf_cost_usd, savings_usd: m.savings_usd, fallbacks: a.fallbacks,
+      rejected: refusedHere.filter((d) => Math.floor((d.ts - from) / g) === k).length, by_model: by };
   });
   return { granularity_s: g, models, points };
 }
@@ -277,9 +302,12 @@ function tenantsOf(all, now, tfrom, tg) {
   });
 }
 
-function stats(all, now, name) {
+function stats(everything, now, name) {
   const [g, n, tg] = WINDOWS[name];
   const from = Math.floor(now / g) * g - (n - 1) * g;
+  const all = everything.filter((d) => !d.rejected);
+  const refusedAll = everything.filter((d) => d.rejected);
+  const refusedHere = refusedAll.filter((d) => d.ts >= from && d.ts <= now);
   const list = all.filter((d) => d.ts >= from && d.ts <= now);
   const a = emptyAgg();
   list.forEach((d) => add(a, d));
@@ -295,7 +323,8 @@ function stats(all, now, name) {
     window: { name, from, to: now, granularity_s: g, buckets: n },
     versions: { tiergate: '0.1.0-fixture', predictor: 'tg-fixture-0000', policy: 'default.lua sha256:fixture' },
     stats_since: all.length ? Math.floor(all[0].ts) : now,
-    totals: totalsOf(a),
+    totals: totalsOf(a, refusedHere.length),
+    rejected: rejectedOf(refusedHere),
     fallbacks_by_reason: reasons,
     upstream_errors_by_type: errs,
     status_classes: { '2xx': list.filter((d) => d.status < 300).length, '4xx': 0, '5xx': a.e5xx },
@@ -307,8 +336,8 @@ function stats(all, now, name) {
         routed_cheaper_share: t.routed_cheaper_share, input_tokens: ca.input_tokens, output_tokens: ca.output_tokens };
     }),
     by_tenant: { from: tfrom, granularity_s: tg, tenants: tenantsOf(all, now, tfrom, tg) },
-    series: seriesOf(list, from, g, n),
-    lifetime: totalsOf(life),
+    series: seriesOf(list, from, g, n, refusedHere),
+    lifetime: totalsOf(life, refusedAll.length),
   };
 }
 

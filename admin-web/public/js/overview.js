@@ -37,7 +37,10 @@ function renderKpis(s) {
   setKpi('savings', F.fmtUSD(t.savings_usd));
   kpi('savings').title = 'Over ' + F.fmtInt(t.savings_basis_requests) + ' requests priced on both the model used and the strongest model';
   setKpi('savings-pct', F.fmtPct(t.savings_pct));
-  setKpi('requests', F.fmtInt(t.requests), t.errors_5xx ? F.fmtInt(t.errors_5xx) + ' answered 5xx' : 'no 5xx answers');
+  // answered, rejected before any model (4xx) and failed upstream (5xx)
+  setKpi('requests', F.fmtInt(t.answered ?? t.requests));
+  setText(kpi('requests').querySelector('[data-value="rejected"]'), F.fmtInt(t.rejected ?? 0));
+  setText(kpi('requests').querySelector('[data-value="failed"]'), F.fmtInt(t.failed ?? t.errors_5xx ?? 0));
   setKpi('cheaper', F.fmtShare(t.routed_cheaper_share), F.fmtInt(t.routed_cheaper) + ' requests');
   setKpi('fallback', F.fmtShare(t.fallback_rate), F.fmtInt(t.fallbacks) + ' fallbacks');
   setText(kpi('overhead').querySelector('[data-value="p50"]'), F.fmtMicros(oh.p50));
