@@ -53,6 +53,13 @@ enum tg_cred_source {
 	TG_CRED_BEARER,		/* AWS_BEARER_TOKEN_BEDROCK */
 };
 
+/* Which model ids that name no router are sent to Bedrock as they are. */
+enum tg_passthrough {
+	TG_PT_NONE = 0,		/* none: only routers */
+	TG_PT_KNOWN,		/* models in "models" or the price table */
+	TG_PT_ANY,		/* any id in Bedrock's model-id grammar */
+};
+
 struct tg_limits {
 	size_t	 max_body_bytes;	/* request body cap */
 	size_t	 max_json_depth;	/* request JSON nesting cap */
@@ -76,7 +83,11 @@ struct tg_config {
 	long			 retry_base_ms;
 	long			 retry_cap_ms;
 	int			 threads;
-	int			 allow_passthrough; /* plain model ids allowed as modelId */
+	enum tg_passthrough	 passthrough;
+	char			**accounts;	/* router ARNs must name one of these */
+	size_t			 naccounts;	/* 0: any account (none configured) */
+	char			**known_ids;	/* the price table's model ids */
+	size_t			 nknown;
 	char			*api_keys_file;
 	char			*admin_token_sha256; /* hex; NULL: admin API disabled */
 	char			*log_path;	/* NULL or "-": stderr */
@@ -105,5 +116,9 @@ ssize_t			 config_model_index(const struct tg_config *, const char *id);
 /* Resolve a client's modelId (already percent-decoded): a router id or a
  * router ARN.  Returns NULL when it names no router. */
 const struct tg_router	*config_router(const struct tg_config *, const char *model_id);
+/* 1 when `account` (12 digits) may appear in a router ARN. */
+int			 config_account_ok(const struct tg_config *, const char *account);
+/* 1 when model id `id` is in "models" or the price table. */
+int			 config_model_known(const struct tg_config *, const char *id);
 
 #endif

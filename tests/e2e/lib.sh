@@ -132,7 +132,7 @@ tg_write_config() {
   "credentials": { "source": "env" },
   "upstream": { "connect_timeout_ms": 2000, "timeout_ms": ${TG_TIMEOUT_MS:-20000},
                 "retries": 2, "retry_base_ms": 20, "retry_cap_ms": 200 },
-  "server": { "threads": ${TG_THREADS:-8}, "allow_passthrough": true },
+  "server": { "threads": ${TG_THREADS:-8}, "passthrough": "${TG_PASSTHROUGH:-known}" },
   "api_keys_file": "$TG_RUN/keys",
   "admin_token_sha256": "$(tg_sha256 "$TG_ADMIN_TOKEN")",
   "log": { "path": "$TG_RUN/tiergate.log", "level": "info" },

@@ -30,6 +30,20 @@ tg_post /model/nova/converse "$(tg_converse_body 'What is 2+2?')"
 tg_expect '[ "$TG_STATUS" = 200 ]' "nova converse: HTTP $TG_STATUS"
 tg_ok
 
+# --- refused before any model was called: counted apart -------------------------
+# 2 invalid bodies on support (tenant acme), 1 unknown router, 1 wrong key.
+R=4
+tg_post /model/support/converse '{"messages": 7}'
+tg_expect '[ "$TG_STATUS" = 400 ]' "invalid body: HTTP $TG_STATUS"
+tg_post /model/support/converse 'not json'
+tg_expect '[ "$TG_STATUS" = 400 ]' "not JSON: HTTP $TG_STATUS"
+tg_post /model/no-such-router/converse "$(tg_converse_body hi)"
+tg_expect '[ "$TG_STATUS" = 400 ]' "unknown router: HTTP $TG_STATUS"
+TG_AUTHZ="Bearer tg-wrong-key" tg_post /model/support/converse "$(tg_converse_body hi)"
+tg_expect '[ "$TG_STATUS" = 401 ] || [ "$TG_STATUS" = 403 ]' "wrong key: HTTP $TG_STATUS"
+WRONG_KEY_STATUS=$TG_STATUS
+tg_ok
+
 # --- authentication ------------------------------------------------------------
 admin_get /admin/api/stats
 tg_expect '[ "$A_STATUS" = 401 ]' "no token: HTTP $A_STATUS"
@@ -66,6 +80,21 @@ tg_expect '[ "$(j ".totals.cost_usd > 0 and .totals.cf_cost_usd >= .totals.cost_
 tg_expect '[ "$(j ".latency.upstream_ms.count")" = $((N + 1)) ]' "latency count"
 tg_expect '[ "$(j ".latency.overhead_us.p50 != null")" = true ]' "overhead p50"
 tg_expect '[ "$(j ".by_tenant.tenants[0].tenant")" = acme ]' "tenant acme"
+tg_expect '[ "$(j .totals.answered)" = $((N + 1)) ] && [ "$(j .totals.failed)" = 0 ]' "answered/failed"
+tg_expect '[ "$(j .totals.rejected)" = $R ] && [ "$(j .rejected.requests)" = $R ]' "rejected: $(j -c .rejected)"
+tg_expect '[ "$(j .totals.unpriced_requests)" = 0 ]' "a refusal counted as unpriced"
+tg_expect '[ "$(j ".rejected.by_status[\"400\"]")" = 3 ]' \
+    "rejected by status: $(j -c .rejected.by_status)"
+tg_expect '[ "$(j ".rejected.by_status[\"$WRONG_KEY_STATUS\"]")" = 1 ]' "rejected wrong key"
+tg_expect '[ "$(j ".rejected.by_reason.validation")" = 2 ] && [ "$(j ".rejected.by_reason.unknown_model")" = 1 ] &&
+    [ "$(j ".rejected.by_reason.auth")" = 1 ]' "rejected by reason: $(j -c .rejected.by_reason)"
+tg_expect '[ "$(j ".rejected.rows[] | select(.router == \"support\" and .tenant == \"acme\" and .reason == \"validation\") | .requests")" = 2 ]' \
+    "rejected per router and tenant: $(j -c .rejected.rows)"
+tg_expect '[ "$(j ".rejected.rows[] | select(.reason == \"auth\") | .router + \"/\" + .tenant")" = support/ ]' \
+    "a refused key is counted under the router it named, with no tenant"
+tg_expect '[ "$(j "[.routers[].models[] | select(.model == \"\")] | length")" = 0 ]' "a refusal appeared as a model"
+tg_expect '[ "$(j "[.series.points[].rejected] | add")" = $R ]' "series rejected does not add up"
+tg_expect '[ "$(j .lifetime.rejected)" = $R ]' "lifetime.rejected"
 for w in 24h:96 7d:168 30d:30; do
 	admin_get "/admin/api/stats?window=${w%:*}" "${auth[@]}"
 	tg_expect '[ "$A_STATUS" = 200 ] && [ "$(j ".series.points | length")" = ${w#*:} ]' "window ${w%:*}"
@@ -80,7 +109,7 @@ admin_get "/admin/api/decisions?limit=5" "${auth[@]}"
 tg_expect '[ "$A_STATUS" = 200 ] && [ "$(j ".decisions | length")" = 5 ]' "decisions page 1: $A_OUT"
 first=$(j '[.decisions[].request_id] | join(" ")')
 before=$(j .next_before)
-tg_expect '[ "$(j .decisions[0].router)" = nova ]' "newest first"
+tg_expect '[ "$(j .decisions[0].rejected)" = auth ] && [ "$(j .decisions[$R].router)" = nova ]' "newest first"
 tg_expect '[ "$(j ".decisions[0] | has(\"prompt\")")" = false ]' "prompt leaked"
 all=$first
 while [ "$before" != null ]; do
@@ -89,8 +118,8 @@ while [ "$before" != null ]; do
 	all="$all $(j '[.decisions[].request_id] | join(" ")')"
 	before=$(j .next_before)
 done
-tg_expect '[ "$(printf "%s\n" $all | sort -u | wc -l)" = $((N + 1)) ]' "pages did not cover every decision once"
-tg_expect '[ "$(wc -l <"$TG_RUN/decisions.jsonl")" = $((N + 1)) ]' "decision log lines"
+tg_expect '[ "$(printf "%s\n" $all | sort -u | wc -l)" = $((N + 1 + R)) ]' "pages did not cover every decision once"
+tg_expect '[ "$(wc -l <"$TG_RUN/decisions.jsonl")" = $((N + 1 + R)) ]' "decision log lines"
 admin_get "/admin/api/decisions?limit=0" "${auth[@]}"
 tg_expect '[ "$A_STATUS" = 400 ]' "limit=0: HTTP $A_STATUS"
 admin_get "/admin/api/decisions?before=abc" "${auth[@]}"
@@ -116,6 +145,10 @@ tg_expect '[ "$A_STATUS" = 200 ]' "/metrics: HTTP $A_STATUS"
 tg_expect 'grep -qi "^Content-Type: *text/plain; version=0.0.4" "$TG_RUN/admin.h"' "metrics content type"
 sum=$(printf %s "$A_OUT" | awk '/^tiergate_requests_total\{/ { s += $NF } END { print s }')
 tg_expect '[ "$sum" = $((N + 1)) ]' "tiergate_requests_total sums to $sum"
+sum=$(printf %s "$A_OUT" | awk '/^tiergate_rejected_requests_total\{/ { s += $NF } END { print s }')
+tg_expect '[ "$sum" = $R ]' "tiergate_rejected_requests_total sums to $sum"
+tg_expect 'printf %s "$A_OUT" | grep -qF "tiergate_rejected_requests_total{router=\"support\",tenant=\"acme\",status=\"400\",reason=\"validation\"} 2"' \
+    "rejected series by router, tenant, status, reason"
 PROMTOOL=${PROMTOOL:-$(command -v promtool || true)}
 if [ -n "$PROMTOOL" ] && [ -x "$PROMTOOL" ]; then
 	printf '%s\n' "$A_OUT" | "$PROMTOOL" check metrics || tg_fail "promtool check metrics"
@@ -140,6 +173,7 @@ for w in 1h 30d; do
 	a=$("${STATS[@]}" show --stats "$TG_RUN/stats.bin" --window $w --at $now | jq -c 'del(.stats_since)')
 	b=$("${STATS[@]}" show --stats "$TG_RUN/rebuilt.bin" --window $w --at $now | jq -c 'del(.stats_since)')
 	tg_expect '[ -n "$a" ] && [ "$a" = "$b" ]' "rebuilt stats ($w) differ from the live file"
+	tg_expect '[ "$(printf %s "$b" | jq .rejected.requests)" = $R ]' "rebuilt stats ($w) lost the refusals"
 done
 tg_ok
 echo "$TG_CHECKS passed, 0 failed"
