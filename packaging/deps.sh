@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 BUILD_PKGS="build-essential autoconf automake libtool pkg-config
   libfcgi-dev libcurl4-openssl-dev libjansson-dev liblua5.4-dev libssl-dev
   libcunit1-dev libxgboost-dev"
-DEMO_PKGS="lighttpd curl jq ca-certificates"
+DEMO_PKGS="lighttpd lighttpd-modules-lua curl jq ca-certificates"
 TEST_PKGS="apache2 prometheus wrk chromium procps"
 
 say() { printf '==> %s\n' "$*"; }

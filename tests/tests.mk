@@ -13,9 +13,11 @@ E2E_TESTS = \
 	tests/e2e/cgi.sh \
 	tests/e2e/signing.sh \
 	tests/e2e/demo.sh \
-	tests/e2e/policy.sh
+	tests/e2e/policy.sh \
+	tests/e2e/webserver-errors.sh
 TESTS += $(E2E_TESTS)
-EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh tests/e2e/checks.sh
+EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh tests/e2e/checks.sh \
+	tests/e2e/webserver-errors.mjs
 
 if HAVE_CUNIT
 check_PROGRAMS += tests/unit/test_gateway

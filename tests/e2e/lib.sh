@@ -184,6 +184,7 @@ tg_subst() {	# TEMPLATE OUT
 	    -e "s|@RUNDIR@|$TG_RUN|g" -e "s|@TIERGATE@|$TIERGATE|g" \
 	    -e "s|@CONFIG@|$TG_RUN/tiergate.json|g" -e "s|@CONSOLE@|$TG_CONSOLE|g" \
 	    -e "s|@FCGI_PORT@|${TG_FCGI_PORT:-0}|g" \
+	    -e "s|@LIGHTTPD_DIR@|$top_srcdir/packaging/lighttpd|g" \
 	    -e "s|@MODDIR@|/usr/lib/apache2/modules|g" \
 	    -e "s|@USER@|${TG_APACHE_USER:-www-data}|g" \
 	    -e "s|@GROUP@|${TG_APACHE_GROUP:-www-data}|g" "$1" >"$2"
