@@ -21,6 +21,7 @@
 #include "http.h"
 #include "log.h"
 #include "policy.h"
+#include "policy_whatif.h"
 #include "pred.h"
 #include "request.h"
 #include "route.h"
@@ -227,6 +228,11 @@ gw_policy_version(struct tg_worker *w)
 	return buf;
 }
 
+/* The what-if replays a router's own policy (gateway/policy_whatif.c). */
+static const struct admin_policy_hooks gw_policy_hooks = {
+	policy_whatif_open, policy_whatif_close,
+};
+
 void
 gw_dispatch(struct tg_req *req)
 {
@@ -249,7 +255,7 @@ gw_dispatch(struct tg_req *req)
 			gw_prompt_routers(req);
 	} else if (admin_handle(req, req->worker->cfg, req->worker->stats,
 	    req->worker->declog, gw_predictor_version(req->worker),
-	    gw_policy_version(req->worker)) == 0)
+	    gw_policy_version(req->worker), &gw_policy_hooks) == 0)
 		http_send_error(req, 404, "UnknownOperationException",
 		    "No operation at %s %s", req->method, req->path);
 }

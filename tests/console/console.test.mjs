@@ -279,6 +279,38 @@ test('the what-if chart moves when the router changes', { timeout: 60000 }, asyn
   await page.close();
 });
 
+test('the what-if replays the router\'s policy; "threshold only" is the labelled alternative', { timeout: 60000 }, async () => {
+  const routers = (await getJson(apiUrl('routers'), T.token)).routers;
+  const page = await openPage();
+  await signIn(page);
+  await page.waitForSelector('#chart-whatif svg[data-points="101"]');
+  const router = await page.evaluate(() => document.querySelector('#chart-whatif').dataset.router);
+  const w = await getJson(apiUrl('whatif?router=' + encodeURIComponent(router)), T.token);
+  assert.ok(routers.length > 0 && Array.isArray(w.policy_points) && w.policy_points.length === 101,
+    'the API replays the router\'s own policy');
+  const summary = (p) => F.fmtUSD(p.cost_usd) + ' · saves ' + F.fmtPct(p.savings_pct) + ' · quality ' + F.fmtQuality(p.mean_quality);
+  const cur = (pts) => pts.find((p) => p.current);
+  assert.equal(await page.getAttribute('#chart-whatif', 'data-mode'), 'policy', 'the policy replay is the default');
+  assert.equal(await page.textContent('#whatif-current'), summary(cur(w.policy_points)), 'projected by the policy');
+  assert.equal(await page.isVisible('#whatif-mode-note'), false);
+  await page.selectOption('#whatif-mode', 'threshold');
+  await page.waitForSelector('#chart-whatif[data-mode="threshold"]');
+  assert.equal(await page.textContent('#whatif-current'), summary(cur(w.points)), 'projected by the threshold rule');
+  assert.match(await page.textContent('#whatif-mode-note'), /Threshold only/, 'the alternative says what it ignores');
+  assert.match(await page.textContent('#whatif-mode option[value="threshold"]'), /ignores the policy/);
+  await page.selectOption('#whatif-mode', 'policy');
+  await page.waitForSelector('#chart-whatif[data-mode="policy"]');
+  // a router whose policy has its own rules: the two replays differ
+  const differs = [];
+  for (const r of routers) {
+    const x = await getJson(apiUrl('whatif?router=' + encodeURIComponent(r.id)), T.token);
+    if (JSON.stringify(x.points) !== JSON.stringify((x.policy_points || []).map(({ refused, ...p }) => p))) differs.push(r.id);
+  }
+  if (T.fixture) assert.ok(differs.includes('code-router'), 'code-router\'s pinned class changes the replay');
+  assert.deepEqual(page.errors, [], 'no JavaScript errors');
+  await page.close();
+});
+
 /** A zero-traffic answer of the same shape as a real stats answer. */
 function zeroStats(s) {
   const zt = (t) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, typeof v === 'number' ? 0 : v]));

@@ -345,10 +345,14 @@ function iso(t) {
   return new Date(t * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
-function whatif(all, now, id, last) {
-  const router = ROUTERS.find((x) => x.id === id);
-  const strong = strongOf(router.models);
-  const list = all.filter((d) => d.router === id && d.status < 300 && d.candidates.length).slice(-last);
+/** The fixture's stand-in for each router's own policy: code-router pins
+ * class "experimental" to mistral.mystery-v9 (as makeDecision does). */
+function policyChoice(router, d, t, strong) {
+  if (router.id === 'code-router' && d.class === 'experimental') return 'mistral.mystery-v9';
+  return ruleChoice(d.candidates, t, strong);
+}
+
+function whatifPoints(router, list, strong, choose) {
   const points = [];
   for (let t = 0; t <= 100; t++) {
     const a = emptyAgg();
@@ -356,7 +360,7 @@ function whatif(all, now, id, last) {
     let qSum = 0;
     let qN = 0;
     for (const d of list) {
-      const pick = ruleChoice(d.candidates, t, strong);
+      const pick = choose(d, t);
       if (pick === strong) strongN++;
       const c = d.candidates.find((x) => x.model === pick);
       if (c && typeof c.quality === 'number') {
@@ -371,13 +375,23 @@ function whatif(all, now, id, last) {
       mean_quality: qN ? Math.round((qSum / qN) * 1e4) / 1e4 : null, unpriced_requests: a.unpriced,
       current: t === Math.round(router.threshold) });
   }
+  return points;
+}
+
+function whatif(all, now, id, last) {
+  const router = ROUTERS.find((x) => x.id === id);
+  const strong = strongOf(router.models);
+  const list = all.filter((d) => d.router === id && d.status < 300 && d.candidates.length).slice(-last);
+  const points = whatifPoints(router, list, strong, (d, t) => ruleChoice(d.candidates, t, strong));
+  const policyPoints = whatifPoints(router, list, strong, (d, t) => policyChoice(router, d, t, strong))
+    .map((p) => ({ ...p, refused: 0 }));
   const act = emptyAgg();
   list.forEach((d) => add(act, d));
   const am = money(act);
   return { schema_version: 1, generated_at: now, router: id, current_threshold: router.threshold,
     strong_model: strong, decisions: list.length,
     from: list.length ? Math.floor(list[0].ts) : null, to: list.length ? Math.floor(list[list.length - 1].ts) : null,
-    points,
+    points, policy_points: policyPoints, policy_version: 'fixture-' + router.policy,
     actual: { strong_share: list.length ? Math.round((list.filter((d) => d.model === strong).length / list.length) * 1e4) / 1e4 : null,
       cost_usd: am.cost_usd, cf_cost_usd: am.cf_cost_usd, savings_usd: am.savings_usd, savings_pct: am.savings_pct } };
 }

@@ -756,7 +756,8 @@ test_whatif(void)
 
 	mkcfg(&cfg, models, &r, idx);
 	write_log(tpath("w.log"), 200, 0);
-	o = stats_api_whatif(tpath("w.log"), &cfg, "rt", 1000, T0, &status, err, sizeof(err));
+	o = stats_api_whatif(tpath("w.log"), &cfg, "rt", 1000, T0, NULL, &status, err,
+	    sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(o, "decisions")), 200);
 	pts = json_object_get(o, "points");
@@ -780,9 +781,80 @@ test_whatif(void)
 	CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(json_object_get(o, "actual"),
 	    "strong_share")), 0.25, 1e-9);
 	json_decref(o);
-	CU_ASSERT_PTR_NULL(stats_api_whatif(tpath("w.log"), &cfg, "nope", 10, T0, &status,
+	CU_ASSERT_PTR_NULL(stats_api_whatif(tpath("w.log"), &cfg, "nope", 10, T0, NULL, &status,
 	    err, sizeof(err)));
 	CU_ASSERT_EQUAL(status, 404);
+}
+
+/* A stand-in for the router's policy: newest-first adds, oldest-first
+ * runs; picks sonnet below threshold 50, haiku from 50, refuses every
+ * tenth decision. */
+struct fake_pol {
+	size_t	 n, runs;
+	int	 order_ok;
+};
+
+static int
+fake_add(void *ctx, json_t *line)
+{
+	(void)line;
+	((struct fake_pol *)ctx)->n++;
+	return 0;
+}
+
+static void
+fake_run(void *ctx, double t, void (*out)(void *, size_t, const char *), void *arg)
+{
+	struct fake_pol	*fp = ctx;
+	size_t		 i;
+
+	fp->runs++;
+	for (i = fp->n; i-- > 0;) {
+		if (i % 10 == 0)
+			out(arg, i, NULL);
+		else
+			out(arg, i, t < 50 ? SONNET : HAIKU);
+	}
+}
+
+static void
+test_whatif_policy(void)
+{
+	struct tg_config	 cfg;
+	struct tg_model		 models[2];
+	struct tg_router	 r;
+	struct fake_pol		 fp = { 0, 0, 1 };
+	struct stats_whatif_policy pol = { &fp, "fake-1", fake_add, fake_run };
+	size_t			 idx[2];
+	char			 err[256];
+	int			 status = 0;
+	json_t			*o, *pp, *p10, *p60;
+
+	mkcfg(&cfg, models, &r, idx);
+	write_log(tpath("wp.log"), 200, 0);
+	o = stats_api_whatif(tpath("wp.log"), &cfg, "rt", 1000, T0, &pol, &status, err,
+	    sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(fp.n, 200);
+	CU_ASSERT_EQUAL(fp.runs, 101);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(o, "policy_version")), "fake-1");
+	pp = json_object_get(o, "policy_points");
+	CU_ASSERT_EQUAL_FATAL(json_array_size(pp), 101);
+	p10 = json_array_get(pp, 10);
+	p60 = json_array_get(pp, 60);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(p10, "refused")), 20);
+	CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(p10, "strong_share")), 1.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(p60, "strong_share")), 0.0, 1e-9);
+	CU_ASSERT(json_is_true(json_object_get(json_array_get(pp, 20), "current")));
+	/* the threshold rule is still there, and differs */
+	CU_ASSERT(json_number_value(json_object_get(json_array_get(
+	    json_object_get(o, "points"), 10), "strong_share")) < 1.0);
+	json_decref(o);
+	/* without a replayer: policy_points is null */
+	o = stats_api_whatif(tpath("wp.log"), &cfg, "rt", 1000, T0, NULL, &status, err,
+	    sizeof(err));
+	CU_ASSERT(json_is_null(json_object_get(o, "policy_points")));
+	json_decref(o);
 }
 
 static void
@@ -885,6 +957,7 @@ main(void)
 	CU_add_test(s, "decision log format and parse", test_declog_roundtrip);
 	CU_add_test(s, "decisions paged backwards", test_decisions_paging);
 	CU_add_test(s, "what-if replay of the default policy", test_whatif);
+	CU_add_test(s, "what-if replay of the router's own policy", test_whatif_policy);
 	CU_add_test(s, "routers document; no secrets anywhere", test_routers_no_secrets);
 	CU_add_test(s, "metrics text", test_metrics);
 	CU_add_test(s, "refused requests counted apart", test_rejected_apart);

@@ -16,6 +16,7 @@ const state = {
   window: WINDOWS.includes(params.get('window')) ? params.get('window') : sessionGet('tiergate.window') || '24h',
   router: sessionGet('tiergate.router') || '',
   routers: [],
+  whatif: null,
   timer: null,
   statsSeq: 0,
   statsAbort: null,
@@ -141,7 +142,8 @@ async function loadWhatifFor(id) {
   try {
     const d = await apiGet('whatif', { router: id });
     if (id !== state.router) return;
-    renderWhatif(d, state.routers.find((r) => r.id === id));
+    state.whatif = d;
+    renderWhatif(d, state.routers.find((r) => r.id === id), $('whatif-mode').value);
   } catch (err) {
     if (err.kind === 'auth' || err.kind === 'down') throw err;
     whatifMessage(describe(err));
@@ -235,6 +237,9 @@ function bind() {
   $('banner-retry').addEventListener('click', () => refresh());
   $('decisions-more').addEventListener('click', loadOlder);
   $('whatif-router').addEventListener('change', onRouter);
+  $('whatif-mode').addEventListener('change', () => {
+    if (state.whatif) renderWhatif(state.whatif, state.routers.find((r) => r.id === state.router), $('whatif-mode').value);
+  });
   for (const b of document.querySelectorAll('[data-window]')) b.addEventListener('click', onWindow);
 }
 
