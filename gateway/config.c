@@ -328,7 +328,7 @@ conf_model(struct conf_ctx *c, const char *id, const json_t *o,
     const char *kp, struct tg_model *m)
 {
 	static const char *const known[] = { "input", "output", "cache_read",
-	    "cache_write", "predictor", "provider", "source", NULL };
+	    "cache_write", "predictor", "provider", "name", "source", NULL };
 	char	 k[512];
 
 	if (!json_is_object(o)) {
@@ -342,6 +342,8 @@ conf_model(struct conf_ctx *c, const char *id, const json_t *o,
 	m->predictor = conf_str(c, o, "predictor", k, NULL);
 	snprintf(k, sizeof(k), "%s.provider", kp);
 	m->provider = conf_str(c, o, "provider", k, NULL);
+	snprintf(k, sizeof(k), "%s.name", kp);
+	m->name = conf_str(c, o, "name", k, NULL);
 	if (m->provider == NULL && (m->provider = conf_provider(id)) == NULL &&
 	    strchr(id, '.') != NULL)
 		conf_fail(c, NULL, "out of memory");
@@ -372,6 +374,15 @@ conf_table_price(struct conf_ctx *c, const json_t *tm, const char *id,
 	}
 }
 
+/* The price table's display name of `id` (a new string), or NULL. */
+static char *
+conf_table_name(struct conf_ctx *c, const json_t *tm, const char *id)
+{
+	const char	*n = json_string_value(json_object_get(json_object_get(tm, id), "name"));
+
+	return n != NULL ? conf_strdup(c, n) : NULL;
+}
+
 /* Models: the operator's table, with prices missing there filled from the
  * shipped price table.  Unknown prices stay unpriced. */
 static void
@@ -399,6 +410,8 @@ conf_models(struct conf_ctx *c, struct tg_config *cfg, const json_t *table)
 		if (!m->price.priced && tm != NULL &&
 		    json_object_get(tm, id) != NULL)
 			conf_table_price(c, tm, id, &m->price);
+		if (m->name == NULL && tm != NULL)
+			m->name = conf_table_name(c, tm, id);
 	}
 }
 
@@ -618,10 +631,13 @@ conf_known_ids(struct conf_ctx *c, struct tg_config *cfg, const json_t *table)
 
 	if (!json_is_object(tm) || json_object_size(tm) == 0)
 		return;
-	if ((cfg->known_ids = calloc(json_object_size(tm), sizeof(char *))) == NULL)
+	if ((cfg->known_ids = calloc(json_object_size(tm), sizeof(char *))) == NULL ||
+	    (cfg->known_names = calloc(json_object_size(tm), sizeof(char *))) == NULL)
 		return conf_fail(c, NULL, "out of memory");
-	json_object_foreach((json_t *)tm, id, v)
+	json_object_foreach((json_t *)tm, id, v) {
+		cfg->known_names[cfg->nknown] = conf_table_name(c, tm, id);
 		cfg->known_ids[cfg->nknown++] = conf_strdup(c, id);
+	}
 }
 
 static void
@@ -795,6 +811,7 @@ config_free(struct tg_config *cfg)
 		free(cfg->models[i].id);
 		free(cfg->models[i].predictor);
 		free(cfg->models[i].provider);
+		free(cfg->models[i].name);
 	}
 	for (i = 0; i < cfg->nrouters; i++) {
 		free(cfg->routers[i].id);
@@ -806,10 +823,13 @@ config_free(struct tg_config *cfg)
 	}
 	for (i = 0; i < cfg->naccounts; i++)
 		free(cfg->accounts[i]);
-	for (i = 0; i < cfg->nknown; i++)
+	for (i = 0; i < cfg->nknown; i++) {
 		free(cfg->known_ids[i]);
+		free(cfg->known_names[i]);
+	}
 	free(cfg->accounts);
 	free(cfg->known_ids);
+	free(cfg->known_names);
 	free(cfg->models);
 	free(cfg->routers);
 	free(cfg->path);
@@ -890,4 +910,18 @@ config_model_known(const struct tg_config *cfg, const char *id)
 		if (strcmp(cfg->known_ids[i], id) == 0)
 			return 1;
 	return 0;
+}
+
+const char *
+config_model_name(const struct tg_config *cfg, const char *id)
+{
+	const struct tg_model	*m = config_model(cfg, id);
+	size_t			 i;
+
+	if (m != NULL && m->name != NULL)
+		return m->name;
+	for (i = 0; i < cfg->nknown; i++)
+		if (strcmp(cfg->known_ids[i], id) == 0)
+			return cfg->known_names[i];
+	return NULL;
 }

@@ -28,6 +28,7 @@ struct tg_model {
 	char		*id;		/* Bedrock model id, inference profile or ARN */
 	char		*predictor;	/* predictor output used as its quality, or NULL */
 	char		*provider;	/* "anthropic", "meta", ...: InvokeModel body family */
+	char		*name;		/* display name ("Claude 3 Haiku"), or NULL */
 	struct tg_price	 price;
 };
 
@@ -87,6 +88,7 @@ struct tg_config {
 	char			**accounts;	/* router ARNs must name one of these */
 	size_t			 naccounts;	/* 0: any account (none configured) */
 	char			**known_ids;	/* the price table's model ids */
+	char			**known_names;	/* and their display names (NULL: none) */
 	size_t			 nknown;
 	char			*api_keys_file;
 	char			*admin_token_sha256; /* hex; NULL: admin API disabled */
@@ -120,5 +122,8 @@ const struct tg_router	*config_router(const struct tg_config *, const char *mode
 int			 config_account_ok(const struct tg_config *, const char *account);
 /* 1 when model id `id` is in "models" or the price table. */
 int			 config_model_known(const struct tg_config *, const char *id);
+/* The display name of model `id` ("models" first, then the price table);
+ * NULL when neither names it.  Borrowed from the config. */
+const char		*config_model_name(const struct tg_config *, const char *id);
 
 #endif

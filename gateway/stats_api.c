@@ -697,6 +697,7 @@ model_json(const struct tg_model *m)
 	json_t	*o = json_object(), *p;
 
 	json_object_set_new(o, "id", json_string(m->id));
+	json_object_set_new(o, "name", m->name != NULL ? json_string(m->name) : json_null());
 	json_object_set_new(o, "provider", m->provider != NULL ?
 	    json_string(m->provider) : json_null());
 	json_object_set_new(o, "priced", json_boolean(m->price.priced));
@@ -746,6 +747,22 @@ router_json(const struct tg_config *cfg, const struct tg_router *r)
 	return o;
 }
 
+/* {id: display name} of every model the config or the price table names. */
+static json_t *
+model_names_json(const struct tg_config *cfg)
+{
+	json_t	*o = json_object();
+	size_t	 i;
+
+	for (i = 0; cfg != NULL && i < cfg->nknown; i++)
+		if (cfg->known_names[i] != NULL)
+			json_object_set_new(o, cfg->known_ids[i], json_string(cfg->known_names[i]));
+	for (i = 0; cfg != NULL && i < cfg->nmodels; i++)
+		if (cfg->models[i].name != NULL)
+			json_object_set_new(o, cfg->models[i].id, json_string(cfg->models[i].name));
+	return o;
+}
+
 json_t *
 stats_api_routers(const struct tg_config *cfg, time_t now)
 {
@@ -757,5 +774,6 @@ stats_api_routers(const struct tg_config *cfg, time_t now)
 	for (i = 0; cfg != NULL && i < cfg->nrouters; i++)
 		json_array_append_new(arr, router_json(cfg, &cfg->routers[i]));
 	json_object_set_new(o, "routers", arr);
+	json_object_set_new(o, "model_names", model_names_json(cfg));
 	return o;
 }

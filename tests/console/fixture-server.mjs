@@ -41,6 +41,22 @@ const PRICES = {
   'meta.llama3-70b-instruct-v1:0': { input: 2.65, output: 3.5 },
   'mistral.mystery-v9': null,
   'amazon.titan-text-express-v1': { input: 0.2, output: 0.6 },
+  'amazon.nova-micro-v1:0': { input: 0.035, output: 0.14 },
+  'amazon.nova-lite-v1:0': { input: 0.06, output: 0.24 },
+  'us.amazon.nova-premier-v1:0': { input: 2.5, output: 12.5 },
+};
+
+/* Display names, as packaging/prices.json gives them ("mistral.mystery-v9"
+ * has none: the console shows its id). */
+const NAMES = {
+  'anthropic.claude-3-haiku-20240307-v1:0': 'Claude 3 Haiku',
+  'anthropic.claude-3-5-sonnet-20240620-v1:0': 'Claude 3.5 Sonnet',
+  'meta.llama3-8b-instruct-v1:0': 'Llama 3 8B Instruct',
+  'meta.llama3-70b-instruct-v1:0': 'Llama 3 70B Instruct',
+  'amazon.titan-text-express-v1': 'Titan Text G1 Express',
+  'amazon.nova-micro-v1:0': 'Nova Micro',
+  'amazon.nova-lite-v1:0': 'Nova Lite',
+  'us.amazon.nova-premier-v1:0': 'Nova Premier',
 };
 
 const ROUTERS = [
@@ -50,6 +66,9 @@ const ROUTERS = [
   { id: 'code-router', name: 'Code router', description: 'Llama 3 8B/70B, experimental class on an unpriced model',
     threshold: 35, fallback_model: 'meta.llama3-70b-instruct-v1:0', policy: 'tenants.lua',
     models: ['meta.llama3-8b-instruct-v1:0', 'meta.llama3-70b-instruct-v1:0', 'mistral.mystery-v9'] },
+  { id: 'nova-tiers-router-with-a-long-name', name: 'Nova tiers', description: 'Nova Micro, Lite and Premier (a cross-region profile)',
+    threshold: 10, fallback_model: 'amazon.nova-lite-v1:0', policy: 'default.lua',
+    models: ['amazon.nova-micro-v1:0', 'amazon.nova-lite-v1:0', 'us.amazon.nova-premier-v1:0'] },
 ];
 
 function perM(p) {
@@ -77,7 +96,8 @@ function ruleChoice(cands, threshold, strong) {
 }
 
 function makeDecision(r, ts, i) {
-  const router = r() < 0.08 ? null : ROUTERS[r() < 0.7 ? 0 : 1];
+  const pick = r();
+  const router = r() < 0.08 ? null : ROUTERS[pick < 0.55 ? 0 : pick < 0.8 ? 1 : 2];
   const tenant = ['acme', 'acme', 'globex', 'initech', ''][Math.floor(r() * 5)];
   const klass = router && router.id === 'code-router'
     ? (r() < 0.15 ? 'experimental' : 'code')
@@ -408,8 +428,9 @@ function routersDoc(now) {
     id: r.id, name: r.name, description: r.description,
     arn: 'arn:aws:bedrock:us-east-1:123456789012:prompt-router/' + r.id,
     threshold: r.threshold, fallback_model: r.fallback_model, strong_model: strongOf(r.models), policy: r.policy,
-    models: r.models.map((m) => ({ id: m, provider: m.split('.')[0], priced: !!PRICES[m],
-      price: PRICES[m] ? { ...PRICES[m], cache_read: 0, cache_write: 0 } : null })) })) };
+    models: r.models.map((m) => ({ id: m, name: NAMES[m] || null, provider: m.split('.')[0], priced: !!PRICES[m],
+      price: PRICES[m] ? { ...PRICES[m], cache_read: 0, cache_write: 0 } : null })) })),
+  model_names: NAMES };
 }
 
 /* ---- HTTP ---- */

@@ -2997,7 +2997,8 @@ test_config_passthrough(void)
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		snprintf(text, sizeof(text), "{%s \"server\": %s, \"models\": "
-		    "{\"a.m1\": {}}, \"routers\": [{\"id\": \"r\", \"models\": [\"a.m1\"]}], "
+		    "{\"a.m1\": {}, \"amazon.nova-lite-v1:0\": {\"name\": \"My Lite\"}}, "
+		    "\"routers\": [{\"id\": \"r\", \"models\": [\"a.m1\"]}], "
 		    "\"price_table\": \"%s/packaging/prices.json\"}\n",
 		    ok[i].top, ok[i].server, srcroot);
 		cfg = load_text(text, path, sizeof(path), err, sizeof(err));
@@ -3009,6 +3010,11 @@ test_config_passthrough(void)
 		CU_ASSERT(config_model_known(cfg, "a.m1"));
 		CU_ASSERT(config_model_known(cfg, "amazon.nova-pro-v1:0"));	/* price table */
 		CU_ASSERT(!config_model_known(cfg, "no.such-model-v1"));
+		/* display names: the price table's, for passthrough models too */
+		CU_ASSERT_STRING_EQUAL(config_model_name(cfg, "amazon.nova-pro-v1:0"), "Nova Pro");
+		CU_ASSERT_PTR_NULL(config_model_name(cfg, "a.m1"));
+		CU_ASSERT_STRING_EQUAL(config_model_name(cfg, "amazon.nova-lite-v1:0"), "My Lite");
+		CU_ASSERT_PTR_NULL(config_model_name(cfg, "no.such-model-v1"));
 		CU_ASSERT_EQUAL(config_account_ok(cfg, "999999999999"), ok[i].nacc == 0);
 		if (ok[i].nacc == 2) {
 			CU_ASSERT(config_account_ok(cfg, "222222222222"));

@@ -117,15 +117,15 @@ function routerCard(id) {
   const wrap = h('div', 'table-wrap', '', card);
   const table = h('table', 'data router-models', '', wrap);
   h('caption', 'visually-hidden', 'Models of router ' + F.fmtRouter(id), table);
-  const st = new SortTable(table, modelColumns(), { sortKey: 'requests', rowKey: (m) => m.model });
+  const st = new SortTable(table, modelColumns(id), { sortKey: 'requests', rowKey: (m) => m.model });
   const entry = { card, summary, bar, table: st };
   routerCards.set(id, entry);
   return entry;
 }
 
-function modelColumns() {
+function modelColumns(router) {
   return [
-    { key: 'model', label: 'Model', cell: (m, td) => modelCell(td, m) },
+    { key: 'model', label: 'Model', cell: (m, td) => modelCell(td, m, router) },
     { key: 'requests', label: 'Requests', numeric: true, cell: (m, td) => setText(td, F.fmtInt(m.requests)) },
     { key: 'share', label: 'Share', numeric: true, cell: (m, td) => setText(td, F.fmtShare(m.share)) },
     { key: 'cost_usd', label: 'Spend', numeric: true, cell: (m, td) => setMoney(td, m.cost_usd, m.unpriced_requests) },
@@ -133,7 +133,10 @@ function modelColumns() {
   ];
 }
 
-function modelCell(td, m) {
+/* "strongest" marks the router's counterfactual model (its priciest priced
+ * candidate, /admin/api/routers strong_model): never a passthrough model,
+ * never "no answer". */
+function modelCell(td, m, router) {
   let sw = td.querySelector('.swatch');
   if (!sw) {
     td.replaceChildren();
@@ -143,10 +146,11 @@ function modelCell(td, m) {
   }
   sw.style.background = colorFor(m.model);
   setText(td.querySelector('.model-id'), F.fmtModel(m.model));
-  td.querySelector('.model-id').title = m.model;
+  td.querySelector('.model-id').title = F.modelTitle(m.model) || 'no model answered (upstream error)';
+  const strongest = router !== '' && m.model !== '' && m.model === F.strongModelOf(router);
   const tag = td.querySelector('.tag');
-  setText(tag, m.cheaper ? '' : 'strongest');
-  tag.hidden = !!m.cheaper;
+  setText(tag, strongest ? 'strongest' : '');
+  tag.hidden = !strongest;
 }
 
 function renderShareBar(bar, r) {
