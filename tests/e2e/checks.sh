@@ -199,13 +199,18 @@ tg_check_no_secrets() {
 # The keys file is reloaded when it changes: a new key works within about
 # a second; a broken file is rejected and the previous keys keep serving.
 tg_check_keys_reload() {
-	local new=tg-e2eReloadedKey0000000000000000000000000
+	local new=tg-e2eReloadedKey0000000000000000000000000 n
 	cp "$TG_RUN/keys" "$TG_RUN/keys.new"
 	printf 'apikey reloaded sha256:%s\n' "$(tg_sha256 "$new")" >>"$TG_RUN/keys.new"
 	mv "$TG_RUN/keys.new" "$TG_RUN/keys"
 	sleep 1.2
 	TG_AUTHZ="Bearer $new" tg_post /model/support/converse "$(tg_converse_body hi)"
 	tg_expect '[ "$TG_STATUS" = 200 ]' "a key added to the keys file was refused: HTTP $TG_STATUS"
+	n=$(grep -c '^apikey\|^sigv4' "$TG_RUN/keys")
+	tg_expect 'grep -q "api keys: reloaded $TG_RUN/keys ($n keys)" "$TG_RUN/tiergate.log"' \
+	    "the reload was not logged with the number of keys ($n)"
+	tg_expect 'grep -q "api keys: $((n - 1)) keys from $TG_RUN/keys" "$TG_RUN/tiergate.log"' \
+	    "the keys loaded at start were not logged with their number"
 	printf 'apikey broken not-a-hash\n' >"$TG_RUN/keys.new"
 	mv "$TG_RUN/keys.new" "$TG_RUN/keys"
 	sleep 1.2

@@ -2453,6 +2453,7 @@ test_auth_keygen(void)
 	after(out2, "is not stored): ", key2, sizeof(key2));
 	CU_ASSERT_EQUAL(strncmp(key, "tg-", 3), 0);
 	CU_ASSERT_EQUAL(strlen(key), 43);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "append the next line to the file that api_keys_file names"));
 	CU_ASSERT_STRING_NOT_EQUAL(key, key2);
 	tmp_write("keys", out, path, sizeof(path));
 	k = auth_keys_load(path, err, sizeof(err));
