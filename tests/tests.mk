@@ -14,7 +14,8 @@ E2E_TESTS = \
 	tests/e2e/signing.sh \
 	tests/e2e/demo.sh \
 	tests/e2e/policy.sh \
-	tests/e2e/webserver-errors.sh
+	tests/e2e/webserver-errors.sh \
+	tests/e2e/clients.sh
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh tests/e2e/checks.sh \
 	tests/e2e/webserver-errors.mjs
