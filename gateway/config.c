@@ -202,7 +202,8 @@ static void
 conf_upstream(struct conf_ctx *c, struct tg_config *cfg)
 {
 	static const char *const known[] = { "connect_timeout_ms", "timeout_ms",
-	    "retries", "retry_base_ms", "retry_cap_ms", NULL };
+	    "retries", "retry_base_ms", "retry_cap_ms", "deadline_ms",
+	    "stream_max_seconds", NULL };
 	const json_t	*o = conf_obj(c, c->root, "upstream", "upstream");
 	const json_t	*e = o != NULL ? o : json_object();
 
@@ -217,6 +218,10 @@ conf_upstream(struct conf_ctx *c, struct tg_config *cfg)
 	    "upstream.retry_base_ms", 100, 1, 60000);
 	cfg->retry_cap_ms = conf_num(c, e, "retry_cap_ms",
 	    "upstream.retry_cap_ms", 2000, 1, 600000);
+	cfg->deadline_ms = conf_num(c, e, "deadline_ms", "upstream.deadline_ms",
+	    2 * cfg->timeout_ms, 1, 7200000);
+	cfg->stream_max_seconds = conf_num(c, e, "stream_max_seconds",
+	    "upstream.stream_max_seconds", 300, 1, 86400);
 	if (o == NULL)
 		json_decref((json_t *)e);
 }

@@ -83,6 +83,8 @@ struct tg_config {
 	int			 retries;	/* extra attempts after the first */
 	long			 retry_base_ms;
 	long			 retry_cap_ms;
+	long			 deadline_ms;	/* all attempts of a request, fallback included */
+	long			 stream_max_seconds; /* a stream's whole length */
 	int			 threads;
 	enum tg_passthrough	 passthrough;
 	char			**accounts;	/* router ARNs must name one of these */

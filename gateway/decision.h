@@ -97,6 +97,8 @@ struct tg_decision {
 	int		 status;	/* HTTP status sent to the client */
 	enum tg_reject	 reject;	/* refused before a model was called */
 	int		 attempts;	/* upstream attempts made */
+	int		 interrupted;	/* a stream cut short (upstream, cap, deadline,
+					 * client): tokens are those relayed so far */
 	const char	*prompt;	/* only when log_prompts is on, else NULL */
 };
 

@@ -336,10 +336,15 @@ http_reason(int status)
 static int
 http_head(struct tg_req *req, int status, const char *ctype, long long len)
 {
+	void	(*fn)(void *) = req->on_answer;
 	char	 h[4096];
 	size_t	 i;
 	int	 n;
 
+	req->status = status;
+	req->on_answer = NULL;
+	if (fn != NULL)
+		fn(req->on_answer_ctx);
 	n = snprintf(h, sizeof(h), "Status: %d %s\r\nContent-Type: %s\r\n"
 	    "x-amzn-RequestId: %s\r\n", status, http_reason(status), ctype,
 	    req->request_id);

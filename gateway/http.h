@@ -38,6 +38,10 @@ struct tg_req {
 	int		 streaming;	/* http_stream_begin() was called */
 	size_t		 bytes_out;	/* body bytes written to the client */
 	int		 client_gone;	/* a write to the client failed */
+	/* Called once, with the status set, just before the first byte of the
+	 * answer is written (the journal arms there); NULL: nothing. */
+	void		(*on_answer)(void *ctx);
+	void		*on_answer_ctx;
 	/* extra x-tiergate-* response headers gathered while routing */
 	struct tg_hdr	 extra[8];
 	char		 extra_buf[1024];

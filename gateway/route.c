@@ -18,6 +18,7 @@
 #include "config.h"
 #include "declog.h"
 #include "gateway.h"
+#include "journal.h"
 #include "log.h"
 #include "modelid.h"
 #include "pred.h"
@@ -54,19 +55,26 @@ route_cf_model(const struct tg_config *cfg, const struct tg_router *r)
 	return best;
 }
 
-void
-route_price(struct route_ctx *rc)
+/* Price d's tokens onto its answering model and the counterfactual. */
+static void
+route_price_decision(const struct route_ctx *rc, struct tg_decision *d)
 {
 	const struct tg_config	*cfg = rc->req->worker->cfg;
 	const struct tg_model	*m, *cf;
 
-	m = rc->d.model != NULL ? config_model(cfg, rc->d.model) : NULL;
-	rc->d.cost_known = m != NULL && m->price.priced;
-	rc->d.cost = rc->d.cost_known ? route_cost(&m->price, &rc->d) : 0;
+	m = d->model != NULL ? config_model(cfg, d->model) : NULL;
+	d->cost_known = m != NULL && m->price.priced;
+	d->cost = d->cost_known ? route_cost(&m->price, d) : 0;
 	cf = rc->router != NULL ? route_cf_model(cfg, rc->router) : m;
-	rc->d.cf_known = cf != NULL && cf->price.priced;
-	rc->d.cf_model = cf != NULL ? cf->id : NULL;
-	rc->d.cf_cost = rc->d.cf_known ? route_cost(&cf->price, &rc->d) : 0;
+	d->cf_known = cf != NULL && cf->price.priced;
+	d->cf_model = cf != NULL ? cf->id : NULL;
+	d->cf_cost = d->cf_known ? route_cost(&cf->price, d) : 0;
+}
+
+void
+route_price(struct route_ctx *rc)
+{
+	route_price_decision(rc, &rc->d);
 }
 
 static size_t
@@ -328,6 +336,72 @@ route_resolve(struct route_ctx *rc, const char *model_id)
 	return 0;
 }
 
+/* Microseconds tiergate itself spent on the request so far. */
+static uint64_t
+route_overhead_us(const struct route_ctx *rc)
+{
+	uint64_t	 total = (http_now_ns() - rc->req->t_start_ns) / 1000;
+
+	return total > rc->d.upstream_us ? total - rc->d.upstream_us : 0;
+}
+
+/* The decision as it is recorded: status, overhead, prompt. */
+static void
+route_finalize(struct route_ctx *rc)
+{
+	if (rc->d.status == 0)
+		rc->d.status = rc->req->status;
+	if (rc->d.overhead_us == 0 && rc->req->t_start_ns != 0)
+		rc->d.overhead_us = route_overhead_us(rc);
+	if (rc->req->worker->cfg->log_prompts && rc->req->body != NULL)
+		rc->d.prompt = rc->req->body;
+}
+
+/* http on_answer hook: the first byte of the answer is about to leave, so
+ * the worker's journal slot takes the decision (a stream as interrupted,
+ * with nothing relayed yet, until route_progress() and route_done()). */
+static void
+route_arm(void *v)
+{
+	struct route_ctx	*rc = v;
+	struct tg_worker	*w = rc->req->worker;
+	struct tg_decision	 d;
+
+	if (w->jslot == NULL)
+		return;
+	route_finalize(rc);
+	d = rc->d;
+	d.interrupted = rc->req->streaming;
+	if (journal_arm(w->jslot, &d, w->declog != NULL ? declog_size(w->declog) : 0) != 0)
+		log_err("request %s: the decision does not fit the journal", rc->req->request_id);
+	rc->armed = d;
+}
+
+void
+route_progress(struct route_ctx *rc, struct tg_decision *d)
+{
+	if (!journal_armed(rc->req->worker->jslot))
+		return;
+	route_price_decision(rc, d);
+	journal_update(rc->req->worker->jslot, d);
+}
+
+void
+route_start(struct route_ctx *rc, struct tg_req *req, const char *tenant,
+    const char *api, const char *router)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->req = req;
+	rc->d.time = time(NULL);
+	rc->d.request_id = req->request_id;
+	rc->d.router = router;
+	rc->d.tenant = tenant != NULL ? tenant : "";
+	rc->d.api = api;
+	rc->d.request_class = "";
+	req->on_answer = route_arm;
+	req->on_answer_ctx = rc;
+}
+
 int
 route_prepare(struct route_ctx *rc, struct tg_req *req, const char *tenant,
     const char *model_id, const char *api)
@@ -335,14 +409,7 @@ route_prepare(struct route_ctx *rc, struct tg_req *req, const char *tenant,
 	char		 msg[512];
 	int		 st;
 
-	memset(rc, 0, sizeof(*rc));
-	rc->req = req;
-	rc->d.time = time(NULL);
-	rc->d.request_id = req->request_id;
-	rc->d.router = "";
-	rc->d.tenant = tenant != NULL ? tenant : "";
-	rc->d.api = api;
-	rc->d.request_class = "";
+	route_start(rc, req, tenant, api, "");
 	if ((st = route_resolve(rc, model_id)) != 0)
 		return rc->d.status = st;
 	if (req_parse_converse(req->body, req->body_len, req->limits->max_json_depth,
@@ -366,6 +433,28 @@ route_prepare(struct route_ctx *rc, struct tg_req *req, const char *tenant,
 	return 0;
 }
 
+/*
+ * Whether the router's fallback serves after the chosen model failed: on
+ * every upstream failure (timeout, 408, 5xx, throttling, truncated,
+ * oversized or non-JSON answers, connection errors, other 4xx), unless
+ * the failure is the client's own (Bedrock refused the request itself as
+ * invalid: 400, 413, or a stream that began with validationException),
+ * bytes already reached the client, the client went
+ * away, or the request's deadline passed.
+ */
+static int
+route_falls_back(const struct route_ctx *rc, const struct bedrock_call *call,
+    const struct bedrock_result *res)
+{
+	if (rc->router == NULL || res->committed || rc->req->client_gone ||
+	    strcmp(rc->d.chosen, rc->fallback) == 0)
+		return 0;
+	if (res->err == TG_UP_CLIENT && (res->status == 400 || res->status == 413 ||
+	    res->status < 300))
+		return 0;	/* ... or in the stream: validationException */
+	return call->deadline_ns == 0 || http_now_ns() < call->deadline_ns;
+}
+
 int
 route_invoke(struct route_ctx *rc, struct bedrock_call *call, struct bedrock_result *res)
 {
@@ -373,6 +462,9 @@ route_invoke(struct route_ctx *rc, struct bedrock_call *call, struct bedrock_res
 	uint64_t		 first_us;
 	int			 attempts;
 
+	if (call->deadline_ns == 0)
+		call->deadline_ns = http_now_ns() +
+		    (uint64_t)rc->req->worker->cfg->deadline_ms * 1000000;
 	call->model_id = rc->d.chosen;
 	if (bedrock_invoke(bc, call, res) == 0) {
 		rc->d.model = rc->d.chosen;
@@ -380,37 +472,23 @@ route_invoke(struct route_ctx *rc, struct bedrock_call *call, struct bedrock_res
 		return 0;
 	}
 	rc->d.upstream_err = res->err;
-	attempts = res->attempts;
+	rc->d.attempts = attempts = res->attempts;
 	first_us = res->upstream_us;
-	if (rc->router == NULL || res->delivered > 0 ||
-	    strcmp(rc->d.chosen, rc->fallback) == 0 ||
-	    (res->err != TG_UP_THROTTLED && res->err != TG_UP_UNAVAILABLE &&
-	    res->err != TG_UP_INTERNAL && res->err != TG_UP_CONNECT)) {
-		rc->d.attempts = attempts;
+	if (!route_falls_back(rc, call, res))
 		return -1;
-	}
-	log_warn("request %s: %s failed upstream (%s), falling back to %s",
-	    rc->req->request_id, rc->d.chosen, tg_upstream_err_name(res->err), rc->fallback);
-	snprintf(rc->reason, sizeof(rc->reason), "fallback: %s was %s upstream",
-	    rc->d.chosen, tg_upstream_err_name(res->err));
+	log_warn("request %s: %s %s, falling back to %s", rc->req->request_id,
+	    rc->d.chosen, res->reason, rc->fallback);
+	snprintf(rc->reason, sizeof(rc->reason), "fallback: %s %s", rc->d.chosen,
+	    res->reason);
 	rc->d.reason = rc->reason;
 	rc->d.fallback = TG_FB_UPSTREAM;
 	call->model_id = rc->fallback;
-	free(res->body);
+	bedrock_result_free(res);
 	if (bedrock_invoke(bc, call, res) == 0)
 		rc->d.model = rc->fallback;
 	res->upstream_us += first_us;
 	rc->d.attempts = attempts + res->attempts;
 	return rc->d.model != NULL ? 0 : -1;
-}
-
-/* Microseconds tiergate itself spent on the request so far. */
-static uint64_t
-route_overhead_us(const struct route_ctx *rc)
-{
-	uint64_t	 total = (http_now_ns() - rc->req->t_start_ns) / 1000;
-
-	return total > rc->d.upstream_us ? total - rc->d.upstream_us : 0;
 }
 
 void
@@ -429,26 +507,34 @@ route_headers(struct route_ctx *rc)
 	http_add_header(rc->req, "x-tiergate-overhead-us", buf);
 }
 
+/* Log and count the decision; through the journal when it was armed. */
+static int
+route_record(struct route_ctx *rc)
+{
+	struct tg_worker *w = rc->req->worker;
+
+	/* An answer sent whole (not a stream) is armed as it is recorded:
+	 * its line need not be formatted twice. */
+	if (journal_armed(w->jslot))
+		return journal_account(w->jslot, &rc->d,
+		    memcmp(&rc->armed, &rc->d, sizeof(rc->d)) == 0, w->stats, w->declog);
+	if (w->stats != NULL)
+		stats_record(w->stats, &rc->d, rc->d.time);
+	return w->declog != NULL ? declog_write(w->declog, &rc->d) : 0;
+}
+
 void
 route_done(struct route_ctx *rc)
 {
 	struct tg_worker *w = rc->req->worker;
 
-	if (rc->d.status == 0)
-		rc->d.status = rc->req->status;
-	if (rc->d.overhead_us == 0 && rc->req->t_start_ns != 0)
-		rc->d.overhead_us = route_overhead_us(rc);
-	if (w->cfg->log_prompts && rc->req->body != NULL)
-		rc->d.prompt = rc->req->body;
-	if (w->stats != NULL) {
-		stats_record(w->stats, &rc->d, rc->d.time);
-		if (rc->d.model != NULL && rc->conv.conversation_id != NULL &&
-		    rc->conv.conversation_id[0] != '\0')
-			stats_sticky_put(w->stats, rc->conv.conversation_id, rc->d.model,
-			    rc->d.time);
-	}
-	if (w->declog != NULL && declog_write(w->declog, &rc->d) != 0)
+	rc->req->on_answer = NULL;
+	route_finalize(rc);
+	if (route_record(rc) != 0)
 		log_err("request %s: could not write the decision log", rc->req->request_id);
+	if (w->stats != NULL && rc->d.model != NULL && rc->conv.conversation_id != NULL &&
+	    rc->conv.conversation_id[0] != '\0')
+		stats_sticky_put(w->stats, rc->conv.conversation_id, rc->d.model, rc->d.time);
 	req_converse_free(&rc->conv);
 }
 
@@ -460,17 +546,13 @@ route_u64(const json_t *o, const char *k)
 	return v > 0 ? (uint64_t)v : 0;
 }
 
-/* Read usage and set trace.promptRouter.invokedModelId.  -1: not JSON. */
-static int
-route_answer(struct route_ctx *rc, const struct bedrock_result *res, json_t **out)
+/* Read usage and set trace.promptRouter.invokedModelId in the answer
+ * (bedrock_invoke() made sure it is a JSON object). */
+static void
+route_answer(struct route_ctx *rc, json_t *j)
 {
-	json_t	*j, *u, *trace;
+	json_t	*u, *trace;
 
-	j = json_loadb(res->body != NULL ? res->body : "", res->body_len, 0, NULL);
-	if (!json_is_object(j)) {
-		json_decref(j);
-		return -1;
-	}
 	u = json_object_get(j, "usage");
 	rc->d.input_tokens = route_u64(u, "inputTokens");
 	rc->d.output_tokens = route_u64(u, "outputTokens");
@@ -484,8 +566,6 @@ route_answer(struct route_ctx *rc, const struct bedrock_result *res, json_t **ou
 		json_object_set_new(trace, "promptRouter",
 		    json_pack("{s:s}", "invokedModelId", rc->d.model));
 	}
-	*out = j;
-	return 0;
 }
 
 void
@@ -493,7 +573,7 @@ route_upstream_error(struct route_ctx *rc, const struct bedrock_result *res)
 {
 	int	 st = res->status;
 
-	if (res->err == TG_UP_BAD_RESPONSE || res->err == TG_UP_CONNECT || st == 0)
+	if (res->err == TG_UP_BAD_RESPONSE || res->err == TG_UP_CONNECT || st < 400)
 		http_send_error(rc->req, res->err == TG_UP_TIMEOUT ? 504 : 502,
 		    res->err == TG_UP_TIMEOUT ? "ModelTimeoutException" :
 		    "ServiceUnavailableException", "%s", res->message);
@@ -508,7 +588,6 @@ route_converse(struct tg_req *req, const char *tenant, const char *model_id)
 	struct route_ctx	 rc;
 	struct bedrock_call	 call = { 0 };
 	struct bedrock_result	 res = { 0 };
-	json_t			*answer = NULL;
 
 	if (route_prepare(&rc, req, tenant, model_id, "converse") != 0)
 		goto done;
@@ -522,17 +601,11 @@ route_converse(struct tg_req *req, const char *tenant, const char *model_id)
 		goto done;
 	}
 	rc.d.upstream_us = res.upstream_us;
-	if (route_answer(&rc, &res, &answer) != 0) {
-		rc.d.upstream_err = TG_UP_BAD_RESPONSE;
-		route_headers(&rc);
-		http_send_error(req, 502, "ServiceUnavailableException",
-		    "The model's response was not valid JSON");
-		goto done;
-	}
+	route_answer(&rc, res.json);
 	route_price(&rc);
 	route_headers(&rc);
-	http_send_json(req, 200, answer);
+	http_send_json(req, 200, json_incref(res.json));
 done:
-	free(res.body);
+	bedrock_result_free(&res);
 	route_done(&rc);
 }

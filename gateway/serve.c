@@ -26,6 +26,7 @@
 #include "declog.h"
 #include "gateway.h"
 #include "http.h"
+#include "journal.h"
 #include "log.h"
 #include "policy.h"
 #include "pred.h"
@@ -40,6 +41,7 @@ struct tg_server {
 	struct stats		*stats;
 	struct declog		*declog;
 	struct pred_loader	*pred;
+	struct journal		*journal;	/* FastCGI: this process's, or NULL */
 	int			 listen_fd;	/* FastCGI socket, 0 when spawned */
 	volatile sig_atomic_t	 stopping;
 };
@@ -152,6 +154,36 @@ serve_policy_twin(const struct tg_config *cfg, size_t i)
 	return j;
 }
 
+/*
+ * FastCGI: finish what killed processes left in their journals (next to
+ * the stats file, else the decision log), then open this process's, so
+ * that an answer that left is recorded however this process ends.
+ */
+static int
+serve_open_journal(struct tg_server *s)
+{
+	const char	*base = s->cfg->stats_path != NULL ? s->cfg->stats_path :
+	    s->cfg->decision_log;
+	char		 err[512];
+	int		 n;
+
+	if (base == NULL)
+		return 0;
+	if ((n = journal_recover(base, s->stats, s->declog, err, sizeof(err))) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (n > 0)
+		log_warn("recorded %d answer%s of killed processes from their journals",
+		    n, n == 1 ? "" : "s");
+	if ((s->journal = journal_open(base, (size_t)s->cfg->threads, err,
+	    sizeof(err))) == NULL) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 static struct tg_worker *
 serve_worker_new(struct tg_server *s, int id)
 {
@@ -169,6 +201,7 @@ serve_worker_new(struct tg_server *s, int id)
 	w->stats = s->stats;
 	w->declog = s->declog;
 	w->pred = s->pred;
+	w->jslot = journal_slot(s->journal, (size_t)id);
 	if ((w->bedrock = bedrock_new(s->cfg, &s->auth)) == NULL ||
 	    (w->policies = calloc(s->cfg->nrouters + 1, sizeof(*w->policies))) == NULL) {
 		bedrock_free(w->bedrock);
@@ -279,6 +312,8 @@ serve_fastcgi(struct tg_server *s, const char *listen_addr)
 		log_err("cannot listen on %s: %s", listen_addr, strerror(errno));
 		return 1;
 	}
+	if (serve_open_journal(s) != 0)
+		return 1;
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
@@ -303,6 +338,8 @@ serve_fastcgi(struct tg_server *s, const char *listen_addr)
 		serve_worker_free(ws[i]);
 	free(th);
 	free(ws);
+	journal_close(s->journal);
+	s->journal = NULL;
 	return started == n ? 0 : 1;
 }
 

@@ -123,6 +123,17 @@ void		 stats_close(struct stats *);
  * refusal counters, any other in the rest.  Thread- and process-safe,
  * lock-free. */
 void		 stats_record(struct stats *, const struct tg_decision *, time_t now);
+/*
+ * stats_record() that can be finished by someone else: *progress (0 to
+ * start; kept where it survives the process, in the journal) counts the
+ * atomic adds made so far, in a fixed order per part of the record, and is
+ * advanced after each.  Called again with the same decision, `now` and
+ * progress after the caller was killed, it makes only the adds not made
+ * yet, so each is made once (only a kill between an add and the store of
+ * its progress, one instruction apart, could repeat one).
+ */
+void		 stats_record_resume(struct stats *, const struct tg_decision *, time_t now,
+		     uint32_t *progress);
 
 /* Priced spend in dollars of the current UTC day, for the budget policy. */
 double		 stats_tenant_spend_today(struct stats *, const char *tenant, time_t now);

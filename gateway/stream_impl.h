@@ -49,6 +49,13 @@ enum es_err	 stream_exception_frame(const char *type, const char *message,
 /* Upstream error class of an exception frame, from :exception-type. */
 enum tg_upstream_err stream_exception_class(const struct es_message *m);
 
+/* Answer text (UTF-8 code points) in a decoded delta of any supported
+ * schema (Converse, Anthropic, Nova, Llama, Mistral); 0 when none. */
+size_t		 stream_delta_chars(const json_t *delta);
+/* Answer text in an event frame's payload: JSON for ConverseStream, a
+ * {"bytes": base64 JSON} chunk when `invoke`. */
+size_t		 stream_frame_chars(const struct es_message *m, int invoke);
+
 /* Base64 (RFC 4648, padded).  Both return NULL on bad input or no memory;
  * caller frees.  The decoded buffer is NUL-terminated (not counted). */
 unsigned char	*stream_b64_decode(const char *s, size_t len, size_t *outlen);

@@ -14,6 +14,7 @@ E2E_TESTS = \
 	tests/e2e/signing.sh \
 	tests/e2e/demo.sh \
 	tests/e2e/policy.sh \
+	tests/e2e/fallback.sh \
 	tests/e2e/webserver-errors.sh \
 	tests/e2e/clients.sh
 TESTS += $(E2E_TESTS)

@@ -559,6 +559,8 @@ test_config_good(void)
 	CU_ASSERT_EQUAL(cfg->retries, 4);
 	CU_ASSERT_EQUAL(cfg->retry_base_ms, 50);
 	CU_ASSERT_EQUAL(cfg->retry_cap_ms, 800);
+	CU_ASSERT_EQUAL(cfg->deadline_ms, 45000);
+	CU_ASSERT_EQUAL(cfg->stream_max_seconds, 90);
 	CU_ASSERT_EQUAL(cfg->threads, 16);
 	CU_ASSERT_EQUAL(cfg->passthrough, TG_PT_NONE);
 	snprintf(want, sizeof(want), "%s/keys", fixdir);
@@ -730,6 +732,8 @@ test_config_defaults(void)
 	CU_ASSERT_EQUAL(cfg->retries, 2);
 	CU_ASSERT_EQUAL(cfg->retry_base_ms, 100);
 	CU_ASSERT_EQUAL(cfg->retry_cap_ms, 2000);
+	CU_ASSERT_EQUAL(cfg->deadline_ms, 240000);	/* twice timeout_ms */
+	CU_ASSERT_EQUAL(cfg->stream_max_seconds, 300);
 	CU_ASSERT_EQUAL(cfg->threads, 8);
 	CU_ASSERT_EQUAL(cfg->passthrough, TG_PT_KNOWN);
 	CU_ASSERT_EQUAL(cfg->naccounts, 0);
@@ -2671,6 +2675,7 @@ config_diff(const struct tg_config *a, const struct tg_config *b)
 	if (a->cred_source != b->cred_source || a->connect_timeout_ms != b->connect_timeout_ms ||
 	    a->timeout_ms != b->timeout_ms || a->retries != b->retries ||
 	    a->retry_base_ms != b->retry_base_ms || a->retry_cap_ms != b->retry_cap_ms ||
+	    a->deadline_ms != b->deadline_ms || a->stream_max_seconds != b->stream_max_seconds ||
 	    a->threads != b->threads || a->passthrough != b->passthrough ||
 	    a->log_prompts != b->log_prompts)
 		return "numbers";

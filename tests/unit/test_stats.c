@@ -583,6 +583,8 @@ test_declog_roundtrip(void)
 	d.cand[1].has_quality = 0;
 	d.cand[1].priced = 0;
 	d.reason = "bad \xff utf8 \xc3\xa9";
+	d.interrupted = 1;
+	d.attempts = 3;
 	n = declog_format(&d, buf, DECLOG_MAX_LINE);
 	CU_ASSERT_FATAL(n > 0);
 	CU_ASSERT_EQUAL(buf[n - 1], '\n');
@@ -597,6 +599,9 @@ test_declog_roundtrip(void)
 	CU_ASSERT_STRING_EQUAL(p.reason, "bad \xef\xbf\xbd utf8 \xc3\xa9");
 	CU_ASSERT_EQUAL(p.fallback, TG_FB_UPSTREAM);
 	CU_ASSERT_EQUAL(p.upstream_err, TG_UP_THROTTLED);
+	CU_ASSERT_EQUAL(p.interrupted, 1);
+	CU_ASSERT_EQUAL(p.attempts, 3);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"attempts\":3,\"interrupted\":true"));
 	CU_ASSERT(p.cost == d.cost);
 	CU_ASSERT(p.cf_cost == d.cf_cost);
 	CU_ASSERT_EQUAL(p.upstream_us, 812345);
