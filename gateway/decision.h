@@ -21,6 +21,9 @@ enum tg_fallback {
 	TG_FB_POLICY_ERROR,	/* the policy raised an error or returned garbage */
 	TG_FB_POLICY_LIMIT,	/* the policy hit its instruction or memory limit */
 	TG_FB_UPSTREAM,		/* the chosen model failed upstream after retries */
+	TG_FB_LOW_CONFIDENCE,	/* the policy served the fallback model while the
+				   prediction's confidence was below the router's
+				   min_confidence (tiergate.bedrock's rule) */
 	TG_FB__MAX
 };
 
@@ -83,6 +86,9 @@ struct tg_decision {
 	enum tg_fallback fallback;
 	enum tg_upstream_err upstream_err;
 	double		 threshold;	/* response_quality_difference used */
+	int		 has_confidence; /* the predictor has a "(confidence)" head */
+	double		 confidence;	/* 0..1, valid when has_confidence */
+	double		 min_confidence; /* router's min_confidence, 0 = off */
 	uint64_t	 input_tokens;
 	uint64_t	 output_tokens;
 	uint64_t	 cache_read_tokens;

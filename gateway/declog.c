@@ -29,6 +29,7 @@ struct declog {
 
 static const char *const fb_names[TG_FB__MAX] = {
 	NULL, "no_prediction", "policy_error", "policy_limit", "upstream",
+	"low_confidence",
 };
 
 static const char *const up_names[TG_UP__MAX] = {
@@ -287,6 +288,10 @@ put_body(struct out *o, const struct tg_decision *d)
 	put_kstr(o, "tenant", d->tenant != NULL ? d->tenant : "");
 	put_kstr(o, "class", d->request_class != NULL ? d->request_class : "");
 	put_kdbl(o, "threshold", 1, d->threshold);
+	if (d->min_confidence > 0)
+		put_kdbl(o, "min_confidence", 1, d->min_confidence);
+	if (d->has_confidence)
+		put_kdbl(o, "confidence", 1, d->confidence);
 	put_key(o, "candidates");
 	put(o, "[", 1);
 	for (i = 0; i < d->ncand && i < TG_MAX_CANDIDATES; i++)
@@ -531,6 +536,8 @@ declog_parse(json_t *o, struct tg_decision *d)
 	d->tenant = jstr(o, "tenant") != NULL ? jstr(o, "tenant") : "";
 	d->request_class = jstr(o, "class") != NULL ? jstr(o, "class") : "";
 	jnum(o, "threshold", &d->threshold);
+	jnum(o, "min_confidence", &d->min_confidence);
+	d->has_confidence = jnum(o, "confidence", &d->confidence);
 	parse_candidates(json_object_get(o, "candidates"), d);
 	d->chosen = jstr(o, "chosen");
 	d->model = jstr(o, "model");

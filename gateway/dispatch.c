@@ -1,8 +1,9 @@
 /*
  * dispatch.c - map one request to its handler: health, Bedrock's runtime
- * API (/model/{id}/...), Bedrock's prompt-router discovery API, and the
- * admin API.  Rejects what no handler takes, in Bedrock's error shape, and
- * counts the runtime API's refusals (gw_refused()).
+ * API (/model/{id}/...), Bedrock's prompt-router discovery API, OpenAI's
+ * Chat Completions and models API (/v1/...), and the admin API.  Rejects
+ * what no handler takes, in Bedrock's error shape (OpenAI's under /v1/),
+ * and counts the runtime API's refusals (gw_refused()).
  */
 #include "autoconf.h"
 
@@ -20,6 +21,7 @@
 #include "gateway.h"
 #include "http.h"
 #include "log.h"
+#include "openai.h"
 #include "policy.h"
 #include "policy_whatif.h"
 #include "pred.h"
@@ -233,11 +235,37 @@ static const struct admin_policy_hooks gw_policy_hooks = {
 	policy_whatif_open, policy_whatif_close,
 };
 
+/* /v1/...: OpenAI's API, its error shape from the first byte. */
+static void
+gw_openai(struct tg_req *req)
+{
+	const char	*tenant = "";
+	int		 chat = strcmp(req->path, "/v1/chat/completions") == 0;
+
+	if (!chat && strcmp(req->path, "/v1/models") != 0 &&
+	    strncmp(req->path, "/v1/models/", 11) != 0) {
+		http_send_error(req, 404, "UnknownOperationException", "No operation at "
+		    "%s %s: tiergate serves POST /v1/chat/completions and GET /v1/models",
+		    req->method, req->path);
+		return;
+	}
+	if (gw_method(req, chat ? "POST" : "GET") != 0 ||
+	    gw_authenticate(req, &tenant) != TG_RJ_NONE)
+		return;
+	oa_authenticated(req);
+	if (chat)
+		oa_chat_completions(req, tenant);
+	else
+		oa_models(req);
+}
+
 void
 gw_dispatch(struct tg_req *req)
 {
 	const char	*tenant = "";
 
+	if (strncmp(req->path, "/v1/", 4) == 0)
+		oa_begin(req);
 	if (http_header_count(req) > req->limits->max_headers) {
 		http_send_error(req, 431, "ValidationException",
 		    "Too many request headers (more than %zu)", req->limits->max_headers);
@@ -250,6 +278,8 @@ gw_dispatch(struct tg_req *req)
 			gw_healthz(req);
 	} else if (strncmp(req->path, "/model/", 7) == 0) {
 		gw_runtime(req);
+	} else if (strncmp(req->path, "/v1/", 4) == 0) {
+		gw_openai(req);
 	} else if (strncmp(req->path, "/prompt-routers", 15) == 0) {
 		if (gw_method(req, "GET") == 0 && gw_authenticate(req, &tenant) == TG_RJ_NONE)
 			gw_prompt_routers(req);

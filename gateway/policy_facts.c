@@ -70,6 +70,9 @@ policy_facts_from_json(const json_t *o, struct policy_facts_buf *fb, char *err, 
 	f->conversation_id = pf_jstr(o, "conversation", "");
 	f->previous_model = pf_jstr(o, "previous_model", "");
 	f->threshold = pf_jnum(o, "threshold", 0);
+	f->has_confidence = json_is_number(json_object_get(o, "confidence"));
+	f->confidence = pf_jnum(o, "confidence", 0);
+	f->min_confidence = pf_jnum(o, "min_confidence", 0);
 	f->tenant_spend_today = pf_jnum(o, "tenant_spend_today", 0);
 	f->router_spend_today = pf_jnum(o, "router_spend_today", 0);
 	if (!json_is_array(cands) || json_array_size(cands) == 0 ||

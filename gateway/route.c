@@ -88,17 +88,87 @@ route_max_tokens(const json_t *root)
 	    ROUTE_DEFAULT_OUT_TOKENS;
 }
 
-/* One candidate per router model: prices, estimated cost, and the
- * predicted quality of the predictor output the model is mapped to. */
+/*
+ * Where the predictions of one request come from in the loaded model:
+ * the reference and confidence heads (-1 when the model lacks them) and,
+ * per candidate, its own head (`predictor`), ROUTE_BY_STRENGTH, or -1
+ * for no prediction.  A candidate with a `strength` is placed on the
+ * shared signal whenever the model has both reference heads; otherwise
+ * it uses its `predictor` head if it names one (tiergate.conf(5),
+ * "strength").
+ */
+#define ROUTE_BY_STRENGTH	(-2)
+
+struct route_heads {
+	ssize_t	 weak, strong, conf;
+	ssize_t	 cand[TG_MAX_CANDIDATES];
+};
+
 static void
-route_candidates(struct route_ctx *rc, const struct pred_model *pm,
+route_heads(const struct pred_model *pm, const struct tg_config *cfg,
+    const struct tg_router *r, struct route_heads *h)
+{
+	const struct tg_model	*m;
+	size_t			 i;
+	int			 ref;
+
+	h->weak = pred_model_find(pm, PRED_HEAD_WEAK);
+	h->strong = pred_model_find(pm, PRED_HEAD_STRONG);
+	h->conf = pred_model_find(pm, PRED_HEAD_CONFIDENCE);
+	ref = h->weak >= 0 && h->strong >= 0;
+	for (i = 0; i < r->nmodels && i < TG_MAX_CANDIDATES; i++) {
+		m = &cfg->models[r->models[i]];
+		if (m->has_strength && ref)
+			h->cand[i] = ROUTE_BY_STRENGTH;
+		else
+			h->cand[i] = m->predictor != NULL ? pred_model_find(pm, m->predictor) : -1;
+	}
+}
+
+/* Append head k to idx[0..n) unless it is there or k < 0; the new n. */
+static size_t
+route_idx_add(size_t *idx, size_t n, ssize_t k)
+{
+	size_t	 i;
+
+	if (k < 0)
+		return n;
+	for (i = 0; i < n && idx[i] != (size_t)k; i++)
+		;
+	if (i == n)
+		idx[n++] = (size_t)k;
+	return n;
+}
+
+/* Predicted quality of candidate i into *out; 0 when it has none. */
+static int
+route_quality(const struct route_heads *h, const struct tg_model *m, size_t i,
+    const float *q, double *out)
+{
+	float	 v;
+
+	if (h->cand[i] == ROUTE_BY_STRENGTH)
+		v = pred_quality_at_strength(q[h->weak], q[h->strong], m->strength);
+	else if (h->cand[i] >= 0)
+		v = q[h->cand[i]];
+	else
+		return 0;
+	if (!isfinite(v))
+		return 0;
+	*out = v;
+	return 1;
+}
+
+/* One candidate per router model: prices, estimated cost, and its
+ * predicted quality (h NULL: the predictor did not run). */
+static void
+route_candidates(struct route_ctx *rc, const struct route_heads *h,
     const float *quality)
 {
 	const struct tg_config	*cfg = rc->req->worker->cfg;
 	const struct tg_model	*m;
 	struct tg_candidate	*c;
 	size_t			 i, in = rc->conv.text_chars / 4 + 1;
-	ssize_t			 k;
 
 	for (i = 0; i < rc->router->nmodels && i < TG_MAX_CANDIDATES; i++) {
 		m = &cfg->models[rc->router->models[i]];
@@ -108,40 +178,53 @@ route_candidates(struct route_ctx *rc, const struct pred_model *pm,
 		c->price_in = m->price.input;
 		c->price_out = m->price.output;
 		c->est_cost = (in * m->price.input + rc->est_out_tokens * m->price.output) / 1e6;
-		k = pm != NULL && m->predictor != NULL ? pred_model_find(pm, m->predictor) : -1;
-		c->has_quality = k >= 0 && isfinite(quality[k]);
-		c->quality = c->has_quality ? quality[k] : 0;
+		c->has_quality = h != NULL && route_quality(h, m, i, quality, &c->quality);
+		if (!c->has_quality)
+			c->quality = 0;
 	}
 }
 
-/* Features and predicted quality per candidate; 0 when every candidate got
- * a prediction. */
+/* The "(confidence)" head's value, clamped to its documented 0..1. */
+static void
+route_confidence(struct route_ctx *rc, const struct route_heads *h, const float *q)
+{
+	if (h->conf < 0 || !isfinite(q[h->conf]))
+		return;
+	rc->d.has_confidence = 1;
+	rc->d.confidence = q[h->conf] < 0 ? 0 : q[h->conf] > 1 ? 1 : q[h->conf];
+}
+
+/* Features, predicted quality per candidate and the confidence; 0 when
+ * every candidate got a prediction.  One pred_predict_subset() call
+ * scores this router's heads only, not every model known. */
 static int
 route_predict(struct route_ctx *rc)
 {
-	const struct tg_config	*cfg = rc->req->worker->cfg;
 	const struct pred_model	*pm;
-	const struct tg_model	*m;
+	struct route_heads	 h;
 	float			 f[PRED_NFEATURES], q[PRED_MAX_MODELS];
-	size_t			 i, idx[TG_MAX_CANDIDATES], n = 0;
-	ssize_t			 k;
+	size_t			 i, idx[TG_MAX_CANDIDATES + 3], n = 0;
 	int			 ok;
 
 	pm = rc->req->worker->pred != NULL ? pred_loader_get(rc->req->worker->pred) : NULL;
 	ok = pm != NULL && pred_features_converse(rc->conv.root, f) == 0;
 	if (ok) {
-		/* Score only this router's candidates, not every model known. */
+		route_heads(pm, rc->req->worker->cfg, rc->router, &h);
 		for (i = 0; i < rc->router->nmodels && i < TG_MAX_CANDIDATES; i++) {
-			m = &cfg->models[rc->router->models[i]];
-			k = m->predictor != NULL ? pred_model_find(pm, m->predictor) : -1;
-			if (k >= 0)
-				idx[n++] = (size_t)k;
+			if (h.cand[i] != ROUTE_BY_STRENGTH) {
+				n = route_idx_add(idx, n, h.cand[i]);
+				continue;
+			}
+			n = route_idx_add(idx, n, h.weak);
+			n = route_idx_add(idx, n, h.strong);
 		}
+		n = route_idx_add(idx, n, h.conf);
 		for (i = 0; i < PRED_MAX_MODELS; i++)
 			q[i] = NAN;
 		pred_predict_subset(pm, f, idx, n, q);
+		route_confidence(rc, &h, q);
 	}
-	route_candidates(rc, ok ? pm : NULL, q);
+	route_candidates(rc, ok ? &h : NULL, q);
 	for (i = 0; i < rc->d.ncand; i++)
 		if (!rc->d.cand[i].has_quality)
 			return -1;
@@ -216,11 +299,26 @@ route_facts(struct route_ctx *rc, struct policy_facts *f, char *prev, size_t pre
 	f->threshold = rc->router->rqd;
 	f->fallback = rc->fallback;
 	f->predictor_ok = rc->d.fallback != TG_FB_NO_PREDICTION;
+	f->has_confidence = rc->d.has_confidence;
+	f->confidence = rc->d.confidence;
+	f->min_confidence = rc->router->min_confidence;
 	route_metadata(rc, f);
 	if (w->stats != NULL) {
 		f->tenant_spend_today = stats_tenant_spend_today(w->stats, rc->d.tenant, now);
 		f->router_spend_today = stats_router_spend_today(w->stats, rc->router->id, now);
 	}
+}
+
+/* Counted as a low-confidence fallback: the policy served the router's
+ * fallback model (whatever its reason) while the confidence was below the
+ * router's min_confidence, and nothing else had already made it a
+ * fallback.  tiergate.bedrock serves the fallback exactly then. */
+static int
+route_low_confidence(const struct route_ctx *rc)
+{
+	return rc->d.fallback == TG_FB_NONE && rc->d.has_confidence &&
+	    rc->d.confidence < rc->router->min_confidence &&
+	    strcmp(rc->pd.model, rc->fallback) == 0;
 }
 
 /* Run the policy.  Returns 0, or an HTTP status after sending a refusal. */
@@ -258,6 +356,8 @@ route_decide(struct route_ctx *rc)
 	if (rc->d.fallback == TG_FB_NONE)
 		rc->d.reason = rc->pd.reason;
 	rc->d.chosen = rc->pd.model;
+	if (route_low_confidence(rc))
+		rc->d.fallback = TG_FB_LOW_CONFIDENCE;
 	return 0;
 }
 
@@ -317,6 +417,7 @@ route_resolve(struct route_ctx *rc, const char *model_id)
 	if (rc->router != NULL) {
 		rc->d.router = rc->router->id;
 		rc->d.threshold = rc->router->rqd;
+		rc->d.min_confidence = rc->router->min_confidence;
 		rc->fallback = cfg->models[rc->router->fallback].id;
 		return 0;
 	}
@@ -402,23 +503,14 @@ route_start(struct route_ctx *rc, struct tg_req *req, const char *tenant,
 	req->on_answer_ctx = rc;
 }
 
-int
-route_prepare(struct route_ctx *rc, struct tg_req *req, const char *tenant,
-    const char *model_id, const char *api)
+/* route_prepare() once rc->conv holds the validated request: class,
+ * prediction, policy. */
+static int
+route_prepare_conv(struct route_ctx *rc)
 {
-	char		 msg[512];
-	int		 st;
+	int	 st;
 
-	route_start(rc, req, tenant, api, "");
-	if ((st = route_resolve(rc, model_id)) != 0)
-		return rc->d.status = st;
-	if (req_parse_converse(req->body, req->body_len, req->limits->max_json_depth,
-	    &rc->conv, msg, sizeof(msg)) != REQ_OK) {
-		rc->d.reject = TG_RJ_VALIDATION;
-		http_send_error(req, 400, "ValidationException", "%s", msg);
-		return rc->d.status = 400;
-	}
-	rc->d.request_class = http_header(req, "x-tiergate-class");
+	rc->d.request_class = http_header(rc->req, "x-tiergate-class");
 	if (rc->d.request_class == NULL || *rc->d.request_class == '\0')
 		rc->d.request_class = rc->conv.request_class;
 	if (rc->router == NULL)
@@ -453,6 +545,45 @@ route_falls_back(const struct route_ctx *rc, const struct bedrock_call *call,
 	    res->status < 300))
 		return 0;	/* ... or in the stream: validationException */
 	return call->deadline_ns == 0 || http_now_ns() < call->deadline_ns;
+}
+
+int
+route_prepare(struct route_ctx *rc, struct tg_req *req, const char *tenant,
+    const char *model_id, const char *api)
+{
+	char		 msg[512];
+	int		 st;
+
+	route_start(rc, req, tenant, api, "");
+	if ((st = route_resolve(rc, model_id)) != 0)
+		return rc->d.status = st;
+	if (req_parse_converse(req->body, req->body_len, req->limits->max_json_depth,
+	    &rc->conv, msg, sizeof(msg)) != REQ_OK) {
+		rc->d.reject = TG_RJ_VALIDATION;
+		http_send_error(req, 400, "ValidationException", "%s", msg);
+		return rc->d.status = 400;
+	}
+	return route_prepare_conv(rc);
+}
+
+int
+route_prepare_json(struct route_ctx *rc, struct tg_req *req, const char *tenant,
+    const char *model_id, const char *api, json_t *converse)
+{
+	char		 msg[512];
+	int		 st;
+
+	route_start(rc, req, tenant, api, "");
+	if ((st = route_resolve(rc, model_id)) != 0) {
+		json_decref(converse);
+		return rc->d.status = st;
+	}
+	if (req_converse_from_json(converse, &rc->conv, msg, sizeof(msg)) != REQ_OK) {
+		rc->d.reject = TG_RJ_VALIDATION;
+		http_send_error(req, 400, "ValidationException", "%s", msg);
+		return rc->d.status = 400;
+	}
+	return route_prepare_conv(rc);
 }
 
 int
@@ -582,30 +713,41 @@ route_upstream_error(struct route_ctx *rc, const struct bedrock_result *res)
 		    "InternalServerException", "%s", res->message);
 }
 
+int
+route_call(struct route_ctx *rc, const char *body, size_t len, json_t **answer)
+{
+	struct bedrock_call	 call = { 0 };
+	struct bedrock_result	 res = { 0 };
+	int			 rv;
+
+	*answer = NULL;
+	call.action = "converse";
+	call.body = body;
+	call.body_len = len;
+	rv = route_invoke(rc, &call, &res);
+	rc->d.upstream_us = res.upstream_us;
+	if (rv != 0) {
+		route_headers(rc);
+		route_upstream_error(rc, &res);
+	} else {
+		route_answer(rc, res.json);
+		route_price(rc);
+		*answer = json_incref(res.json);
+	}
+	bedrock_result_free(&res);
+	return rv;
+}
+
 void
 route_converse(struct tg_req *req, const char *tenant, const char *model_id)
 {
 	struct route_ctx	 rc;
-	struct bedrock_call	 call = { 0 };
-	struct bedrock_result	 res = { 0 };
+	json_t			*answer = NULL;
 
-	if (route_prepare(&rc, req, tenant, model_id, "converse") != 0)
-		goto done;
-	call.action = "converse";
-	call.body = req->body;
-	call.body_len = req->body_len;
-	if (route_invoke(&rc, &call, &res) != 0) {
-		rc.d.upstream_us = res.upstream_us;
+	if (route_prepare(&rc, req, tenant, model_id, "converse") == 0 &&
+	    route_call(&rc, req->body, req->body_len, &answer) == 0) {
 		route_headers(&rc);
-		route_upstream_error(&rc, &res);
-		goto done;
+		http_send_json(req, 200, answer);
 	}
-	rc.d.upstream_us = res.upstream_us;
-	route_answer(&rc, res.json);
-	route_price(&rc);
-	route_headers(&rc);
-	http_send_json(req, 200, json_incref(res.json));
-done:
-	bedrock_result_free(&res);
 	route_done(&rc);
 }

@@ -47,6 +47,10 @@ void	route_start(struct route_ctx *, struct tg_req *, const char *tenant,
  */
 int	route_prepare(struct route_ctx *, struct tg_req *, const char *tenant,
 	    const char *model_id, const char *api);
+/* route_prepare() for a front door that translated its request into
+ * `converse` (stolen, even on failure) instead of reading req->body. */
+int	route_prepare_json(struct route_ctx *, struct tg_req *, const char *tenant,
+	    const char *model_id, const char *api, json_t *converse);
 /*
  * Phase 2: invoke with fallback: when the chosen model fails upstream with
  * a retryable error after its retries, the router's fallback serves.
@@ -62,6 +66,14 @@ void	route_progress(struct route_ctx *, struct tg_decision *d);
 void	route_headers(struct route_ctx *);
 /* Relay an upstream failure to the client in Bedrock's shape. */
 void	route_upstream_error(struct route_ctx *, const struct bedrock_result *);
+/*
+ * Phases 2 and 3 of a buffered Converse call: invoke `body` (a Converse
+ * request, borrowed) with the fallback, read usage from the answer and
+ * price it.  Returns 0 with *answer, the model's answer with
+ * trace.promptRouter set (new reference, caller owns), or -1 after the
+ * error has been sent.  Headers are the caller's to add on success.
+ */
+int	route_call(struct route_ctx *, const char *body, size_t len, json_t **answer);
 /* Record the decision (stats, decision log) and free what the ctx holds. */
 void	route_done(struct route_ctx *);
 

@@ -37,7 +37,8 @@ struct stats;
 
 /* Bumped on any change of the file layout; a file of another version is
  * refused (move it away or rebuild it from the decision logs). */
-#define STATS_LAYOUT_VERSION	4
+#define STATS_LAYOUT_VERSION	5	/* 4: fallback kind low_confidence;
+					 * 5: counters of refused requests */
 
 /* The per-row counters.  Money is integer nano-dollars. */
 enum stats_counter {

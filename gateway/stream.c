@@ -35,7 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -65,6 +64,7 @@ struct stream_relay {
 	size_t			 text_chars;	/* answer text relayed, code points */
 	enum tg_upstream_err	 up_err;	/* what ended it, for the record */
 	uint64_t		 t_call_ns;	/* when the upstream call started */
+	struct bedrock_result	*res;		/* the attempt stream_push() feeds */
 };
 
 /* ---- pure helpers (tested in tests/unit/test_stream.c) ------------------- */
@@ -383,22 +383,14 @@ stream_usage_frame(struct stream_relay *sr, const struct es_message *m)
 	return rc;
 }
 
-/* An exception before any byte reached the client: keep it, and make it
- * the call's failure ("fallback: X was throttled upstream (throttling-
- * Exception in the stream)").  Returns 1, or -1 out of memory. */
-static int
-stream_hold(struct stream_relay *sr, const struct es_message *m, struct bedrock_result *res)
+void
+stream_exception_failure(const struct es_message *m, struct bedrock_result *res)
 {
 	const struct es_header	*t = es_find(m, ":exception-type");
 	int			 tl = 0;
 	const char		*tp = "exception";
 
-	free(sr->held);
-	if ((sr->held = malloc(m->frame_len)) == NULL)
-		return -1;
-	memcpy(sr->held, m->frame, m->frame_len);
-	sr->held_len = m->frame_len;
-	sr->held_err = res->err = stream_exception_class(m);
+	res->err = stream_exception_class(m);
 	if (t != NULL && t->type == ES_STRING && t->v.buf.len < 64) {
 		tp = (const char *)t->v.buf.ptr;
 		tl = (int)t->v.buf.len;
@@ -410,6 +402,21 @@ stream_hold(struct stream_relay *sr, const struct es_message *m, struct bedrock_
 	    tl, tp);
 	snprintf(res->message, sizeof(res->message), "The model's stream began with %.*s",
 	    tl, tp);
+}
+
+/* An exception before any byte reached the client: keep it, and make it
+ * the call's failure ("fallback: X was throttled upstream (throttling-
+ * Exception in the stream)").  Returns 1, or -1 out of memory. */
+static int
+stream_hold(struct stream_relay *sr, const struct es_message *m, struct bedrock_result *res)
+{
+	free(sr->held);
+	if ((sr->held = malloc(m->frame_len)) == NULL)
+		return -1;
+	memcpy(sr->held, m->frame, m->frame_len);
+	sr->held_len = m->frame_len;
+	stream_exception_failure(m, res);
+	sr->held_err = res->err;
 	return 1;
 }
 
@@ -435,18 +442,21 @@ stream_frame(struct stream_relay *sr, const struct es_message *m, struct bedrock
 	return stream_write(sr, m->frame, m->frame_len);
 }
 
-/* A stream cut short: tokens as far as they are known.  Without the usage
- * frame, input is estimated from the prompt as for the policy, output
- * from the text relayed (4 characters a token, as Bedrock's tokenizers
- * average for English). */
+void
+stream_estimate_tokens(struct tg_decision *d, int usage_seen, size_t prompt_chars,
+    size_t text_chars)
+{
+	d->interrupted = 1;
+	if (usage_seen)
+		return;
+	d->input_tokens = prompt_chars / 4 + 1;
+	d->output_tokens = (text_chars + 3) / 4;
+}
+
 static void
 stream_estimate(const struct stream_relay *sr, struct tg_decision *d)
 {
-	d->interrupted = 1;
-	if (sr->usage_seen)
-		return;
-	d->input_tokens = sr->rc->conv.text_chars / 4 + 1;
-	d->output_tokens = (sr->text_chars + 3) / 4;
+	stream_estimate_tokens(d, sr->usage_seen, sr->rc->conv.text_chars, sr->text_chars);
 }
 
 static void
@@ -479,35 +489,46 @@ stream_restart(struct stream_relay *sr)
 	return sr->dec != NULL ? BEDROCK_DATA_HELD : BEDROCK_DATA_STOP;
 }
 
+/* es_message_fn: relay one frame.  1: an exception frame ended the
+ * stream, 2: an exception came before any byte (stream_hold()), -1: stop. */
+static int
+stream_on_frame(void *v, const struct es_message *m)
+{
+	struct stream_relay	*sr = v;
+	int			 rc;
+
+	if ((rc = stream_frame(sr, m, sr->res)) != 0)
+		return rc > 0 ? 2 : -1;
+	return sr->ended ? 1 : 0;
+}
+
 /* Decode, relay each complete frame.  A frame that does not decode is the
  * call's failure while nothing reached the client, else the stream's end. */
 static enum bedrock_data
 stream_push(struct stream_relay *sr, const char *buf, size_t len,
     struct bedrock_result *res)
 {
-	struct es_message	 m;
-	enum es_err		 e;
-	size_t			 used;
+	enum es_err		 e = ES_OK;
 	char			 msg[160];
-	int			 rc;
+	int			 rc = 0;
 
-	while (len > 0 && !sr->ended) {
-		e = es_decoder_push(sr->dec, buf, len, &used, &m);
-		buf += used;
-		len -= used;
-		if (e == ES_OK && (rc = stream_frame(sr, &m, res)) != 0)
-			return rc > 0 ? BEDROCK_DATA_BAD : BEDROCK_DATA_STOP;
-		if (e != ES_OK && e != ES_AGAIN) {
-			log_warn("request %s: the stream from %s could not be decoded: %s",
-			    sr->rc->req->request_id, sr->call->model_id, es_strerror(e));
-			if (!sr->begun)
-				return BEDROCK_DATA_BAD;
-			http_stream_flush(sr->rc->req);
-			snprintf(msg, sizeof(msg), "The model's stream could not be "
-			    "decoded: %s", es_strerror(e));
-			stream_fail(sr, TG_UP_BAD_RESPONSE, "internalServerException", msg);
-			return BEDROCK_DATA_STOP;	/* nothing after a bad frame can be trusted */
-		}
+	sr->res = res;
+	if (!sr->ended)
+		rc = es_decoder_each(sr->dec, buf, len, stream_on_frame, sr, &e);
+	if (rc == 2)
+		return BEDROCK_DATA_BAD;
+	if (rc < 0 && e == ES_OK)
+		return BEDROCK_DATA_STOP;	/* the client went away */
+	if (rc < 0) {
+		log_warn("request %s: the stream from %s could not be decoded: %s",
+		    sr->rc->req->request_id, sr->call->model_id, es_strerror(e));
+		if (!sr->begun)
+			return BEDROCK_DATA_BAD;
+		http_stream_flush(sr->rc->req);
+		snprintf(msg, sizeof(msg), "The model's stream could not be "
+		    "decoded: %s", es_strerror(e));
+		stream_fail(sr, TG_UP_BAD_RESPONSE, "internalServerException", msg);
+		return BEDROCK_DATA_STOP;	/* nothing after a bad frame can be trusted */
 	}
 	if (sr->begun && http_stream_flush(sr->rc->req) != 0)
 		return BEDROCK_DATA_STOP;

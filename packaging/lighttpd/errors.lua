@@ -8,9 +8,9 @@
 -- LF or NUL, headers over its limits, a body it refuses, tiergate not
 -- answering) would otherwise be lighttpd's HTML page, which an SDK reports
 -- as a JSON parse error.  This runs when any response starts: a response
--- of status >= 400 without x-amzn-ErrorType did not come from tiergate,
--- and is rewritten here.  No secret, header or path of the request is
--- echoed.
+-- of status >= 400 without x-amzn-RequestId (which tiergate sends on every
+-- answer, Bedrock- or OpenAI-shaped) did not come from tiergate, and is
+-- rewritten here.  No secret, header or path of the request is echoed.
 
 local types = {
   [400] = { "ValidationException", "The request could not be read (request line, header or path)" },
@@ -32,7 +32,7 @@ local types = {
 
 local r = lighty.r
 local status = r.req_item.http_status
-if status < 400 or r.resp_header["x-amzn-ErrorType"] ~= nil then
+if status < 400 or r.resp_header["x-amzn-RequestId"] ~= nil then
   return 0
 end
 local t = types[status] or (status >= 500 and

@@ -55,7 +55,7 @@ err_case() {
 # (the AWS SDK does not: see the SDK cases).  Bodies tiergate refuses are
 # read (and a body over its cap drained) before the answer, so they get it.
 front() {
-	local url=$1 proto m="$1/model/support/converse" body
+	local url=$1 proto m="$1/model/support/converse" body st
 	FRONT=$2
 	for proto in http1.1 h2c; do
 		body=(--data '{}'); [ $proto = h2c ] && body=(-X POST -H 'Content-Length: 0')
@@ -66,13 +66,21 @@ front() {
 		err_case "$url/model/a%00b/converse" $proto "${NUL%:*}" "${NUL#*:}" "NUL in the path" -H "$CT" "${body[@]}"
 		err_case "$m" $proto "$(pick "$HDR" $proto)" ValidationException "a 40 kB header" -H "$CT" \
 		    -H "X-Big: $BIGHDR" "${body[@]}"
+		# (tiergate counts headers before it reads the body: no body over h2c)
 		err_case "$m" $proto 431 ValidationException "150 headers (tiergate's cap, not the server's)" \
-		    -H "$CT" "${FLOOD[@]}" --data '{}'
+		    -H "$CT" "${FLOOD[@]}" "${body[@]}"
 		err_case "$url/model/$LONGID/converse" $proto "$(pick "$LONG" $proto)" ValidationException \
 		    "a 40 kB path" -H "$CT" "${body[@]}"
 		err_case "$url/admin/no-such-file.html" $proto 404 ResourceNotFoundException "a static file that is not there"
 		err_case "$m" $proto "$METHOD" ValidationException "an unknown method" -X FOO
 	done
+	# tiergate's OpenAI-shaped errors (/v1/) pass the web server untouched
+	st=$(curl -s -o "$TG_RUN/oa.body" -w '%{http_code}' -H 'Authorization: Bearer tg-wrong' \
+	    -H "$CT" --data '{"model":"support","messages":[{"role":"user","content":"hi"}]}' \
+	    "$url/v1/chat/completions")
+	tg_expect '[ "$st" = 401 ] && jq -e ".error.message | length > 0" "$TG_RUN/oa.body" >/dev/null' \
+	    "$FRONT: an OpenAI-shaped error was rewritten: HTTP $st $(head -c 200 "$TG_RUN/oa.body")"
+	tg_ok
 	err_case "$m" http1.1 "$NOLEN" ValidationException "HTTP/1.0 POST without Content-Length" \
 	    --http1.0 -H "$CT" -H 'Content-Length:' -X POST
 	NUL_STATUS=${NUL%:*} NUL_TYPE=${NUL#*:} LONG_STATUS=$(pick "$LONG" h2c) TG_URL=$url \

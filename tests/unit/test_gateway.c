@@ -618,6 +618,10 @@ test_config_prices(void)
 	CU_ASSERT_DOUBLE_EQUAL(m->price.input, 0.22, 1e-12);
 	CU_ASSERT_DOUBLE_EQUAL(m->price.cache_read, 0.22, 1e-12);
 	CU_ASSERT_PTR_NULL(m->predictor);
+	CU_ASSERT_EQUAL(m->has_strength, 1);	/* below 0 is allowed */
+	CU_ASSERT_DOUBLE_EQUAL(m->strength, -0.25, 1e-12);
+	m = config_model(cfg, "anthropic.claude-3-haiku-20240307-v1:0");
+	CU_ASSERT_EQUAL(m->has_strength, 0);
 	/* in neither table: unpriced, not $0 */
 	m = config_model(cfg, PIXTRAL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
@@ -659,6 +663,7 @@ test_config_routers(void)
 	CU_ASSERT_STRING_EQUAL(cfg->models[r->fallback].id,
 	    "anthropic.claude-3-haiku-20240307-v1:0");
 	CU_ASSERT_DOUBLE_EQUAL(r->rqd, 12.5, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(r->min_confidence, 0.35, 1e-12);
 	snprintf(want, sizeof(want), "%s/policies/chat.lua", fixdir);
 	CU_ASSERT_STRING_EQUAL(r->policy, want);
 	CU_ASSERT_EQUAL(r->created, 1700000000);
@@ -670,6 +675,7 @@ test_config_routers(void)
 	CU_ASSERT_EQUAL(r->nmodels, 1);
 	CU_ASSERT_EQUAL(r->fallback, r->models[0]);
 	CU_ASSERT_DOUBLE_EQUAL(r->rqd, 0, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(r->min_confidence, TG_DEFAULT_MIN_CONFIDENCE, 1e-12);
 	CU_ASSERT_STRING_EQUAL(r->policy, TG_DATADIR "/policies/default.lua");
 	CU_ASSERT_EQUAL(r->created, 1735689600);
 	r = &cfg->routers[2];
@@ -2575,7 +2581,7 @@ static void
 test_decision_names(void)
 {
 	static const char *const fb[] = { "none", "no_prediction", "policy_error",
-	    "policy_limit", "upstream" };
+	    "policy_limit", "upstream", "low_confidence" };
 	static const char *const up[] = { "ok", "throttled", "unavailable", "internal",
 	    "timeout", "connect", "bad_response", "client" };
 	size_t	 i;
@@ -2621,6 +2627,9 @@ models_diff(const struct tg_config *a, const struct tg_config *b)
 			return "models[].predictor";
 		if (!streq(a->models[i].provider, b->models[i].provider))
 			return "models[].provider";
+		if (a->models[i].has_strength != b->models[i].has_strength ||
+		    a->models[i].strength != b->models[i].strength)
+			return "models[].strength";
 		if (!price_same(&a->models[i].price, &b->models[i].price))
 			return "models[].price";
 	}
@@ -2647,6 +2656,7 @@ routers_diff(const struct tg_config *a, const struct tg_config *b)
 			return "routers[].policy";
 		if (x->nmodels != y->nmodels || x->fallback != y->fallback ||
 		    x->rqd != y->rqd || x->created != y->created ||
+		    x->min_confidence != y->min_confidence ||
 		    memcmp(x->models, y->models, x->nmodels * sizeof(size_t)) != 0)
 			return "routers[].models/fallback/rqd/created";
 	}
