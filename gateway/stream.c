@@ -863,12 +863,14 @@ stream_prepare_invoke(struct route_ctx *rc, struct tg_req *req, const char *tena
 	if (req_parse_json(req->body, req->body_len, req->limits->max_json_depth,
 	    &native, msg, sizeof(msg)) != REQ_OK) {
 		route_start(rc, req, tenant, api, r != NULL ? r->id : "");
+		rc->d.reject = TG_RJ_VALIDATION;
 		http_send_error(req, 400, "ValidationException", "%s", msg);
 		return 400;
 	}
 	if (r != NULL && stream_router_provider(cfg, r, &pa, &pb) == NULL) {
 		json_decref(native);
 		route_start(rc, req, tenant, api, r->id);
+		rc->d.reject = TG_RJ_VALIDATION;
 		http_send_error(req, 400, "ValidationException", "router %s mixes "
 		    "providers %s, %s: InvokeModel needs one native body schema; use "
 		    "Converse", r->id, pa, pb);
