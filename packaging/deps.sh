@@ -5,6 +5,17 @@
 # tests (the Bedrock emulator, the AWS SDK, playwright-core) from the
 # lockfile.  Safe to run again.
 #
+# Node.js: the tests need Node >= 20.19 (playwright-core and the AWS SDK
+# require 20; 20.19 loads the console's ES modules without a package.json
+# marker).  The machine's own node is used when it is new enough.  Debian 12
+# ships Node 18, so otherwise this script installs Debian's nodejs and npm
+# only to bootstrap, then Node.js 22 LTS and npm 10 from the npm registry,
+# exact versions pinned with integrity hashes in packaging/node/
+# package-lock.json (npm ci), into /usr/local/lib/tiergate-node, linked
+# from /usr/local/bin/node, npm and npx (ahead of /usr/bin on PATH).
+# npm runs with --engine-strict: a package whose "engines" does not allow the
+# Node in use is an error, not a hidden warning.
+#
 #   bash packaging/deps.sh            # everything
 #   bash packaging/deps.sh --runtime  # only what the demo needs
 set -euo pipefail
@@ -24,7 +35,15 @@ if [ "$(id -u)" != 0 ]; then
 fi
 pkgs="$BUILD_PKGS $DEMO_PKGS"
 [ "${1:-}" = --runtime ] || pkgs="$pkgs $TEST_PKGS"
-# Node.js: the machine's own when it is new enough, else Debian's.
+NODE_PREFIX=/usr/local/lib/tiergate-node
+# node_ok: the node on PATH is >= 20.19 and npm is there too.
+node_ok() {
+	command -v node >/dev/null && command -v npm >/dev/null &&
+	    node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+	        process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null
+}
+# Debian's nodejs and npm, only when there is no node or npm at all: enough
+# to run npm ci for the pinned Node below when it is older than 20.19.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	pkgs="$pkgs nodejs npm"
 fi
@@ -37,6 +56,18 @@ printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
 chmod 755 /usr/sbin/policy-rc.d
 trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkgs
-say "npm ci (tests/package-lock.json)"
-(cd tests && npm ci --no-audit --no-fund --loglevel=error)
+hash -r
+if ! node_ok || { [ -f "$NODE_PREFIX/package-lock.json" ] &&
+    ! cmp -s packaging/node/package-lock.json "$NODE_PREFIX/package-lock.json"; }; then
+	say "node $(node --version 2>/dev/null) is older than 20.19 (or the pin changed): installing Node.js from packaging/node/package-lock.json into $NODE_PREFIX"
+	mkdir -p "$NODE_PREFIX"
+	cp packaging/node/package.json packaging/node/package-lock.json "$NODE_PREFIX/"
+	(cd "$NODE_PREFIX" && npm ci --no-audit --no-fund)
+	for t in node npm npx; do ln -sfn "$NODE_PREFIX/node_modules/.bin/$t" /usr/local/bin/$t; done
+	hash -r
+	node_ok || { echo "packaging/deps.sh: $(command -v node) is $(node --version), not >= 20.19" >&2; exit 1; }
+fi
+say "Node.js $(node --version) ($(command -v node)), npm $(npm --version)"
+say "npm ci --engine-strict (tests/package-lock.json)"
+(cd tests && npm ci --no-audit --no-fund --engine-strict)
 say "dependencies installed"
