@@ -24,6 +24,9 @@
 : "${LIGHTTPD:=$(command -v lighttpd || echo /usr/sbin/lighttpd)}"
 : "${APACHE2:=$(command -v apache2 || echo /usr/sbin/apache2)}"
 : "${TG_CONSOLE:=$top_srcdir/admin-web/public}"
+# tiergate refuses to serve as root without --user or --allow-root; the
+# tests run it as whoever runs them (root on CI), reading the source tree.
+: "${TG_TIERGATE_ARGS=--allow-root}"
 
 TG_KEY=tg-e2eTestKeyAcme0000000000000000000000000
 TG_KEY2=tg-e2eTestKeyGlobex000000000000000000000000
@@ -123,7 +126,7 @@ KEYS
 # fragment starting with a comma); TG_CONFIG_EXTRA top-level keys likewise.
 tg_write_config() {
 	tg_write_keys
-	local pol="$top_srcdir/lua-policies/default.lua"
+	local pol=${TG_POLICY:-$top_srcdir/lua-policies/default.lua}
 	cat >"$TG_RUN/tiergate.json" <<CONF
 {
   "region": "us-east-1",
@@ -140,7 +143,7 @@ tg_write_config() {
   "stats": { "path": "$TG_RUN/stats.bin" },
   "limits": { "max_body_bytes": 1048576, "max_json_depth": 32,
               "max_upstream_bytes": 4194304, "max_headers": 64 },
-  "price_table": "$top_srcdir/packaging/prices.json",
+  "price_table": "${TG_PRICES:-$top_srcdir/packaging/prices.json}",
   "models": {
     "anthropic.claude-3-haiku-20240307-v1:0":    { "predictor": "mixtral-8x7b-instruct" },
     "anthropic.claude-3-5-sonnet-20240620-v1:0": { "predictor": "gpt-4-1106-preview" },
@@ -182,6 +185,7 @@ CONF
 tg_subst() {	# TEMPLATE OUT
 	sed -e "s|@BIND@|127.0.0.1|g" -e "s|@PORT@|$TG_PORT|g" \
 	    -e "s|@RUNDIR@|$TG_RUN|g" -e "s|@TIERGATE@|$TIERGATE|g" \
+	    -e "s|@TIERGATE_ARGS@|$TG_TIERGATE_ARGS|g" \
 	    -e "s|@CONFIG@|$TG_RUN/tiergate.json|g" -e "s|@CONSOLE@|$TG_CONSOLE|g" \
 	    -e "s|@FCGI_PORT@|${TG_FCGI_PORT:-0}|g" \
 	    -e "s|@MODDIR@|/usr/lib/apache2/modules|g" \
@@ -209,7 +213,7 @@ tg_start_tiergate_listen() {
 	tg_upstream_env
 	TG_FCGI_PORT=$(tg_port)
 	TIERGATE_CONFIG="$TG_RUN/tiergate.json" "$TIERGATE" serve \
-	    --listen "127.0.0.1:$TG_FCGI_PORT" >"$TG_RUN/tiergate-stdout.log" 2>&1 &
+	    --listen "127.0.0.1:$TG_FCGI_PORT" $TG_TIERGATE_ARGS >"$TG_RUN/tiergate-stdout.log" 2>&1 &
 	TG_PIDS+=($!)
 	TG_TIERGATE_PID=$!
 }
@@ -225,10 +229,30 @@ tg_start_apache() {
 	tg_wait_http "$TG_URL/healthz"
 }
 
+# tg_copy_for_web_user: copy what a web server's unprivileged user must
+# read (the binary, the console, the default policy, the price table) into
+# the run directory, so that the test does not depend on where the clone
+# lives (under /root, mode 0700 on Debian, www-data can read nothing).
+# Call before tg_write_config; sets TIERGATE, TG_CONSOLE, TG_POLICY, TG_PRICES.
+tg_copy_for_web_user() {
+	local d=$TG_RUN/share
+	mkdir -p "$d/bin" "$d/policies"
+	cp "$TIERGATE" "$d/bin/tiergate"
+	cp -R "$TG_CONSOLE" "$d/console"
+	cp "$top_srcdir/lua-policies/default.lua" "$d/policies/default.lua"
+	cp "$top_srcdir/packaging/prices.json" "$d/prices.json"
+	chmod -R a+rX "$d"
+	TIERGATE=$d/bin/tiergate TG_CONSOLE=$d/console
+	TG_POLICY=$d/policies/default.lua TG_PRICES=$d/prices.json
+}
+
 # CGI under Apache: tiergate runs as the Apache user, so the run dir and the
-# files tiergate writes must be writable by it.
+# files tiergate writes must be writable by it, and what it reads must be
+# readable (tg_copy_for_web_user, before tg_write_config).
 tg_start_apache_cgi() {
 	tg_need apache2
+	[ "$TIERGATE" = "$TG_RUN/share/bin/tiergate" ] ||
+	    tg_fail "tg_start_apache_cgi: call tg_copy_for_web_user before tg_write_config"
 	TG_PORT=$(tg_port)
 	chmod 777 "$TG_RUN"
 	tg_subst "$top_srcdir/packaging/apache/tiergate.conf.in" "$TG_RUN/apache.conf"
