@@ -8,4 +8,6 @@ apacheconfdir = $(pkgdatadir)/apache
 dist_apacheconf_DATA = packaging/apache/tiergate.conf.in \
 	packaging/apache/tiergate-cgi.conf.in
 dist_noinst_SCRIPTS += packaging/deps.sh packaging/build.sh packaging/test.sh \
-	packaging/sanitizers.sh packaging/demo.sh packaging/quickstart.sh
+	packaging/sanitizers.sh packaging/demo.sh packaging/quickstart.sh \
+	packaging/fresh-debian.sh
+EXTRA_DIST += packaging/node/package.json packaging/node/package-lock.json

@@ -3,8 +3,8 @@
 # their tests in their own fragments.
 
 TESTS += tests/bedrock-emulator/selftest.sh
-TESTS += tests/cli/help.sh
-EXTRA_DIST += tests/cli/help.sh
+TESTS += tests/cli/help.sh tests/cli/listen.sh
+EXTRA_DIST += tests/cli/help.sh tests/cli/listen.sh
 EXTRA_DIST += tests/package.json tests/package-lock.json tests/bedrock-emulator
 
 E2E_TESTS = \
