@@ -52,18 +52,18 @@ case $only in ""|quickstart|test) ;; *) usage ;; esac
 [ "$(id -u)" = 0 ] || { echo "fresh-debian.sh: run as root (debootstrap, chroot, mount)" >&2; exit 77; }
 [ -f /etc/debian_version ] || { echo "fresh-debian.sh: needs a Debian host" >&2; exit 77; }
 
-# host_mirror: the URI of the first APT source that serves bookworm main.
-host_mirror() {
+# host_source SUITE: the URI of the host's first APT source of SUITE main.
+host_source() {
 	local f
 	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
 		[ -f "$f" ] || continue
-		awk -v s="$suite" '$1 == "deb" { i = 2; if ($2 ~ /^\[/) while ($i !~ /\]$/) i++;
-		    if ($2 ~ /^\[/) i++; if ($(i+1) == s) for (j = i+2; j <= NF; j++)
+		awk -v s="$1" '$1 == "deb" { i = 2; if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
+		    if ($(i+1) == s) for (j = i+2; j <= NF; j++)
 		    if ($j == "main") { print $i; exit } }' "$f"
 	done
 	for f in /etc/apt/sources.list.d/*.sources; do
 		[ -f "$f" ] || continue
-		awk -v s="$suite" 'function flush() { if (u != "" && ok_s && ok_c) { print u; exit }
+		awk -v s="$1" 'function flush() { if (u != "" && ok_s && ok_c) { print u; u = ""; exit }
 		    u = ""; ok_s = ok_c = 0 }
 		    /^[ \t]*$/ { flush(); next } /^#/ { next }
 		    tolower($1) == "uris:" { u = $2 }
@@ -71,14 +71,6 @@ host_mirror() {
 		    tolower($1) == "components:" { for (i = 2; i <= NF; i++) if ($i == "main") ok_c = 1 }
 		    END { flush() }' "$f"
 	done
-}
-
-# host_security: the URI of the host's bookworm-security source, if any.
-host_security() {
-	grep -rhoE '(https?://[^ ]+)[ ]+'"$suite"'-security' /etc/apt/sources.list \
-	    /etc/apt/sources.list.d/*.list 2>/dev/null | head -1 | cut -d' ' -f1
-	grep -lE "^Suites:.*\\b$suite-security\\b" /etc/apt/sources.list.d/*.sources 2>/dev/null |
-	    head -1 | xargs -r awk 'tolower($1) == "uris:" { print $2; exit }'
 }
 
 ROOT="" MOUNTS=()
@@ -136,9 +128,9 @@ if [ -n "$shell_dir" ]; then
 	exit
 fi
 
-mirror=$(host_mirror | head -1)
+mirror=$(host_source "$suite" | head -1)
 [ -n "$mirror" ] || { echo "fresh-debian.sh: no $suite main source in the host's APT sources" >&2; exit 1; }
-security=$(host_security | head -1)
+security=$(host_source "$suite-security" | head -1)
 if ! command -v debootstrap >/dev/null; then
 	say "installing debootstrap (Debian package)"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
