@@ -142,6 +142,11 @@ make_base() {
 	debootstrap --variant=minbase "$suite" "$1" "$mirror" >"$1.debootstrap.log" 2>&1 ||
 	    { tail -20 "$1.debootstrap.log" >&2; return 1; }
 	rm -f "$1.debootstrap.log"
+}
+
+# write_sources DIR: APT sources as a Debian 12 installer writes them
+# (bookworm, -updates, -security), from the host's mirrors.
+write_sources() {
 	{
 		printf 'Types: deb\nURIs: %s\nSuites: %s %s-updates\nComponents: main\n' "$mirror" "$suite" "$suite"
 		printf 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n'
@@ -151,7 +156,6 @@ make_base() {
 		fi
 	} >"$1/etc/apt/sources.list.d/debian.sources"
 	rm -f "$1/etc/apt/sources.list"
-	apt-get clean -o RootDir="$1" 2>/dev/null || true
 }
 
 if [ "$prepare" = 1 ] || [ "$use_cache" = 1 ] && [ ! -f "$cache/$suite-minbase/etc/debian_version" ]; then
@@ -173,7 +177,8 @@ if [ "$use_cache" = 1 ]; then
 else
 	make_base "$ROOT"
 fi
-say "Debian $(cat "$ROOT/etc/debian_version") in $ROOT"
+write_sources "$ROOT"
+say "Debian $(cat "$ROOT/etc/debian_version") in $ROOT, APT from $mirror${security:+ and $security}"
 
 mkdir -p "$ROOT/root/tiergate"
 chmod 700 "$ROOT/root"
