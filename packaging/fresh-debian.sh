@@ -21,6 +21,10 @@
 # component in /etc/apt/sources.list or /etc/apt/sources.list.d/*.{list,sources}.
 # /proc, /sys, /dev, /dev/pts are mounted in the chroot and unmounted on exit,
 # whatever happens; processes left running in the chroot are killed first.
+# Of the host, only its network set-up enters the chroot: the proxy
+# variables, NODE_EXTRA_CA_CERTS and the CA certificates of
+# /usr/local/share/ca-certificates (for a host behind a TLS-intercepting
+# proxy; a plain Debian host has none).
 # Command 1 serves until Ctrl-C: it passes when it prints "N of N requests
 # answered 200" and "serving until Ctrl-C", and is then interrupted.  The
 # chroot shares the host's network, so port 8080 must be free on the host.
@@ -106,10 +110,32 @@ cleanup() {
 	exit $rc
 }
 
+# The host's network environment, passed on as it is: proxy variables and
+# NODE_EXTRA_CA_CERTS (a host behind a TLS-intercepting proxy; with
+# host_cas, its local CA certificates).  Nothing else of the host's
+# environment enters the chroot.
+NETENV=()
+for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY NODE_EXTRA_CA_CERTS; do
+	[ -n "${!v:-}" ] && NETENV+=("$v=${!v}")
+done
+
 enter() {	# CMD: run CMD with bash in the chroot, in /root/tiergate, as root
 	env -i HOME=/root USER=root LOGNAME=root TERM=dumb LANG=C.UTF-8 \
 	    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	    chroot "$ROOT" /bin/bash -c "cd /root/tiergate && $1"
+	    "${NETENV[@]}" chroot "$ROOT" /bin/bash -c "cd /root/tiergate && $1"
+}
+
+# host_cas: the host's local CA certificates (update-ca-certificates adds
+# them to the bundle when deps.sh installs ca-certificates), so that a host
+# whose HTTPS goes through an intercepting proxy can reach the npm registry.
+host_cas() {
+	local f
+	mkdir -p "$ROOT/usr/local/share/ca-certificates"
+	for f in /usr/local/share/ca-certificates/*.crt; do
+		[ -f "$f" ] && cp "$f" "$ROOT/usr/local/share/ca-certificates/" &&
+		    say "host CA certificate passed on: $(basename "$f")"
+	done
+	return 0
 }
 
 mount_all() {
@@ -178,6 +204,7 @@ else
 	make_base "$ROOT"
 fi
 write_sources "$ROOT"
+host_cas
 say "Debian $(cat "$ROOT/etc/debian_version") in $ROOT, APT from $mirror${security:+ and $security}"
 
 mkdir -p "$ROOT/root/tiergate"
