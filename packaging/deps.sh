@@ -1,6 +1,6 @@
 #!/bin/bash
 # packaging/deps.sh - install everything tiergate needs on Debian 12, as
-# root: the build dependencies, the test tools (real lighttpd, Apache,
+# root: the build dependencies, the test tools (real lighttpd, Apache, nginx,
 # Chromium, promtool, wrk, jq), Node.js, and the pinned npm packages of the
 # tests (the Bedrock emulator, the AWS SDK, playwright-core) from the
 # lockfile.  Safe to run again.
@@ -25,7 +25,7 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config
   libfcgi-dev libcurl4-openssl-dev libjansson-dev liblua5.4-dev libssl-dev
   libcunit1-dev libxgboost-dev"
 DEMO_PKGS="lighttpd curl jq ca-certificates"
-TEST_PKGS="apache2 prometheus wrk chromium procps"
+TEST_PKGS="apache2 nginx prometheus wrk chromium procps"
 
 say() { printf '==> %s\n' "$*"; }
 

@@ -7,6 +7,9 @@ dist_lighttpdconf_DATA = packaging/lighttpd/tiergate.conf.in
 apacheconfdir = $(pkgdatadir)/apache
 dist_apacheconf_DATA = packaging/apache/tiergate.conf.in \
 	packaging/apache/tiergate-cgi.conf.in
+nginxconfdir = $(pkgdatadir)/nginx
+dist_nginxconf_DATA = packaging/nginx/tiergate.conf.in \
+	packaging/nginx/tiergate-locations.conf.in
 dist_noinst_SCRIPTS += packaging/deps.sh packaging/build.sh packaging/test.sh \
 	packaging/sanitizers.sh packaging/demo.sh packaging/quickstart.sh \
 	packaging/fresh-debian.sh

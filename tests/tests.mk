@@ -11,6 +11,7 @@ E2E_TESTS = \
 	tests/e2e/lighttpd.sh \
 	tests/e2e/apache.sh \
 	tests/e2e/cgi.sh \
+	tests/e2e/nginx.sh \
 	tests/e2e/signing.sh \
 	tests/e2e/demo.sh \
 	tests/e2e/policy.sh

@@ -9,6 +9,7 @@
 #   tg_start_lighttpd           # sets TG_URL (tiergate spawned by mod_fastcgi)
 #   tg_start_apache             # sets TG_URL (tiergate --listen + mod_proxy_fcgi)
 #   tg_start_apache_cgi         # sets TG_URL (tiergate as CGI under mod_cgid)
+#   tg_start_nginx              # sets TG_URL, TG_H2_URL (tiergate --listen + fastcgi_pass)
 #   tg_post PATH BODY [curl args...]   # prints body; status in $TG_STATUS
 #
 # Credentials used everywhere (never real ones):
@@ -23,6 +24,7 @@
 : "${NODE:=$(command -v node)}"
 : "${LIGHTTPD:=$(command -v lighttpd || echo /usr/sbin/lighttpd)}"
 : "${APACHE2:=$(command -v apache2 || echo /usr/sbin/apache2)}"
+: "${NGINX:=$(command -v nginx || echo /usr/sbin/nginx)}"
 : "${TG_CONSOLE:=$top_srcdir/admin-web/public}"
 # tiergate refuses to serve as root without --user or --allow-root; the
 # tests run it as whoever runs them (root on CI), reading the source tree.
@@ -48,6 +50,7 @@ tg_need() {
 		          [ -d "$top_srcdir/tests/node_modules" ] || tg_skip "tests/node_modules missing (cd tests && npm ci)" ;;
 		lighttpd) [ -x "$LIGHTTPD" ] || tg_skip "lighttpd not installed" ;;
 		apache2)  [ -x "$APACHE2" ] || tg_skip "apache2 not installed" ;;
+		nginx)    [ -x "$NGINX" ] || tg_skip "nginx not installed" ;;
 		*)        command -v "$t" >/dev/null || tg_skip "$t not installed" ;;
 		esac
 	done
@@ -67,6 +70,7 @@ tg_cleanup() {
 	for p in "${TG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	[ -f "$TG_RUN/lighttpd.pid" ] && kill "$(cat "$TG_RUN/lighttpd.pid" 2>/dev/null)" 2>/dev/null
 	[ -f "$TG_RUN/apache.pid" ] && kill "$(cat "$TG_RUN/apache.pid" 2>/dev/null)" 2>/dev/null
+	[ -f "$TG_RUN/nginx.pid" ] && kill "$(cat "$TG_RUN/nginx.pid" 2>/dev/null)" 2>/dev/null
 	sleep 0.2
 	for p in "${TG_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	pkill -f "$TG_RUN/" 2>/dev/null
@@ -188,6 +192,7 @@ tg_subst() {	# TEMPLATE OUT
 	    -e "s|@TIERGATE_ARGS@|$TG_TIERGATE_ARGS|g" \
 	    -e "s|@CONFIG@|$TG_RUN/tiergate.json|g" -e "s|@CONSOLE@|$TG_CONSOLE|g" \
 	    -e "s|@FCGI_PORT@|${TG_FCGI_PORT:-0}|g" \
+	    -e "s|@H2_PORT@|${TG_H2_PORT:-0}|g" -e "s|@LOCATIONS@|$TG_RUN/nginx-locations.conf|g" \
 	    -e "s|@MODDIR@|/usr/lib/apache2/modules|g" \
 	    -e "s|@USER@|${TG_APACHE_USER:-www-data}|g" \
 	    -e "s|@GROUP@|${TG_APACHE_GROUP:-www-data}|g" "$1" >"$2"
@@ -226,6 +231,32 @@ tg_start_apache() {
 	"$APACHE2" -f "$TG_RUN/apache.conf" -DFOREGROUND >"$TG_RUN/apache-stdout.log" 2>&1 &
 	TG_PIDS+=($!)
 	TG_URL=http://127.0.0.1:$TG_PORT
+	tg_wait_http "$TG_URL/healthz"
+}
+
+# nginx with packaging/nginx/tiergate.conf.in in front of `tiergate --listen`:
+# HTTP/1.1 on TG_URL, clear-text HTTP/2 (prior knowledge) on TG_H2_URL.
+# Started as root, nginx's workers run as www-data and read the console from
+# a copy in the run directory.
+tg_start_nginx() {
+	tg_need nginx
+	tg_start_tiergate_listen
+	TG_PORT=$(tg_port) TG_H2_PORT=$(tg_port)
+	if [ "$(id -u)" = 0 ] && [ "$TG_CONSOLE" != "$TG_RUN/share/console" ]; then
+		mkdir -p "$TG_RUN/share"
+		cp -R "$TG_CONSOLE" "$TG_RUN/share/console"
+		chmod -R a+rX "$TG_RUN/share"
+		TG_CONSOLE=$TG_RUN/share/console
+	fi
+	tg_subst "$top_srcdir/packaging/nginx/tiergate-locations.conf.in" "$TG_RUN/nginx-locations.conf"
+	TG_APACHE_USER=${TG_NGINX_USER:-www-data} tg_subst \
+	    "$top_srcdir/packaging/nginx/tiergate.conf.in" "$TG_RUN/nginx.conf"
+	[ "$(id -u)" = 0 ] || sed -i '/^user /d' "$TG_RUN/nginx.conf"
+	"$NGINX" -p "$TG_RUN" -c "$TG_RUN/nginx.conf" -e "$TG_RUN/nginx-error.log" \
+	    >"$TG_RUN/nginx-stdout.log" 2>&1 &
+	TG_PIDS+=($!)
+	TG_URL=http://127.0.0.1:$TG_PORT
+	TG_H2_URL=http://127.0.0.1:$TG_H2_PORT
 	tg_wait_http "$TG_URL/healthz"
 }
 
