@@ -1,9 +1,9 @@
 #!/bin/bash
 # packaging/deps.sh - install everything tiergate needs on Debian 12, as
-# root: the build dependencies, the test tools (real lighttpd, Apache, nginx,
-# Chromium, promtool, wrk, jq), Node.js, and the pinned npm packages of the
-# tests (the Bedrock emulator, the AWS SDK, playwright-core) from the
-# lockfile.  Safe to run again.
+# root: the build dependencies, the test tools (real lighttpd, Apache,
+# nginx, Chromium, promtool, wrk, jq, systemd-analyze), Node.js, and the
+# pinned npm packages of the tests (the Bedrock emulator, the AWS SDK,
+# playwright-core) from the lockfile.  Safe to run again.
 #
 # Node.js: the tests need Node >= 20.19 (playwright-core and the AWS SDK
 # require 20; 20.19 loads the console's ES modules without a package.json
@@ -25,7 +25,7 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config
   libfcgi-dev libcurl4-openssl-dev libjansson-dev liblua5.4-dev libssl-dev
   libcunit1-dev libxgboost-dev"
 DEMO_PKGS="lighttpd curl jq ca-certificates"
-TEST_PKGS="apache2 nginx prometheus wrk chromium procps"
+TEST_PKGS="apache2 nginx prometheus wrk chromium procps systemd"
 
 say() { printf '==> %s\n' "$*"; }
 
@@ -63,7 +63,14 @@ if ! node_ok || { [ -f "$NODE_PREFIX/package-lock.json" ] &&
 	mkdir -p "$NODE_PREFIX"
 	cp packaging/node/package.json packaging/node/package-lock.json "$NODE_PREFIX/"
 	(cd "$NODE_PREFIX" && npm ci --no-audit --no-fund)
-	for t in node npm npx; do ln -sfn "$NODE_PREFIX/node_modules/.bin/$t" /usr/local/bin/$t; done
+	# The files themselves, not node_modules/.bin: Debian's npm 9 links no
+	# bin named "node".
+	nm=$NODE_PREFIX/node_modules
+	for b in "$nm"/node-linux-*/bin/node; do
+		if [ -x "$b" ]; then ln -sfn "$b" /usr/local/bin/node; fi
+	done
+	ln -sfn "$nm/npm/bin/npm-cli.js" /usr/local/bin/npm
+	ln -sfn "$nm/npm/bin/npx-cli.js" /usr/local/bin/npx
 	hash -r
 	node_ok || { echo "packaging/deps.sh: $(command -v node) is $(node --version), not >= 20.19" >&2; exit 1; }
 fi
