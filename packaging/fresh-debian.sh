@@ -5,7 +5,7 @@
 # written.  Run as root on a Debian host; takes 10-30 minutes.
 #
 #   bash packaging/fresh-debian.sh [--working-tree] [--keep] [--no-cache]
-#                                  [--only quickstart|test] [--dir DIR]
+#                                  [--only quickstart|test|none] [--dir DIR]
 #   bash packaging/fresh-debian.sh --shell DIR -- CMD...   # run CMD in DIR
 #
 #   --working-tree  copy the working tree (uncommitted changes included)
@@ -13,7 +13,9 @@
 #   --keep          keep the chroot afterwards (its path is printed)
 #   --no-cache      debootstrap afresh instead of copying the pristine
 #                   debootstrap output cached in /var/cache/tiergate-fresh
-#   --only X        run only command 1 (quickstart) or command 2 (test)
+#   --only X        run only command 1 (quickstart) or command 2 (test), or
+#                   none: make the chroot (no clone), keep it and print its
+#                   path (for packaging/test-deb.sh, with --shell)
 #   --dir DIR       make the chroot in DIR (default: a new /var/tmp/tg-fresh.*)
 #   --prepare       only make the cached pristine minbase, then exit
 #
@@ -52,7 +54,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-case $only in ""|quickstart|test) ;; *) usage ;; esac
+case $only in ""|quickstart|test) ;; none) keep=1 ;; *) usage ;; esac
 [ "$(id -u)" = 0 ] || { echo "fresh-debian.sh: run as root (debootstrap, chroot, mount)" >&2; exit 77; }
 [ -f /etc/debian_version ] || { echo "fresh-debian.sh: needs a Debian host" >&2; exit 77; }
 
@@ -122,7 +124,7 @@ done
 enter() {	# CMD: run CMD with bash in the chroot, in /root/tiergate, as root
 	env -i HOME=/root USER=root LOGNAME=root TERM=dumb LANG=C.UTF-8 \
 	    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	    "${NETENV[@]}" chroot "$ROOT" /bin/bash -c "cd /root/tiergate && $1"
+	    "${NETENV[@]}" chroot "$ROOT" /bin/bash -c "{ cd /root/tiergate 2>/dev/null || cd /root; } && $1"
 }
 
 # host_cas: the host's local CA certificates (update-ca-certificates adds
@@ -207,8 +209,9 @@ write_sources "$ROOT"
 host_cas
 say "Debian $(cat "$ROOT/etc/debian_version") in $ROOT, APT from $mirror${security:+ and $security}"
 
-mkdir -p "$ROOT/root/tiergate"
 chmod 700 "$ROOT/root"
+if [ "$only" = none ]; then say "chroot ready: $ROOT"; exit 0; fi
+mkdir -p "$ROOT/root/tiergate"
 if [ "$mode" = clone ]; then
 	say "cloning $src at $(git -C "$src" rev-parse --short HEAD) into /root/tiergate"
 	git clone -q --no-hardlinks "$src" "$ROOT/root/tiergate"
