@@ -25,7 +25,7 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config
   libfcgi-dev libcurl4-openssl-dev libjansson-dev liblua5.4-dev libssl-dev
   libcunit1-dev libxgboost-dev"
 DEMO_PKGS="lighttpd curl jq ca-certificates"
-TEST_PKGS="apache2 nginx prometheus wrk chromium procps systemd"
+TEST_PKGS="apache2 nginx prometheus wrk chromium procps systemd man-db"
 
 say() { printf '==> %s\n' "$*"; }
 
