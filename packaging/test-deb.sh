@@ -11,7 +11,7 @@
 # (--user tiergate, since there is no systemd in a chroot).  The emulator
 # (tests/bedrock-emulator and its node_modules) is the only file from the
 # source tree, in /opt/emulator.  Opt-in, not part of make check (it takes
-# 5-10 minutes); run as root.  Exit status 0 pass, 1 fail, 77 cannot run.
+# 4-5 minutes, a fresh chroot); run as root.  Exit status 0 pass, 1 fail, 77 cannot run.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -30,7 +30,8 @@ bash packaging/fresh-debian.sh --only none >"$log" 2>&1 || { cat "$log"; exit 1;
 root=$(sed -n 's/^==> fresh-debian: chroot ready: //p' "$log")
 rm -f "$log"
 [ -d "$root/etc" ] || { echo "no chroot made"; exit 1; }
-trap 'rm -rf --one-file-system "$root"' EXIT
+# Removed when the test passes, kept (and said so) when it fails.
+trap 'rc=$?; if [ $rc = 0 ]; then rm -rf --one-file-system "$root"; else echo "chroot kept: $root"; fi' EXIT
 say "chroot $root"
 cp "$deb" "$root/root/"
 mkdir -p "$root/opt/emulator/tests"
