@@ -1,7 +1,16 @@
 /*
  * bedrock.c - calls to Bedrock Runtime.  The only file that opens network
- * connections.  Every byte that comes back is counted against
- * limits.max_upstream_bytes before it is stored.
+ * connections.  Every byte that comes back, buffered or streamed, is
+ * counted against limits.max_upstream_bytes before it is used.
+ *
+ * Transfers run on one multi handle per client: curl_multi_poll() sleeps
+ * exactly until the next thing to check (curl's own timers, or when a
+ * stream's silence reaches timeout_ms), so every limit fires on time.
+ * The body goes out through a read callback whose seek callback is how
+ * libcurl asks to send a request again by itself (a reused connection
+ * that died before answering): the replay is allowed and counted as an
+ * attempt while the retry budget lasts, refused after, so that `attempts`
+ * is the number of requests sent and never exceeds retries + 1.
  */
 #include "autoconf.h"
 
@@ -22,7 +31,10 @@
 #include "log.h"
 #include "request.h"
 
+#define BEDROCK_ES_CTYPE	"application/vnd.amazon.eventstream"
+
 struct bedrock_client {
+	CURLM			*multi;		/* holds the connection cache */
 	CURL			*curl;
 	const struct tg_config	*cfg;
 	const struct bedrock_auth *auth;
@@ -38,9 +50,21 @@ struct bedrock_xfer {
 	struct bedrock_result	*res;
 	char			*buf;
 	size_t			 len, cap, limit;
+	size_t			 sent;		/* request body bytes read by curl */
+	size_t			 streamed;	/* body bytes handed to on_data */
+	char			 ctype[96];	/* response Content-Type */
 	int			 too_big;
-	int			 aborted;
+	int			 aborted;	/* on_data said STOP */
+	int			 bad;		/* on_data said BAD */
+	struct {			/* ... and why, if it said */
+		enum tg_upstream_err err;
+		char		 reason[96];
+		char		 message[512];
+	}			 why;
+	int			 not_stream;	/* a 2xx stream that is not one */
+	int			 started;	/* BEDROCK_BODY_START was sent */
 	int			 stalled;
+	int			 replay_refused;
 	uint64_t		 last_data_ns;	/* streams: when bytes last came */
 	long			 status;
 };
@@ -81,8 +105,9 @@ bedrock_new(const struct tg_config *cfg, const struct bedrock_auth *auth)
 		return NULL;
 	c->cfg = cfg;
 	c->auth = auth;
-	if (bedrock_parse_endpoint(c) != 0 || (c->curl = curl_easy_init()) == NULL) {
-		free(c);
+	if (bedrock_parse_endpoint(c) != 0 || (c->curl = curl_easy_init()) == NULL ||
+	    (c->multi = curl_multi_init()) == NULL) {
+		bedrock_free(c);
 		return NULL;
 	}
 	return c;
@@ -93,7 +118,10 @@ bedrock_free(struct bedrock_client *c)
 {
 	if (c == NULL)
 		return;
-	curl_easy_cleanup(c->curl);
+	if (c->curl != NULL)
+		curl_easy_cleanup(c->curl);
+	if (c->multi != NULL)
+		curl_multi_cleanup(c->multi);
 	free(c);
 }
 
@@ -120,6 +148,52 @@ bedrock_uniform(void)
 	return r / 4294967296.0;
 }
 
+/* Hand one phase of a streamed body to on_data; 0 to go on, -1 to stop
+ * the transfer (x says why). */
+static int
+bedrock_sink(struct bedrock_xfer *x, enum bedrock_body phase, const char *p, size_t len)
+{
+	x->res->reason[0] = '\0';
+	switch (x->call->on_data(x->call->ctx, phase, p, len, x->res)) {
+	case BEDROCK_DATA_SENT:
+		x->res->committed = 1;
+		return 0;
+	case BEDROCK_DATA_HELD:
+		return 0;
+	case BEDROCK_DATA_BAD:
+		x->bad = 1;
+		x->why.err = x->res->err;
+		snprintf(x->why.reason, sizeof(x->why.reason), "%s", x->res->reason);
+		snprintf(x->why.message, sizeof(x->why.message), "%s", x->res->message);
+		return -1;
+	default:
+		x->aborted = 1;
+		return -1;
+	}
+}
+
+/* A chunk of a 2xx streamed body: capped, and only an event stream. */
+static size_t
+bedrock_on_stream(struct bedrock_xfer *x, const char *p, size_t len)
+{
+	if (x->streamed + len > x->limit) {
+		x->too_big = 1;
+		return 0;
+	}
+	if (!x->started) {
+		if (strncasecmp(x->ctype, BEDROCK_ES_CTYPE, strlen(BEDROCK_ES_CTYPE)) != 0) {
+			x->not_stream = 1;
+			return 0;
+		}
+		x->started = 1;
+		if (bedrock_sink(x, BEDROCK_BODY_START, NULL, 0) != 0)
+			return 0;
+	}
+	x->streamed += len;
+	x->res->delivered = x->streamed;
+	return bedrock_sink(x, BEDROCK_BODY_DATA, p, len) == 0 ? len : 0;
+}
+
 static size_t
 bedrock_on_body(char *p, size_t sz, size_t n, void *v)
 {
@@ -130,14 +204,8 @@ bedrock_on_body(char *p, size_t sz, size_t n, void *v)
 	if (x->status == 0)
 		curl_easy_getinfo(x->c->curl, CURLINFO_RESPONSE_CODE, &x->status);
 	x->last_data_ns = http_now_ns();
-	if (x->call->on_data != NULL && x->status >= 200 && x->status < 300) {
-		if (x->call->on_data(x->call->ctx, p, len) != 0) {
-			x->aborted = 1;
-			return 0;	/* client gone: stop the upstream transfer */
-		}
-		x->res->delivered += len;
-		return len;
-	}
+	if (x->call->on_data != NULL && x->status >= 200 && x->status < 300)
+		return bedrock_on_stream(x, p, len);
 	if (x->len + len > x->limit) {
 		x->too_big = 1;
 		return 0;
@@ -157,18 +225,43 @@ bedrock_on_body(char *p, size_t sz, size_t n, void *v)
 	return len;
 }
 
-/* Streams only: abort when the upstream has been silent for timeout_ms.
- * curl calls this at least once a second while a transfer runs. */
+static size_t
+bedrock_on_read(char *buf, size_t sz, size_t n, void *v)
+{
+	struct bedrock_xfer *x = v;
+	size_t		 left = x->call->body_len - x->sent;
+	size_t		 k = sz * n < left ? sz * n : left;
+
+	memcpy(buf, x->call->body + x->sent, k);
+	x->sent += k;
+	return k;
+}
+
 static int
-bedrock_on_progress(void *v, curl_off_t dltotal, curl_off_t dlnow,
-    curl_off_t ultotal, curl_off_t ulnow)
+bedrock_past_deadline(const struct bedrock_call *call, uint64_t margin_ns)
+{
+	return call->deadline_ns != 0 && http_now_ns() + margin_ns >= call->deadline_ns;
+}
+
+/* libcurl rewinds the body only to send the request again by itself: a
+ * replay is one more attempt, allowed while the retry budget lasts. */
+static int
+bedrock_on_seek(void *v, curl_off_t off, int origin)
 {
 	struct bedrock_xfer *x = v;
 
-	if ((http_now_ns() - x->last_data_ns) / 1000000 <= (uint64_t)x->c->cfg->timeout_ms)
-		return 0;
-	x->stalled = 1;
-	return 1;
+	if (off == 0 && origin == SEEK_SET && x->sent == 0)
+		return CURL_SEEKFUNC_OK;	/* nothing was sent: not a replay */
+	if (off != 0 || origin != SEEK_SET || x->res->attempts > x->c->cfg->retries ||
+	    bedrock_past_deadline(x->call, 0)) {
+		x->replay_refused = 1;
+		return CURL_SEEKFUNC_CANTSEEK;
+	}
+	x->res->attempts++;
+	x->sent = 0;
+	log_debug("libcurl sends %s again on a new connection, attempt %d",
+	    x->call->model_id, x->res->attempts);
+	return CURL_SEEKFUNC_OK;
 }
 
 static void
@@ -195,6 +288,7 @@ bedrock_on_header(char *p, size_t sz, size_t n, void *v)
 	struct bedrock_xfer *x = v;
 	size_t		 len = sz * n;
 
+	bedrock_copy_hdr(p, len, "Content-Type", x->ctype, sizeof(x->ctype));
 	bedrock_copy_hdr(p, len, "x-amzn-ErrorType", x->res->error_type,
 	    sizeof(x->res->error_type));
 	/* Bedrock sends "ThrottlingException:http://internal.amazon.com/...". */
@@ -263,7 +357,7 @@ bedrock_classify(long status, const char *type)
 static int
 bedrock_retryable(const struct bedrock_result *res)
 {
-	if (res->delivered > 0)
+	if (res->committed)
 		return 0;	/* bytes reached the client: never replay */
 	switch (res->err) {
 	case TG_UP_THROTTLED:
@@ -277,6 +371,20 @@ bedrock_retryable(const struct bedrock_result *res)
 	}
 }
 
+/* The transfer's time limit in ms: timeout_ms for one answer, until the
+ * deadline (or an hour) for a stream, never past the deadline. */
+static long
+bedrock_timeout_ms(const struct bedrock_client *c, const struct bedrock_call *call)
+{
+	uint64_t	 now = http_now_ns(), left;
+	long		 ms = call->on_data == NULL ? c->cfg->timeout_ms : 3600000L;
+
+	if (call->deadline_ns == 0)
+		return ms;
+	left = call->deadline_ns > now ? (call->deadline_ns - now + 999999) / 1000000 : 1;
+	return left < (uint64_t)ms ? (long)left : ms;
+}
+
 static void
 bedrock_setup(struct bedrock_client *c, struct bedrock_xfer *x, const char *url,
     struct curl_slist *h)
@@ -286,25 +394,22 @@ bedrock_setup(struct bedrock_client *c, struct bedrock_xfer *x, const char *url,
 	curl_easy_reset(k);
 	curl_easy_setopt(k, CURLOPT_URL, url);
 	curl_easy_setopt(k, CURLOPT_POST, 1L);
-	curl_easy_setopt(k, CURLOPT_POSTFIELDS, x->call->body);
 	curl_easy_setopt(k, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->call->body_len);
+	curl_easy_setopt(k, CURLOPT_READFUNCTION, bedrock_on_read);
+	curl_easy_setopt(k, CURLOPT_READDATA, x);
+	curl_easy_setopt(k, CURLOPT_SEEKFUNCTION, bedrock_on_seek);
+	curl_easy_setopt(k, CURLOPT_SEEKDATA, x);
 	curl_easy_setopt(k, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(k, CURLOPT_WRITEFUNCTION, bedrock_on_body);
 	curl_easy_setopt(k, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(k, CURLOPT_HEADERFUNCTION, bedrock_on_header);
 	curl_easy_setopt(k, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(k, CURLOPT_CONNECTTIMEOUT_MS, c->cfg->connect_timeout_ms);
-	if (x->call->on_data == NULL)
-		curl_easy_setopt(k, CURLOPT_TIMEOUT_MS, c->cfg->timeout_ms);
-	else {
-		/* A stream may rightly last longer than one answer's timeout:
-		 * it fails when no byte came for timeout_ms, or after an hour. */
-		x->last_data_ns = http_now_ns();
-		curl_easy_setopt(k, CURLOPT_TIMEOUT_MS, 3600000L);
-		curl_easy_setopt(k, CURLOPT_XFERINFOFUNCTION, bedrock_on_progress);
-		curl_easy_setopt(k, CURLOPT_XFERINFODATA, x);
-		curl_easy_setopt(k, CURLOPT_NOPROGRESS, 0L);
-	}
+	/* A stream may rightly last longer than one answer's timeout: it
+	 * fails when no byte came for timeout_ms (bedrock_perform() watches),
+	 * or at the deadline. */
+	x->last_data_ns = http_now_ns();
+	curl_easy_setopt(k, CURLOPT_TIMEOUT_MS, bedrock_timeout_ms(c, x->call));
 	curl_easy_setopt(k, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(k, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(k, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
@@ -313,29 +418,175 @@ bedrock_setup(struct bedrock_client *c, struct bedrock_xfer *x, const char *url,
 	curl_easy_setopt(k, CURLOPT_ACCEPT_ENCODING, "");
 }
 
+static void
+bedrock_fail(struct bedrock_result *res, enum tg_upstream_err err, const char *reason,
+    const char *message)
+{
+	res->err = err;
+	snprintf(res->reason, sizeof(res->reason), "%s", reason);
+	snprintf(res->message, sizeof(res->message), "%s", message);
+}
+
+/* Map a failed 2xx stream (not an event stream, refused by on_data). */
+static int
+bedrock_stream_error(struct bedrock_xfer *x)
+{
+	if (x->not_stream)
+		bedrock_fail(x->res, TG_UP_BAD_RESPONSE, "sent a response that is not an "
+		    "event stream", "The model's response was not an event stream");
+	else if (x->bad && x->why.reason[0] != '\0')
+		bedrock_fail(x->res, x->why.err, x->why.reason, x->why.message);
+	else if (x->bad)
+		bedrock_fail(x->res, TG_UP_BAD_RESPONSE, "sent a stream that could not "
+		    "be decoded", "The model's stream could not be decoded");
+	else
+		return 0;
+	return 1;
+}
+
 /* Map a curl failure of one attempt onto the result. */
 static void
 bedrock_transport_error(struct bedrock_xfer *x, CURLcode rc)
 {
 	struct bedrock_result *res = x->res;
+	char		 m[sizeof(res->message)];
 
 	if (x->too_big) {
-		res->err = TG_UP_BAD_RESPONSE;
-		snprintf(res->message, sizeof(res->message), "The model's response "
-		    "exceeded the gateway limit of %zu bytes", x->limit);
-	} else if (rc == CURLE_OPERATION_TIMEDOUT || x->stalled) {
-		res->err = TG_UP_TIMEOUT;
-		snprintf(res->message, sizeof(res->message),
-		    "The model did not answer in time (%s)", curl_easy_strerror(rc));
+		snprintf(m, sizeof(m), "The model's response exceeded the gateway "
+		    "limit of %zu bytes", x->limit);
+		bedrock_fail(res, TG_UP_BAD_RESPONSE, "sent more than max_upstream_bytes", m);
+	} else if (bedrock_stream_error(x))
+		return;
+	else if (rc == CURLE_OPERATION_TIMEDOUT || x->stalled) {
+		if (x->stalled)
+			snprintf(m, sizeof(m), "The model sent nothing for %ld ms",
+			    x->c->cfg->timeout_ms);
+		else
+			snprintf(m, sizeof(m), "The model did not answer %s",
+			    bedrock_past_deadline(x->call, 2000000) ?
+			    "within the request's deadline" : "in time");
+		bedrock_fail(res, TG_UP_TIMEOUT, "timed out upstream", m);
 	} else if (rc == CURLE_PARTIAL_FILE || (rc == CURLE_RECV_ERROR && x->status != 0)) {
-		res->err = TG_UP_BAD_RESPONSE;
-		snprintf(res->message, sizeof(res->message),
-		    "The model's response was truncated (%s)", curl_easy_strerror(rc));
+		snprintf(m, sizeof(m), "The model's response was truncated (%s)",
+		    curl_easy_strerror(rc));
+		bedrock_fail(res, TG_UP_BAD_RESPONSE, "sent a truncated response", m);
 	} else {
-		res->err = TG_UP_CONNECT;
-		snprintf(res->message, sizeof(res->message),
-		    "Could not reach Bedrock: %s", curl_easy_strerror(rc));
+		snprintf(m, sizeof(m), "Could not reach Bedrock: %s", x->replay_refused ?
+		    "the connection was reset before an answer" : curl_easy_strerror(rc));
+		bedrock_fail(res, TG_UP_CONNECT, "could not be reached upstream", m);
 	}
+}
+
+/* Milliseconds the transfer loop may sleep: until a stream's silence
+ * reaches timeout_ms, at most a second (curl_multi_poll() wakes earlier
+ * for curl's own timers). */
+static int
+bedrock_wait_ms(const struct bedrock_xfer *x)
+{
+	uint64_t	 now = http_now_ns(), limit;
+
+	if (x->call->on_data == NULL)
+		return 1000;
+	limit = x->last_data_ns + (uint64_t)x->c->cfg->timeout_ms * 1000000;
+	if (now >= limit)
+		return 0;
+	return limit - now >= 1000000000 ? 1000 : (int)((limit - now + 999999) / 1000000);
+}
+
+static int
+bedrock_stalled(const struct bedrock_xfer *x)
+{
+	return x->call->on_data != NULL &&
+	    http_now_ns() - x->last_data_ns >= (uint64_t)x->c->cfg->timeout_ms * 1000000;
+}
+
+/* Run the transfer on the client's multi handle; returns its curl code
+ * (CURLE_OPERATION_TIMEDOUT with x->stalled when a stream went silent). */
+static CURLcode
+bedrock_perform(struct bedrock_client *c, struct bedrock_xfer *x)
+{
+	CURLcode	 rc = CURLE_FAILED_INIT;
+	CURLMsg		*m;
+	int		 running = 1, left;
+
+	if (curl_multi_add_handle(c->multi, c->curl) != CURLM_OK)
+		return rc;
+	while (curl_multi_perform(c->multi, &running) == CURLM_OK && running > 0) {
+		if (bedrock_stalled(x)) {
+			x->stalled = 1;
+			rc = CURLE_OPERATION_TIMEDOUT;
+			break;
+		}
+		if (curl_multi_poll(c->multi, NULL, 0, bedrock_wait_ms(x), NULL) != CURLM_OK)
+			break;
+	}
+	while ((m = curl_multi_info_read(c->multi, &left)) != NULL)
+		if (m->msg == CURLMSG_DONE && running == 0)
+			rc = m->data.result;
+	curl_multi_remove_handle(c->multi, c->curl);
+	return rc;
+}
+
+/* A streamed 2xx transfer that completed: an event stream, not empty,
+ * that on_data accepts whole. */
+static void
+bedrock_check_stream(struct bedrock_xfer *x)
+{
+	if (!x->started && strncasecmp(x->ctype, BEDROCK_ES_CTYPE,
+	    strlen(BEDROCK_ES_CTYPE)) != 0)
+		x->not_stream = 1;
+	else if (!x->started)
+		bedrock_fail(x->res, TG_UP_BAD_RESPONSE, "sent an empty stream",
+		    "The model's stream ended before its first event");
+	else if (bedrock_sink(x, BEDROCK_BODY_END, NULL, 0) != 0 && x->aborted)
+		bedrock_fail(x->res, TG_UP_CONNECT, "lost its client", "The client went away");
+	if (x->res->err == TG_UP_OK)
+		bedrock_stream_error(x);
+}
+
+/* A buffered 2xx transfer that completed: a JSON object (res->json). */
+static void
+bedrock_check_json(struct bedrock_result *res)
+{
+	res->json = json_loadb(res->body != NULL ? res->body : "", res->body_len, 0, NULL);
+	if (json_is_object(res->json))
+		return;
+	json_decref(res->json);
+	res->json = NULL;
+	bedrock_fail(res, TG_UP_BAD_RESPONSE, "sent a response that is not JSON",
+	    "The model's response was not valid JSON");
+}
+
+/* "failed upstream (HTTP 500 InternalServerException)" and the like. */
+static void
+bedrock_http_reason(struct bedrock_result *res)
+{
+	const char	*what = res->err == TG_UP_THROTTLED ? "was throttled" :
+	    res->err == TG_UP_TIMEOUT ? "timed out" :
+	    res->err == TG_UP_UNAVAILABLE ? "was unavailable" : "failed";
+
+	snprintf(res->reason, sizeof(res->reason), "%s upstream (HTTP %d%s%s)", what,
+	    res->status, res->error_type[0] ? " " : "", res->error_type);
+}
+
+/* What one finished attempt amounts to: err, reason and message. */
+static void
+bedrock_outcome(struct bedrock_xfer *x, CURLcode rc)
+{
+	struct bedrock_result *res = x->res;
+
+	res->err = TG_UP_OK;
+	res->reason[0] = '\0';
+	if (x->aborted)
+		bedrock_fail(res, TG_UP_CONNECT, "lost its client", "The client went away");
+	else if (rc != CURLE_OK)
+		bedrock_transport_error(x, rc);
+	else if ((res->err = bedrock_classify(x->status, res->error_type)) != TG_UP_OK)
+		bedrock_http_reason(res);
+	else if (x->call->on_data != NULL)
+		bedrock_check_stream(x);
+	else
+		bedrock_check_json(res);
 }
 
 /* One HTTP exchange.  Fills res; returns the curl code. */
@@ -351,26 +602,20 @@ bedrock_attempt(struct bedrock_client *c, const struct bedrock_call *call,
 
 	res->error_type[0] = '\0';
 	if ((h = bedrock_headers(c, call, wire_path)) == NULL) {
-		res->err = TG_UP_INTERNAL;
-		snprintf(res->message, sizeof(res->message), "Could not sign the request");
+		bedrock_fail(res, TG_UP_INTERNAL, "could not be called (signing failed)",
+		    "Could not sign the request");
 		return CURLE_ABORTED_BY_CALLBACK;
 	}
 	bedrock_setup(c, &x, url, h);
-	rc = curl_easy_perform(c->curl);
+	rc = bedrock_perform(c, &x);
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &x.status);
 	curl_slist_free_all(h);
 	res->upstream_us += (http_now_ns() - t0) / 1000;
 	res->status = x.status;
-	free(res->body);
+	bedrock_result_free(res);
 	res->body = x.buf;
 	res->body_len = x.len;
-	if (x.aborted) {
-		res->err = TG_UP_CONNECT;
-		snprintf(res->message, sizeof(res->message), "The client went away");
-	} else if (rc != CURLE_OK)
-		bedrock_transport_error(&x, rc);
-	else
-		res->err = bedrock_classify(x.status, res->error_type);
+	bedrock_outcome(&x, rc);
 	return rc;
 }
 
@@ -399,7 +644,6 @@ bedrock_invoke(struct bedrock_client *c, const struct bedrock_call *call,
     struct bedrock_result *res)
 {
 	char	 seg[1024], wire[1400], url[2048];
-	int	 attempt;
 	long	 ms;
 
 	memset(res, 0, sizeof(*res));
@@ -410,21 +654,33 @@ bedrock_invoke(struct bedrock_client *c, const struct bedrock_call *call,
 	}
 	snprintf(wire, sizeof(wire), "%s/model/%s/%s", c->prefix, seg, call->action);
 	snprintf(url, sizeof(url), "%s%s%s", c->base, c->host, wire);
-	for (attempt = 1; ; attempt++) {
-		res->attempts = attempt;
+	for (;;) {
+		res->attempts++;
 		res->message[0] = '\0';
 		bedrock_attempt(c, call, url, wire, res);
 		if (res->err == TG_UP_OK)
 			return 0;
-		if (attempt > c->cfg->retries || !bedrock_retryable(res))
+		if (res->attempts > c->cfg->retries || !bedrock_retryable(res))
 			break;
 		ms = bedrock_backoff_ms(c->cfg->retry_base_ms, c->cfg->retry_cap_ms,
-		    attempt, bedrock_uniform());
+		    res->attempts, bedrock_uniform());
+		if (bedrock_past_deadline(call, (uint64_t)ms * 1000000))
+			break;	/* no time left for another answer */
 		log_debug("retrying %s after %s (HTTP %d), attempt %d, in %ld ms",
 		    call->model_id, tg_upstream_err_name(res->err), res->status,
-		    attempt + 1, ms);
+		    res->attempts + 1, ms);
 		usleep(ms * 1000);
 	}
 	bedrock_error_message(res);
 	return -1;
+}
+
+void
+bedrock_result_free(struct bedrock_result *res)
+{
+	free(res->body);
+	json_decref(res->json);
+	res->body = NULL;
+	res->body_len = 0;
+	res->json = NULL;
 }

@@ -202,7 +202,8 @@ static void
 conf_upstream(struct conf_ctx *c, struct tg_config *cfg)
 {
 	static const char *const known[] = { "connect_timeout_ms", "timeout_ms",
-	    "retries", "retry_base_ms", "retry_cap_ms", NULL };
+	    "retries", "retry_base_ms", "retry_cap_ms", "deadline_ms",
+	    "stream_max_seconds", NULL };
 	const json_t	*o = conf_obj(c, c->root, "upstream", "upstream");
 	const json_t	*e = o != NULL ? o : json_object();
 
@@ -217,6 +218,10 @@ conf_upstream(struct conf_ctx *c, struct tg_config *cfg)
 	    "upstream.retry_base_ms", 100, 1, 60000);
 	cfg->retry_cap_ms = conf_num(c, e, "retry_cap_ms",
 	    "upstream.retry_cap_ms", 2000, 1, 600000);
+	cfg->deadline_ms = conf_num(c, e, "deadline_ms", "upstream.deadline_ms",
+	    2 * cfg->timeout_ms, 1, 7200000);
+	cfg->stream_max_seconds = conf_num(c, e, "stream_max_seconds",
+	    "upstream.stream_max_seconds", 300, 1, 86400);
 	if (o == NULL)
 		json_decref((json_t *)e);
 }
@@ -328,7 +333,7 @@ conf_model(struct conf_ctx *c, const char *id, const json_t *o,
     const char *kp, struct tg_model *m)
 {
 	static const char *const known[] = { "input", "output", "cache_read",
-	    "cache_write", "predictor", "provider", "source", NULL };
+	    "cache_write", "predictor", "strength", "provider", "source", NULL };
 	char	 k[512];
 
 	if (!json_is_object(o)) {
@@ -340,6 +345,9 @@ conf_model(struct conf_ctx *c, const char *id, const json_t *o,
 	conf_price(c, o, kp, &m->price);
 	snprintf(k, sizeof(k), "%s.predictor", kp);
 	m->predictor = conf_str(c, o, "predictor", k, NULL);
+	snprintf(k, sizeof(k), "%s.strength", kp);
+	m->has_strength = json_object_get(o, "strength") != NULL;
+	m->strength = conf_num(c, o, "strength", k, 0, TG_STRENGTH_MIN, TG_STRENGTH_MAX);
 	snprintf(k, sizeof(k), "%s.provider", kp);
 	m->provider = conf_str(c, o, "provider", k, NULL);
 	if (m->provider == NULL && (m->provider = conf_provider(id)) == NULL &&
@@ -421,14 +429,29 @@ conf_model_ref(struct conf_ctx *c, const struct tg_config *cfg,
 	return 0;
 }
 
+/* A router's numeric settings: thresholds and its creation time. */
+static void
+conf_router_numbers(struct conf_ctx *c, const json_t *o, const char *kp,
+    struct tg_router *r)
+{
+	char	 k[512];
+
+	snprintf(k, sizeof(k), "%s.response_quality_difference", kp);
+	r->rqd = conf_num(c, o, "response_quality_difference", k, 0, 0, 100);
+	snprintf(k, sizeof(k), "%s.min_confidence", kp);
+	r->min_confidence = conf_num(c, o, "min_confidence", k,
+	    TG_DEFAULT_MIN_CONFIDENCE, 0, 1);
+	snprintf(k, sizeof(k), "%s.created_at", kp);
+	r->created = conf_num(c, o, "created_at", k, 1735689600, 0, 1e10);
+}
 
 static void
 conf_router(struct conf_ctx *c, struct tg_config *cfg, const json_t *o,
     const char *kp, struct tg_router *r)
 {
 	static const char *const known[] = { "id", "name", "description",
-	    "models", "fallback", "response_quality_difference", "policy",
-	    "created_at", NULL };
+	    "models", "fallback", "response_quality_difference", "min_confidence",
+	    "policy", "created_at", NULL };
 	const json_t	*ms;
 	char		 k[512], *pol;
 	size_t		 i, j;
@@ -472,14 +495,11 @@ conf_router(struct conf_ctx *c, struct tg_config *cfg, const json_t *o,
 		;
 	if (i == r->nmodels)
 		conf_fail(c, k, "the fallback must be one of the router's models");
-	snprintf(k, sizeof(k), "%s.response_quality_difference", kp);
-	r->rqd = conf_num(c, o, "response_quality_difference", k, 0, 0, 100);
+	conf_router_numbers(c, o, kp, r);
 	snprintf(k, sizeof(k), "%s.policy", kp);
 	pol = conf_str(c, o, "policy", k, NULL);
 	r->policy = pol != NULL ? conf_path_rel(c, pol) : NULL;
 	free(pol);
-	snprintf(k, sizeof(k), "%s.created_at", kp);
-	r->created = conf_num(c, o, "created_at", k, 1735689600, 0, 1e10);
 	if (cfg->account_id != NULL && asprintf(&r->arn,
 	    "arn:aws:bedrock:%s:%s:prompt-router/%s", cfg->region,
 	    cfg->account_id, r->id) < 0)

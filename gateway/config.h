@@ -27,9 +27,26 @@ struct tg_price {
 struct tg_model {
 	char		*id;		/* Bedrock model id, inference profile or ARN */
 	char		*predictor;	/* predictor output used as its quality, or NULL */
+	int		 has_strength;	/* "strength" given */
+	double		 strength;	/* place on the predictor's reference scale:
+					   0 = mixtral-8x7b-instruct, 1 =
+					   gpt-4-1106-preview (TG_STRENGTH_MIN..MAX) */
 	char		*provider;	/* "anthropic", "meta", ...: InvokeModel body family */
 	struct tg_price	 price;
 };
+
+/* The range "strength" is checked against: beyond it the extrapolation of
+ * the two reference heads means little. */
+#define TG_STRENGTH_MIN		(-0.5)
+#define TG_STRENGTH_MAX		1.5
+
+/*
+ * min_confidence of a router that does not set it.  0 turns the
+ * low-confidence fallback off: a provisional value until the lead measures
+ * one on held-out traffic unlike the training data (issue #12 item 4);
+ * change it here and in tiergate.conf(5) together.
+ */
+#define TG_DEFAULT_MIN_CONFIDENCE	0.0
 
 /* A prompt router, mirroring Bedrock's CreatePromptRouter. */
 struct tg_router {
@@ -41,6 +58,7 @@ struct tg_router {
 	size_t	  nmodels;
 	size_t	  fallback;		/* index into tg_config.models */
 	double	  rqd;			/* response_quality_difference, 0..100 */
+	double	  min_confidence;	/* 0..1: below it the fallback serves */
 	char	 *policy;		/* Lua policy file (absolute path) */
 	time_t	  created;		/* config "created_at", for GetPromptRouter */
 };
@@ -75,6 +93,8 @@ struct tg_config {
 	int			 retries;	/* extra attempts after the first */
 	long			 retry_base_ms;
 	long			 retry_cap_ms;
+	long			 deadline_ms;	/* all attempts of a request, fallback included */
+	long			 stream_max_seconds; /* a stream's whole length */
 	int			 threads;
 	int			 allow_passthrough; /* plain model ids allowed as modelId */
 	char			*api_keys_file;

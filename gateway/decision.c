@@ -12,6 +12,7 @@ static const char *const fallback_names[TG_FB__MAX] = {
 	[TG_FB_POLICY_ERROR] = "policy_error",
 	[TG_FB_POLICY_LIMIT] = "policy_limit",
 	[TG_FB_UPSTREAM] = "upstream",
+	[TG_FB_LOW_CONFIDENCE] = "low_confidence",
 };
 
 static const char *const upstream_names[TG_UP__MAX] = {

@@ -21,6 +21,9 @@ enum tg_fallback {
 	TG_FB_POLICY_ERROR,	/* the policy raised an error or returned garbage */
 	TG_FB_POLICY_LIMIT,	/* the policy hit its instruction or memory limit */
 	TG_FB_UPSTREAM,		/* the chosen model failed upstream after retries */
+	TG_FB_LOW_CONFIDENCE,	/* the policy served the fallback model while the
+				   prediction's confidence was below the router's
+				   min_confidence (tiergate.bedrock's rule) */
 	TG_FB__MAX
 };
 
@@ -62,6 +65,9 @@ struct tg_decision {
 	enum tg_fallback fallback;
 	enum tg_upstream_err upstream_err;
 	double		 threshold;	/* response_quality_difference used */
+	int		 has_confidence; /* the predictor has a "(confidence)" head */
+	double		 confidence;	/* 0..1, valid when has_confidence */
+	double		 min_confidence; /* router's min_confidence, 0 = off */
 	uint64_t	 input_tokens;
 	uint64_t	 output_tokens;
 	uint64_t	 cache_read_tokens;
@@ -75,6 +81,8 @@ struct tg_decision {
 	uint64_t	 overhead_us;	/* tiergate's own time */
 	int		 status;	/* HTTP status sent to the client */
 	int		 attempts;	/* upstream attempts made */
+	int		 interrupted;	/* a stream cut short (upstream, cap, deadline,
+					 * client): tokens are those relayed so far */
 	const char	*prompt;	/* only when log_prompts is on, else NULL */
 };
 

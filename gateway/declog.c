@@ -29,6 +29,7 @@ struct declog {
 
 static const char *const fb_names[TG_FB__MAX] = {
 	NULL, "no_prediction", "policy_error", "policy_limit", "upstream",
+	"low_confidence",
 };
 
 static const char *const up_names[TG_UP__MAX] = {
@@ -287,6 +288,10 @@ put_body(struct out *o, const struct tg_decision *d)
 	put_kstr(o, "tenant", d->tenant != NULL ? d->tenant : "");
 	put_kstr(o, "class", d->request_class != NULL ? d->request_class : "");
 	put_kdbl(o, "threshold", 1, d->threshold);
+	if (d->min_confidence > 0)
+		put_kdbl(o, "min_confidence", 1, d->min_confidence);
+	if (d->has_confidence)
+		put_kdbl(o, "confidence", 1, d->confidence);
 	put_key(o, "candidates");
 	put(o, "[", 1);
 	for (i = 0; i < d->ncand && i < TG_MAX_CANDIDATES; i++)
@@ -310,7 +315,8 @@ put_body(struct out *o, const struct tg_decision *d)
 	put_key(o, "upstream_ms");
 	puts_(o, buf);
 	put_ku64(o, "overhead_us", (unsigned long long)d->overhead_us);
-	snprintf(buf, sizeof(buf), ",\"status\":%d,\"attempts\":%d", d->status, d->attempts);
+	snprintf(buf, sizeof(buf), ",\"status\":%d,\"attempts\":%d,\"interrupted\":%s",
+	    d->status, d->attempts, d->interrupted ? "true" : "false");
 	puts_(o, buf);
 }
 
@@ -353,6 +359,16 @@ write_all(int fd, const char *buf, size_t len)
 }
 
 int
+declog_append(struct declog *dl, const char *line, size_t len)
+{
+	if (len == 0 || line[len - 1] != '\n') {
+		errno = EINVAL;
+		return -1;
+	}
+	return write_all(dl->fd, line, len);
+}
+
+int
 declog_write(struct declog *dl, const struct tg_decision *d)
 {
 	char	*buf;
@@ -366,6 +382,57 @@ declog_write(struct declog *dl, const struct tg_decision *d)
 	else
 		rc = write_all(dl->fd, buf, (size_t)n);
 	free(buf);
+	return rc;
+}
+
+off_t
+declog_size(const struct declog *dl)
+{
+	struct stat	 sb;
+
+	return fstat(dl->fd, &sb) == 0 ? sb.st_size : -1;
+}
+
+/* Search fd from `from` for needle, reading 64 KiB at a time with an
+ * overlap so that a needle across two reads is found. */
+static int
+find_from(int fd, off_t from, const char *needle)
+{
+	char		*buf;
+	size_t		 nl = strlen(needle), have = 0;
+	ssize_t		 n;
+	int		 found = 0;
+
+	if ((buf = malloc(DECLOG_MAX_LINE + nl)) == NULL)
+		return -1;
+	while (!found && (n = pread(fd, buf + have, DECLOG_MAX_LINE, from)) > 0) {
+		from += n;
+		have += (size_t)n;
+		found = memmem(buf, have, needle, nl) != NULL;
+		if (have > nl) {
+			memmove(buf, buf + have - nl, nl);
+			have = nl;
+		}
+	}
+	free(buf);
+	return found;
+}
+
+int
+declog_find_request(const char *path, off_t from, const char *request_id)
+{
+	struct stat	 sb;
+	char		 needle[128];
+	int		 fd, rc;
+
+	if (request_id == NULL || strlen(request_id) > 64 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	snprintf(needle, sizeof(needle), "\"request_id\":\"%s\"", request_id);
+	if (fstat(fd, &sb) == 0 && sb.st_size < from)
+		from = 0;
+	rc = find_from(fd, from, needle);
+	close(fd);
 	return rc;
 }
 
@@ -449,6 +516,8 @@ declog_parse(json_t *o, struct tg_decision *d)
 	d->tenant = jstr(o, "tenant") != NULL ? jstr(o, "tenant") : "";
 	d->request_class = jstr(o, "class") != NULL ? jstr(o, "class") : "";
 	jnum(o, "threshold", &d->threshold);
+	jnum(o, "min_confidence", &d->min_confidence);
+	d->has_confidence = jnum(o, "confidence", &d->confidence);
 	parse_candidates(json_object_get(o, "candidates"), d);
 	d->chosen = jstr(o, "chosen");
 	d->model = jstr(o, "model");
@@ -469,6 +538,7 @@ declog_parse(json_t *o, struct tg_decision *d)
 	v = json_object_get(o, "status");
 	d->status = (int)json_integer_value(v);
 	d->attempts = (int)json_integer_value(json_object_get(o, "attempts"));
+	d->interrupted = json_is_true(json_object_get(o, "interrupted"));
 	d->prompt = jstr(o, "prompt");
 	return 0;
 }

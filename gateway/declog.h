@@ -32,6 +32,10 @@ const char	*declog_path(const struct declog *);
  */
 int		 declog_write(struct declog *, const struct tg_decision *);
 
+/* Append a line declog_format() made ('\n' included), as declog_write()
+ * would.  Returns 0, or -1 with errno set. */
+int		 declog_append(struct declog *, const char *line, size_t len);
+
 /*
  * Reopen the same path (after logrotate moved the file).  Call it from a
  * serving thread after the SIGHUP handler set a flag, never from the
@@ -40,6 +44,13 @@ int		 declog_write(struct declog *, const struct tg_decision *);
  * Returns 0, or -1 with errno set (the old file stays in use).
  */
 int		 declog_reopen(struct declog *);
+
+/* The log's size now (where the next line will start), or -1. */
+off_t		 declog_size(const struct declog *);
+/* Whether a line of request `request_id` starts at or after byte `from`
+ * of the file at `path` (from 0 when the file is now shorter: rotated).
+ * Returns 1 found, 0 not found, -1 when the file cannot be read. */
+int		 declog_find_request(const char *path, off_t from, const char *request_id);
 
 /* Format d as one line, '\n' included, into buf (>= DECLOG_MAX_LINE is
  * always enough).  Returns the length, or -1 if it does not fit. */

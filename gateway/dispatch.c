@@ -1,7 +1,8 @@
 /*
  * dispatch.c - map one request to its handler: health, Bedrock's runtime
- * API (/model/{id}/...), Bedrock's prompt-router discovery API, and the
- * admin API.  Rejects what no handler takes, in Bedrock's error shape.
+ * API (/model/{id}/...), Bedrock's prompt-router discovery API, OpenAI's
+ * Chat Completions and models API (/v1/...), and the admin API.  Rejects
+ * what no handler takes, in Bedrock's error shape (OpenAI's under /v1/).
  */
 #include "autoconf.h"
 
@@ -16,6 +17,7 @@
 #include "config.h"
 #include "gateway.h"
 #include "http.h"
+#include "openai.h"
 #include "policy.h"
 #include "pred.h"
 #include "request.h"
@@ -171,11 +173,36 @@ gw_policy_version(struct tg_worker *w)
 	return buf;
 }
 
+/* /v1/...: OpenAI's API, its error shape from the first byte. */
+static void
+gw_openai(struct tg_req *req)
+{
+	const char	*tenant = "";
+	int		 chat = strcmp(req->path, "/v1/chat/completions") == 0;
+
+	if (!chat && strcmp(req->path, "/v1/models") != 0 &&
+	    strncmp(req->path, "/v1/models/", 11) != 0) {
+		http_send_error(req, 404, "UnknownOperationException", "No operation at "
+		    "%s %s: tiergate serves POST /v1/chat/completions and GET /v1/models",
+		    req->method, req->path);
+		return;
+	}
+	if (gw_method(req, chat ? "POST" : "GET") != 0 || gw_authenticate(req, &tenant) != 0)
+		return;
+	oa_authenticated(req);
+	if (chat)
+		oa_chat_completions(req, tenant);
+	else
+		oa_models(req);
+}
+
 void
 gw_dispatch(struct tg_req *req)
 {
 	const char	*tenant = "";
 
+	if (strncmp(req->path, "/v1/", 4) == 0)
+		oa_begin(req);
 	if (http_header_count(req) > req->limits->max_headers) {
 		http_send_error(req, 431, "ValidationException",
 		    "Too many request headers (more than %zu)", req->limits->max_headers);
@@ -187,6 +214,8 @@ gw_dispatch(struct tg_req *req)
 	} else if (strncmp(req->path, "/model/", 7) == 0) {
 		if (gw_method(req, "POST") == 0 && gw_authenticate(req, &tenant) == 0)
 			gw_model(req, tenant);
+	} else if (strncmp(req->path, "/v1/", 4) == 0) {
+		gw_openai(req);
 	} else if (strncmp(req->path, "/prompt-routers", 15) == 0) {
 		if (gw_method(req, "GET") == 0 && gw_authenticate(req, &tenant) == 0)
 			gw_prompt_routers(req);

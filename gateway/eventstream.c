@@ -345,6 +345,32 @@ es_decoder_push(struct es_decoder *d, const void *data, size_t len,
 	return e;
 }
 
+int
+es_decoder_each(struct es_decoder *d, const void *data, size_t len,
+    es_message_fn fn, void *ctx, enum es_err *err)
+{
+	const char		*p = data;
+	struct es_message	 m;
+	size_t			 used;
+	int			 rc;
+
+	*err = ES_OK;
+	while (len > 0) {
+		*err = es_decoder_push(d, p, len, &used, &m);
+		p += used;
+		len -= used;
+		if (*err == ES_AGAIN) {
+			*err = ES_OK;
+			continue;
+		}
+		if (*err != ES_OK)
+			return -1;
+		if ((rc = fn(ctx, &m)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 enum es_err
 es_decoder_finish(const struct es_decoder *d)
 {

@@ -127,6 +127,18 @@ void			 es_decoder_free(struct es_decoder *);
 enum es_err	 es_decoder_push(struct es_decoder *d, const void *data, size_t len,
 		    size_t *consumed, struct es_message *m);
 
+/* Called for each complete message; 0 to go on, non-zero to stop. */
+typedef int (*es_message_fn)(void *ctx, const struct es_message *m);
+
+/*
+ * The loop above: push all `len` bytes, calling fn(ctx, m) for each
+ * message completed, in order.  Returns 0 when every byte was consumed,
+ * fn's non-zero value when it asked to stop (*err is ES_OK), or -1 with
+ * *err set to the decoder's error (nothing after it can be trusted).
+ */
+int		 es_decoder_each(struct es_decoder *d, const void *data, size_t len,
+		    es_message_fn fn, void *ctx, enum es_err *err);
+
 /* At end of stream: ES_OK when no message was left half-received, else
  * ES_E_TRUNCATED (or the decoder's earlier error). */
 enum es_err	 es_decoder_finish(const struct es_decoder *d);

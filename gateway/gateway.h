@@ -15,6 +15,7 @@ struct policy;
 struct stats;
 struct declog;
 struct pred_loader;
+struct journal_slot;
 
 /* Everything one worker thread owns.  Nothing in here is shared between
  * threads except what the pointers to shared state say (cfg, keys, stats,
@@ -28,6 +29,7 @@ struct tg_worker {
 	struct stats		*stats;		/* shared mapping, or NULL */
 	struct declog		*declog;	/* shared append-only log, or NULL */
 	struct pred_loader	*pred;		/* shared, thread-safe */
+	struct journal_slot	*jslot;		/* this thread's, or NULL (CGI, no records) */
 };
 
 struct tg_req;

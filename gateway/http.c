@@ -1,8 +1,9 @@
 /*
  * http.c - the HTTP surface as FastCGI (or CGI) hands it to us: request
  * parameters, the body within its cap, and the only code that writes
- * answers.  Errors always go out in Bedrock's shape: a JSON body
- * {"message": "..."} and the x-amzn-ErrorType header.
+ * answers.  Errors go out in Bedrock's shape (a JSON body {"message": ...}
+ * and the x-amzn-ErrorType header) unless the front door that took the
+ * request installed its own writer (req->error_fn, e.g. OpenAI's shape).
  */
 #include "autoconf.h"
 
@@ -118,7 +119,7 @@ static const char *
 http_strip_script(const struct tg_req *req, const char *uri)
 {
 	static const char *const roots[] = { "/model/", "/prompt-routers",
-	    "/healthz", "/admin/", "/metrics" };
+	    "/healthz", "/admin/", "/metrics", "/v1/" };
 	const char	*sn = http_param(req, "SCRIPT_NAME"), *rest;
 	size_t		 i, n;
 
@@ -308,10 +309,15 @@ http_reason(int status)
 static int
 http_head(struct tg_req *req, int status, const char *ctype, long long len)
 {
+	void	(*fn)(void *) = req->on_answer;
 	char	 h[4096];
 	size_t	 i;
 	int	 n;
 
+	req->status = status;
+	req->on_answer = NULL;
+	if (fn != NULL)
+		fn(req->on_answer_ctx);
 	n = snprintf(h, sizeof(h), "Status: %d %s\r\nContent-Type: %s\r\n"
 	    "x-amzn-RequestId: %s\r\n", status, http_reason(status), ctype,
 	    req->request_id);
@@ -367,6 +373,8 @@ http_send_error(struct tg_req *req, int status, const char *type,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	req_utf8_sanitize(msg);
+	if (req->error_fn != NULL)
+		return req->error_fn(req, status, type, msg);
 	http_add_header(req, "x-amzn-ErrorType", type);
 	return http_send_json(req, status, json_pack("{s:s}", "message", msg));
 }

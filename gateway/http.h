@@ -17,6 +17,12 @@
 struct tg_worker;	/* per-thread state, see gateway.h */
 struct tg_limits;
 
+struct tg_req;
+
+/* Sends an error in a front door's own shape (see http_send_error()). */
+typedef int (*http_error_fn)(struct tg_req *, int status, const char *type,
+    const char *message);
+
 struct tg_hdr {
 	const char	*name;
 	const char	*value;
@@ -38,6 +44,12 @@ struct tg_req {
 	int		 streaming;	/* http_stream_begin() was called */
 	size_t		 bytes_out;	/* body bytes written to the client */
 	int		 client_gone;	/* a write to the client failed */
+	/* Called once, with the status set, just before the first byte of the
+	 * answer is written (the journal arms there); NULL: nothing. */
+	void		(*on_answer)(void *ctx);
+	void		*on_answer_ctx;
+	/* NULL: errors in Bedrock's shape; else the front door's writer */
+	http_error_fn	 error_fn;
 	/* extra x-tiergate-* response headers gathered while routing */
 	struct tg_hdr	 extra[8];
 	char		 extra_buf[1024];
@@ -58,7 +70,10 @@ void		 http_add_header(struct tg_req *, const char *name, const char *value);
  * the client went away. */
 int		 http_send_json(struct tg_req *, int status, json_t *body);
 /* Send an error in Bedrock's shape: {"message": ...} with the
- * x-amzn-ErrorType header, e.g. ("ValidationException", 400). */
+ * x-amzn-ErrorType header, e.g. ("ValidationException", 400).  When
+ * req->error_fn is set (a front door with an error shape of its own, such
+ * as OpenAI's), it writes the error instead, given the same status, the
+ * Bedrock error type and the formatted, UTF-8-clean message. */
 int		 http_send_error(struct tg_req *, int status, const char *type,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int		 http_send_raw(struct tg_req *, int status, const char *ctype,

@@ -170,6 +170,7 @@ histogram(FILE *f, const struct mkey *m, size_t n, const char *name, int which,
 
 static const char *const fb_names[TG_FB__MAX] = {
 	NULL, "no_prediction", "policy_error", "policy_limit", "upstream",
+	"low_confidence",
 };
 
 static const char *const up_names[TG_UP__MAX] = {

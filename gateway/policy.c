@@ -897,7 +897,8 @@ policy_maybe_reload(struct policy *p)
 enum {
 	K_ROUTER = 1, K_FALLBACK, K_CLASS, K_TENANT, K_API, K_TURNS,
 	K_HAS_TOOLS, K_HAS_IMAGES, K_HAS_DOCUMENTS, K_CONVERSATION,
-	K_PREVIOUS_MODEL, K_THRESHOLD, K_PREDICTOR_OK, K_PROMPT, K_SPEND,
+	K_PREVIOUS_MODEL, K_THRESHOLD, K_PREDICTOR_OK, K_CONFIDENCE,
+	K_MIN_CONFIDENCE, K_PROMPT, K_SPEND,
 	K_METADATA, K_CANDIDATES, K_CHARS, K_TOKENS, K_TENANT_TODAY,
 	K_ROUTER_TODAY, K_MODEL, K_QUALITY, K_PRICED, K_PRICE_IN,
 	K_PRICE_OUT, K_EST_COST, K_REASON, K_REFUSE, K_INDEX,
@@ -938,7 +939,8 @@ static const char *const ctx_keys[H_CTX] = {
 	[K_HAS_TOOLS] = "has_tools", [K_HAS_IMAGES] = "has_images",
 	[K_HAS_DOCUMENTS] = "has_documents", [K_CONVERSATION] = "conversation",
 	[K_PREVIOUS_MODEL] = "previous_model", [K_THRESHOLD] = "threshold",
-	[K_PREDICTOR_OK] = "predictor_ok", [K_PROMPT] = "prompt",
+	[K_PREDICTOR_OK] = "predictor_ok", [K_CONFIDENCE] = "confidence",
+	[K_MIN_CONFIDENCE] = "min_confidence", [K_PROMPT] = "prompt",
 	[K_SPEND] = "spend", [K_METADATA] = "metadata",
 	[K_CANDIDATES] = "candidates", [K_CHARS] = "chars",
 	[K_TOKENS] = "tokens", [K_TENANT_TODAY] = "tenant_today",
@@ -1230,6 +1232,8 @@ ctx_fill(lua_State *L, struct pstate *ps, const struct policy_facts *f)
 	put_str(L, t, K_PREVIOUS_MODEL, sh, f->previous_model, 0);
 	put_num(L, t, K_THRESHOLD, sh, 1, f->threshold);
 	put_bool(L, t, K_PREDICTOR_OK, sh, f->predictor_ok);
+	put_num(L, t, K_CONFIDENCE, sh, f->has_confidence, f->confidence);
+	put_num(L, t, K_MIN_CONFIDENCE, sh, 1, f->min_confidence);
 	lua_rawgeti(L, HOST, H_PROMPT);
 	put_int(L, t + 1, K_CHARS, sh, (lua_Integer)f->prompt_chars);
 	put_int(L, t + 1, K_TOKENS, sh, (lua_Integer)f->est_input_tokens);

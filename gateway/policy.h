@@ -56,6 +56,9 @@ struct policy_facts {
 	double		 threshold;		/* response_quality_difference 0..100 */
 	const char	*fallback;
 	int		 predictor_ok;		/* 0: the predictor could not score */
+	int		 has_confidence;	/* the predictor gave a confidence */
+	double		 confidence;		/* 0..1, valid when has_confidence */
+	double		 min_confidence;	/* router's, 0..1; 0 = off */
 	double		 tenant_spend_today;	/* $, 0 without stats */
 	double		 router_spend_today;
 	const char *const *metadata_keys;	/* Converse requestMetadata */

@@ -129,6 +129,9 @@ facts_from_json(const json_t *o, struct facts_buf *fb, char *err, size_t errlen)
 	f->conversation_id = jstr(o, "conversation", "");
 	f->previous_model = jstr(o, "previous_model", "");
 	f->threshold = jnum(o, "threshold", 0);
+	f->has_confidence = json_is_number(json_object_get(o, "confidence"));
+	f->confidence = jnum(o, "confidence", 0);
+	f->min_confidence = jnum(o, "min_confidence", 0);
 	f->tenant_spend_today = jnum(o, "tenant_spend_today", 0);
 	f->router_spend_today = jnum(o, "router_spend_today", 0);
 	if (!json_is_array(cands) || json_array_size(cands) == 0 ||

@@ -195,9 +195,10 @@ add_why(luaL_Buffer *b, const struct tg_candidate *c,
  * ctx of the call in progress, read from the facts C built it from
  * instead of through its read-only proxies.  Returns the decision, or
  * nothing when the Lua version must run: ctx is any other table, the
- * threshold is not a number, the predictor failed, a candidate has no
- * model, or no candidate has a quality (the paths that raise an error or
- * name the fallback).  test_policy compares both on random requests.
+ * threshold is not a number, the predictor failed, the confidence is
+ * below min_confidence, a candidate has no model, or no candidate has a
+ * quality (the paths that raise an error or name the fallback).
+ * test_policy compares both on random requests.
  */
 static int
 lib_bedrock_fast(lua_State *L)
@@ -209,7 +210,8 @@ lib_bedrock_fast(lua_State *L)
 	double				 th, factor;
 	size_t				 i;
 
-	if ((f = policy_ctx_facts(L, 1, &order)) == NULL || !f->predictor_ok)
+	if ((f = policy_ctx_facts(L, 1, &order)) == NULL || !f->predictor_ok ||
+	    (f->has_confidence && f->confidence < f->min_confidence))
 		return 0;
 	if (lua_isnoneornil(L, 2))
 		th = f->threshold;
@@ -372,6 +374,13 @@ static const char policy_lib_src[] =
 	"  if not ctx.predictor_ok then\n"
 	"    return fallback_of(ctx, 'no prediction') or\n"
 	"      fail('bedrock', 'ctx.fallback: string expected, got %s', type(ctx.fallback))\n"
+	"  end\n"
+	"  local conf, minc = ctx.confidence, ctx.min_confidence\n"
+	"  if type(conf) == 'number' and type(minc) == 'number' and conf < minc then\n"
+	"    local fb = fallback_of(ctx) or\n"
+	"      fail('bedrock', 'ctx.fallback: string expected, got %s', type(ctx.fallback))\n"
+	"    fb.reason = 'fallback: low confidence ' .. num2(conf) .. ' < ' .. num2(minc)\n"
+	"    return fb\n"
 	"  end\n"
 	"  local best, bq, cheap, cq\n"
 	"  for i, c in ipairs(cands) do\n"

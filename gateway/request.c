@@ -263,15 +263,31 @@ enum req_err
 req_parse_converse(const char *body, size_t len, size_t max_depth,
     struct req_converse *out, char *msg, size_t msglen)
 {
-	struct req_check k = { out, msg, msglen };
+	json_t		*root;
 	enum req_err	 e;
+
+	memset(out, 0, sizeof(*out));
+	out->request_class = "";
+	out->conversation_id = "";
+	if ((e = req_parse_json(body, len, max_depth, &root, msg, msglen)) != REQ_OK)
+		return e;
+	return req_converse_from_json(root, out, msg, msglen);
+}
+
+enum req_err
+req_converse_from_json(json_t *root, struct req_converse *out, char *msg, size_t msglen)
+{
+	struct req_check k = { out, msg, msglen };
 	const json_t	*tc;
 
 	memset(out, 0, sizeof(*out));
 	out->request_class = "";
 	out->conversation_id = "";
-	if ((e = req_parse_json(body, len, max_depth, &out->root, msg, msglen)) != REQ_OK)
-		return e;
+	out->root = root;
+	if (!json_is_object(root)) {
+		req_bad(&k, "the request must be a JSON object");
+		goto fail;
+	}
 	tc = json_object_get(out->root, "toolConfig");
 	if (tc != NULL && !json_is_object(tc)) {
 		req_bad(&k, "Value at 'toolConfig' must be an object");

@@ -36,6 +36,10 @@ const char	*req_strerror(enum req_err);
  * message fit for the client: it says what is wrong, never echoes secrets. */
 enum req_err	 req_parse_converse(const char *body, size_t len, size_t max_depth,
 		     struct req_converse *out, char *msg, size_t msglen);
+/* The same checks on an already parsed body (a front door's translation):
+ * steals `root`, even on failure; on REQ_OK out owns it. */
+enum req_err	 req_converse_from_json(json_t *root, struct req_converse *out,
+		     char *msg, size_t msglen);
 void		 req_converse_free(struct req_converse *);
 
 /* Parse a JSON body of any shape (InvokeModel) within the depth cap. */

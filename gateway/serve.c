@@ -30,6 +30,7 @@
 #include "declog.h"
 #include "gateway.h"
 #include "http.h"
+#include "journal.h"
 #include "listen.h"
 #include "log.h"
 #include "policy.h"
@@ -46,6 +47,7 @@ struct tg_server {
 	struct stats		*stats;
 	struct declog		*declog;
 	struct pred_loader	*pred;
+	struct journal		*journal;	/* FastCGI: this process's, or NULL */
 	int			 listen_fd;	/* FastCGI socket, 0 when spawned */
 	volatile sig_atomic_t	 stopping;
 };
@@ -91,33 +93,116 @@ serve_credentials(struct tg_server *s)
 	return 0;
 }
 
-/* Every predictor output the config maps a router model to must exist in
- * the predictor, now and after any reload. */
+static size_t
+serve_name_add(const char **names, size_t n, size_t cap, const char *p)
+{
+	size_t	 k;
+
+	for (k = 0; k < n && strcmp(names[k], p) != 0; k++)
+		;
+	if (k == n && n < cap)
+		names[n++] = p;
+	return n;
+}
+
+/*
+ * A candidate with both a "strength" and a "predictor" needs one of them
+ * scorable: the reference heads, or its predictor head.  The loader
+ * requires names, not alternatives, so this is checked against the model
+ * loaded now only; a later reload offering neither leaves the candidate
+ * unscored (its router falls back, reason no_prediction).
+ */
+static int
+serve_check_either(const struct tg_config *cfg, const struct pred_model *pm,
+    char *err, size_t errlen)
+{
+	const struct tg_model	*m;
+	size_t			 i, j;
+	int			 ref;
+
+	ref = pred_model_find(pm, PRED_HEAD_WEAK) >= 0 &&
+	    pred_model_find(pm, PRED_HEAD_STRONG) >= 0;
+	for (i = 0; i < cfg->nrouters && !ref; i++)
+		for (j = 0; j < cfg->routers[i].nmodels; j++) {
+			m = &cfg->models[cfg->routers[i].models[j]];
+			if (m->has_strength && m->predictor != NULL &&
+			    pred_model_find(pm, m->predictor) < 0) {
+				snprintf(err, errlen, "model %s: %s has neither the "
+				    "reference heads %s %s for its strength nor "
+				    "its predictor head '%s'", m->id,
+				    pred_model_version(pm), PRED_HEAD_WEAK,
+				    PRED_HEAD_STRONG, m->predictor);
+				return -1;
+			}
+		}
+	return 0;
+}
+
+/*
+ * What the predictor must offer the routers, now and after any reload: a
+ * candidate's "predictor" head when it has no "strength"; the reference
+ * heads "(weak)" and "(strong)" when it has a strength and no predictor;
+ * one of the two when it has both (serve_check_either).
+ */
 static int
 serve_require_predictions(const struct tg_config *cfg, struct pred_loader *pl,
     char *err, size_t errlen)
 {
-	const char	*names[TG_MAX_CANDIDATES * 16];
-	size_t		 i, j, k, n = 0;
-	const char	*p;
+	const char		*names[TG_MAX_CANDIDATES * 16 + 2];
+	const size_t		 cap = sizeof(names) / sizeof(names[0]);
+	const struct tg_model	*m;
+	size_t			 i, j, n = 0;
 
 	for (i = 0; i < cfg->nrouters; i++)
 		for (j = 0; j < cfg->routers[i].nmodels; j++) {
-			if ((p = cfg->models[cfg->routers[i].models[j]].predictor) == NULL)
-				continue;
-			for (k = 0; k < n && strcmp(names[k], p) != 0; k++)
-				;
-			if (k == n && n < sizeof(names) / sizeof(names[0]))
-				names[n++] = p;
+			m = &cfg->models[cfg->routers[i].models[j]];
+			if (!m->has_strength && m->predictor != NULL)
+				n = serve_name_add(names, n, cap, m->predictor);
+			else if (m->has_strength && m->predictor == NULL) {
+				n = serve_name_add(names, n, cap, PRED_HEAD_WEAK);
+				n = serve_name_add(names, n, cap, PRED_HEAD_STRONG);
+			}
 		}
-	return pred_loader_require(pl, names, n, err, errlen);
+	if (pred_loader_require(pl, names, n, err, errlen) != 0)
+		return -1;
+	return serve_check_either(cfg, pred_loader_get(pl), err, errlen);
 }
+
+/* The first router candidate at or after *pos (router * 16 + model)
+ * that has neither a "predictor" nor a "strength": the predictor can
+ * never score it, so its router always serves the fallback.  Returns
+ * the model and sets *router, or NULL when there is none left. */
+static const struct tg_model *
+serve_unpredicted(const struct tg_config *cfg, size_t *pos, const char **router)
+{
+	const struct tg_model	*m;
+	size_t			 i, j;
+
+	for (; (i = *pos / 16) < cfg->nrouters; ++*pos) {
+		if ((j = *pos % 16) >= cfg->routers[i].nmodels)
+			continue;
+		m = &cfg->models[cfg->routers[i].models[j]];
+		if (m->predictor == NULL && !m->has_strength) {
+			*router = cfg->routers[i].id;
+			++*pos;
+			return m;
+		}
+	}
+	return NULL;
+}
+
+#define SERVE_UNPREDICTED_FMT	"router %s: model %s has neither \"predictor\" " \
+	"nor \"strength\": the predictor cannot score it, every request " \
+	"falls back (no_prediction)"
 
 /* Shared state, opened once per process. */
 static int
 serve_open_shared(struct tg_server *s)
 {
-	char	 err[512];
+	const struct tg_model	*m;
+	const char		*router;
+	size_t			 pos = 0;
+	char			 err[512];
 
 	if (s->cfg->api_keys_file != NULL &&
 	    (s->keys = auth_keyring_new(s->cfg->api_keys_file, err, sizeof(err))) == NULL) {
@@ -141,6 +226,8 @@ serve_open_shared(struct tg_server *s)
 		log_err("predictor: %s", err);
 		return -1;
 	}
+	while ((m = serve_unpredicted(s->cfg, &pos, &router)) != NULL)
+		log_warn(SERVE_UNPREDICTED_FMT, router, m->id);
 	return 0;
 }
 
@@ -153,6 +240,36 @@ serve_policy_twin(const struct tg_config *cfg, size_t i)
 	for (j = 0; j < i && strcmp(cfg->routers[j].policy, cfg->routers[i].policy) != 0; j++)
 		;
 	return j;
+}
+
+/*
+ * FastCGI: finish what killed processes left in their journals (next to
+ * the stats file, else the decision log), then open this process's, so
+ * that an answer that left is recorded however this process ends.
+ */
+static int
+serve_open_journal(struct tg_server *s)
+{
+	const char	*base = s->cfg->stats_path != NULL ? s->cfg->stats_path :
+	    s->cfg->decision_log;
+	char		 err[512];
+	int		 n;
+
+	if (base == NULL)
+		return 0;
+	if ((n = journal_recover(base, s->stats, s->declog, err, sizeof(err))) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (n > 0)
+		log_warn("recorded %d answer%s of killed processes from their journals",
+		    n, n == 1 ? "" : "s");
+	if ((s->journal = journal_open(base, (size_t)s->cfg->threads, err,
+	    sizeof(err))) == NULL) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 static struct tg_worker *
@@ -172,6 +289,7 @@ serve_worker_new(struct tg_server *s, int id)
 	w->stats = s->stats;
 	w->declog = s->declog;
 	w->pred = s->pred;
+	w->jslot = journal_slot(s->journal, (size_t)id);
 	if ((w->bedrock = bedrock_new(s->cfg, &s->auth)) == NULL ||
 	    (w->policies = calloc(s->cfg->nrouters + 1, sizeof(*w->policies))) == NULL) {
 		bedrock_free(w->bedrock);
@@ -278,6 +396,8 @@ serve_fastcgi(struct tg_server *s, const char *listen_addr)
 	sigset_t	 set;
 	int		 i, n = s->cfg->threads, started = 0;
 
+	if (serve_open_journal(s) != 0)
+		return 1;
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
@@ -302,6 +422,8 @@ serve_fastcgi(struct tg_server *s, const char *listen_addr)
 		serve_worker_free(ws[i]);
 	free(th);
 	free(ws);
+	journal_close(s->journal);
+	s->journal = NULL;
 	return started == n ? 0 : 1;
 }
 
@@ -475,6 +597,30 @@ done:
 	return rc;
 }
 
+/* check-config's predictor phase: errors make it fail (returns 1),
+ * unscorable candidates are warnings. */
+static int
+check_config_predictor(const struct tg_config *cfg, const char *file)
+{
+	const struct tg_model	*m;
+	const char		*router;
+	struct pred_loader	*pl;
+	size_t			 pos = 0;
+	char			 err[1024];
+	int			 bad = 0;
+
+	if ((pl = pred_loader_new(cfg->predictor_model, err, sizeof(err))) == NULL ||
+	    serve_require_predictions(cfg, pl, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: predictor: %s\n", file, err);
+		bad = 1;
+	}
+	pred_loader_free(pl);
+	while ((m = serve_unpredicted(cfg, &pos, &router)) != NULL)
+		fprintf(stderr, "%s: warning: " SERVE_UNPREDICTED_FMT "\n", file,
+		    router, m->id);
+	return bad;
+}
+
 /* `tiergate check-config FILE`: the config, the keys file and every
  * router's policy, as the server would load them; exit 0 when all load. */
 int
@@ -482,7 +628,6 @@ gw_cmd_check_config(int argc, char **argv)
 {
 	struct tg_config	*cfg;
 	struct tg_keys		*keys = NULL;
-	struct pred_loader	*pl;
 	struct policy		*p;
 	struct policy_limits	 lim;
 	char			 err[1024];
@@ -506,12 +651,7 @@ gw_cmd_check_config(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		bad = 1;
 	}
-	if ((pl = pred_loader_new(cfg->predictor_model, err, sizeof(err))) == NULL ||
-	    serve_require_predictions(cfg, pl, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s: predictor: %s\n", argv[1], err);
-		bad = 1;
-	}
-	pred_loader_free(pl);
+	bad |= check_config_predictor(cfg, argv[1]);
 	lim.memory_bytes = cfg->limits.policy_memory_bytes;
 	lim.instructions = cfg->limits.policy_instructions;
 	for (i = 0; i < cfg->nrouters; i++) {

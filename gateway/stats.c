@@ -190,11 +190,64 @@ geometry_fill(uint32_t g[12])
 
 /* --- atomics --------------------------------------------------------- */
 
+/*
+ * Progress of a resumable stats_record_resume() on this thread, NULL for
+ * stats_record().  Every add of a record has a number: its part (key,
+ * minute, day, tenant lifetime, hour, day) times CUR_PART plus its rank in
+ * the part, counted whether or not it changes a word, so the numbers do
+ * not depend on the values or on what a part dropped; *done is one past
+ * the highest number made.
+ */
+#define CUR_PART	128
+#define CUR_DROP	(CUR_PART - 1)	/* rank of a part's dropped() */
+
+struct cursor {
+	uint32_t	*done;
+	uint32_t	 part, rank;
+};
+
+static __thread struct cursor *rec_cur;
+
+/* 1 when the next add of the record was made before: skip it. */
+static int
+cur_skip(uint32_t rank)
+{
+	if (rec_cur == NULL)
+		return 0;
+	return rec_cur->part * CUR_PART + rank < __atomic_load_n(rec_cur->done, __ATOMIC_RELAXED);
+}
+
+static void
+cur_made(uint32_t rank)
+{
+	if (rec_cur != NULL)
+		__atomic_store_n(rec_cur->done, rec_cur->part * CUR_PART + rank + 1, __ATOMIC_RELAXED);
+}
+
+static uint32_t
+cur_next(void)
+{
+	return rec_cur != NULL ? rec_cur->rank++ : 0;
+}
+
+static void
+cur_part(uint32_t part)
+{
+	if (rec_cur != NULL) {
+		rec_cur->part = part;
+		rec_cur->rank = 0;
+	}
+}
+
 static inline void
 add(uint64_t *p, uint64_t v)
 {
-	if (v != 0)
-		__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+	uint32_t	 r = cur_next();
+
+	if (v == 0 || cur_skip(r))
+		return;
+	__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+	cur_made(r);
 }
 
 static inline uint64_t
@@ -206,7 +259,10 @@ ld(const uint64_t *p)
 static void
 dropped(struct stats *st)
 {
+	if (cur_skip(CUR_DROP))
+		return;
 	__atomic_fetch_add(&st->f->hdr.dropped, 1, __ATOMIC_RELAXED);
+	cur_made(CUR_DROP);
 }
 
 /* Raise *p to at least v. */
@@ -640,17 +696,18 @@ tval(const uint64_t *w, uint64_t tag)
 static int
 tadd(uint64_t *w, uint64_t tag, uint64_t v)
 {
-	uint64_t	 cur, next, val;
+	uint64_t	 old, next, val;
+	uint32_t	 r = cur_next();
 	int		 lost;
 
-	if (v == 0)
+	if (v == 0 || cur_skip(r))
 		return 0;
-	cur = __atomic_load_n(w, __ATOMIC_RELAXED);
+	old = __atomic_load_n(w, __ATOMIC_RELAXED);
 	do {
 		lost = 0;
-		if (cur >> VAL_BITS == tag)
-			val = cur & VAL_MAX;
-		else if (tag_newer(tag, cur >> VAL_BITS))
+		if (old >> VAL_BITS == tag)
+			val = old & VAL_MAX;
+		else if (tag_newer(tag, old >> VAL_BITS))
 			val = 0;
 		else
 			return 1;
@@ -659,8 +716,9 @@ tadd(uint64_t *w, uint64_t tag, uint64_t v)
 			lost = 1;
 		} else
 			next = tag << VAL_BITS | (val + v);
-	} while (!__atomic_compare_exchange_n(w, &cur, next, 1,
+	} while (!__atomic_compare_exchange_n(w, &old, next, 1,
 	    __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	cur_made(r);
 	return lost;
 }
 
@@ -823,6 +881,17 @@ trow_add(struct stats *st, struct sh_row *r, uint64_t unit, uint64_t n,
 }
 
 void
+stats_record_resume(struct stats *st, const struct tg_decision *d, time_t now,
+    uint32_t *progress)
+{
+	struct cursor	 c = { progress, 0, 0 };
+
+	rec_cur = progress != NULL ? &c : NULL;
+	stats_record(st, d, now);
+	rec_cur = NULL;
+}
+
+void
 stats_record(struct stats *st, const struct tg_decision *d, time_t now)
 {
 	struct stats_key	 k;
@@ -848,16 +917,22 @@ stats_record(struct stats *st, const struct tg_decision *d, time_t now)
 	day = (uint64_t)now / 86400;
 
 	ki = key_index(st, &k);
+	cur_part(0);
 	add_counts(&st->f->keys[ki].life, &dl);
+	cur_part(1);
 	bucket_add(st, &st->f->min_hint[min % STATS_NMINUTES],
 	    &st->f->minutes[min % STATS_NMINUTES], min, STATS_NMINUTES, ki, &dl);
+	cur_part(2);
 	bucket_add(st, &st->f->day_hint[day % STATS_NDAYS],
 	    &st->f->days[day % STATS_NDAYS], day, STATS_NDAYS, ki, &dl);
 
 	ti = tenant_index(st, tname);
 	t = &st->f->tenants[ti];
+	cur_part(3);
 	add_row(t->life, &dl);
+	cur_part(4);
 	trow_add(st, &t->hours[hour % STATS_NHOURS], hour, STATS_NHOURS, &dl);
+	cur_part(5);
 	trow_add(st, &t->days[day % STATS_NDAYS], day, STATS_NDAYS, &dl);
 }
 

@@ -33,7 +33,7 @@ struct stats;
 
 /* Bumped on any change of the file layout; a file of another version is
  * refused (move it away or rebuild it from the decision logs). */
-#define STATS_LAYOUT_VERSION	3
+#define STATS_LAYOUT_VERSION	4	/* 4: fallback kind low_confidence */
 
 /* The per-row counters.  Money is integer nano-dollars. */
 enum stats_counter {
@@ -107,6 +107,17 @@ void		 stats_close(struct stats *);
 
 /* Count one finished request.  Thread- and process-safe, lock-free. */
 void		 stats_record(struct stats *, const struct tg_decision *, time_t now);
+/*
+ * stats_record() that can be finished by someone else: *progress (0 to
+ * start; kept where it survives the process, in the journal) counts the
+ * atomic adds made so far, in a fixed order per part of the record, and is
+ * advanced after each.  Called again with the same decision, `now` and
+ * progress after the caller was killed, it makes only the adds not made
+ * yet, so each is made once (only a kill between an add and the store of
+ * its progress, one instruction apart, could repeat one).
+ */
+void		 stats_record_resume(struct stats *, const struct tg_decision *, time_t now,
+		     uint32_t *progress);
 
 /* Priced spend in dollars of the current UTC day, for the budget policy. */
 double		 stats_tenant_spend_today(struct stats *, const char *tenant, time_t now);

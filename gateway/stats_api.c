@@ -34,6 +34,7 @@ static const struct window windows[] = {
 
 static const char *const fb_names[TG_FB__MAX] = {
 	NULL, "no_prediction", "policy_error", "policy_limit", "upstream",
+	"low_confidence",
 };
 
 static const char *const up_names[TG_UP__MAX] = {

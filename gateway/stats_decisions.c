@@ -90,6 +90,7 @@ struct wrec {
 	size_t		 n;
 	int		 fallback;	/* index of the router's fallback, or -1 */
 	int		 strong;	/* index of the strong model, or -1 */
+	int		 low_confidence; /* logged confidence < min_confidence */
 	int		 actual_strong;
 	int		 cost_known, cf_known;
 	double		 cost, cf_cost;
@@ -152,6 +153,7 @@ wrec_fill(struct wrec *r, const struct tg_decision *d, const struct replay *rp)
 		if (r->c[i].strong)
 			r->strong = (int)i;
 	}
+	r->low_confidence = d->has_confidence && d->confidence < d->min_confidence;
 	r->actual_strong = d->model != NULL && rp->strong_id != NULL &&
 	    strcmp(d->model, rp->strong_id) == 0;
 	r->cost_known = d->cost_known;
@@ -183,13 +185,16 @@ replay_line(const char *line, size_t len, off_t off, void *arg)
 
 /* The default policy (lua-policies/default.lua): the first candidate, in
  * ascending estimated cost, with best <= quality * (1 + t/100); the
- * fallback when no candidate has a prediction.  Returns an index or -1. */
+ * fallback when the confidence was below the router's minimum or no
+ * candidate has a prediction.  Returns an index or -1. */
 static int
 replay_pick(const struct wrec *r, double t)
 {
 	double	 best = -1;
 	size_t	 i;
 
+	if (r->low_confidence)
+		return r->fallback;
 	for (i = 0; i < r->n; i++)
 		if (r->c[i].hasq && r->c[i].q > best)
 			best = r->c[i].q;

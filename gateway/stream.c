@@ -12,9 +12,18 @@
  *    event (ConverseStream) or the last `chunk` (InvokeModel streams, with
  *    amazon-bedrock-invocationMetrics) gives the token usage, and for a
  *    router that frame is re-encoded with the model that answered in it.
- *  - errors after the first byte become an exception frame, as Bedrock
- *    sends them, and the stream ends; when the client goes away the
- *    upstream transfer is stopped.
+ *  - failures before the first byte reached the client (an error status,
+ *    a body that is not an event stream, a first frame that does not
+ *    decode or is an exception, a stall, the cap) are the call's failure:
+ *    bedrock.c retries and route_invoke() falls back.  An exception frame
+ *    that came first is kept, and relayed as the stream when nothing else
+ *    serves.  Errors after the first byte become
+ *    an exception frame, as Bedrock sends them, and the stream ends;
+ *    when the client goes away the upstream transfer is stopped.
+ *  - a stream lasts at most upstream.stream_max_seconds.  One cut short
+ *    (by the upstream, the cap, the deadline or the client) is recorded
+ *    as interrupted, with the usage frame's tokens when it was relayed,
+ *    else with tokens estimated from the text relayed so far.
  *  - InvokeModel bodies are the provider's native schema.  They are sent
  *    upstream untouched; to route one, the router needs Converse-shaped
  *    facts, so stream_view() builds a small Converse-shaped view (text of
@@ -26,7 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -49,8 +57,14 @@ struct stream_relay {
 	int			 invoke;	/* InvokeModelWithResponseStream */
 	int			 begun;		/* response headers went out */
 	int			 ended;		/* an exception frame went out */
+	int			 usage_seen;	/* the usage frame was relayed */
+	unsigned char		*held;		/* an exception that came first */
+	size_t			 held_len;
+	enum tg_upstream_err	 held_err;
+	size_t			 text_chars;	/* answer text relayed, code points */
 	enum tg_upstream_err	 up_err;	/* what ended it, for the record */
 	uint64_t		 t_call_ns;	/* when the upstream call started */
+	struct bedrock_result	*res;		/* the attempt stream_push() feeds */
 };
 
 /* ---- pure helpers (tested in tests/unit/test_stream.c) ------------------- */
@@ -231,6 +245,59 @@ stream_exception_class(const struct es_message *m)
 	return TG_UP_INTERNAL;
 }
 
+/* UTF-8 code points of a JSON string value; 0 for anything else. */
+static size_t
+stream_chars(const json_t *v)
+{
+	const char	*p = json_string_value(v);
+	size_t		 n = 0;
+
+	for (; p != NULL && *p != '\0'; p++)
+		n += ((unsigned char)*p & 0xC0) != 0x80;
+	return n;
+}
+
+/* Answer text in one decoded delta, whatever the schema: Converse and
+ * Nova ({"delta":{"text"|"toolUse":{"input"}|"reasoningContent"}}, Nova
+ * inside "contentBlockDelta"), Anthropic ({"delta":{"text"|"partial_json"}}),
+ * Llama ("generation"), Mistral ("outputs":[{"text"}]). */
+size_t
+stream_delta_chars(const json_t *j)
+{
+	const json_t	*d = json_object_get(j, "delta");
+
+	if (d == NULL)
+		d = json_object_get(json_object_get(j, "contentBlockDelta"), "delta");
+	return stream_chars(json_object_get(d, "text")) +
+	    stream_chars(json_object_get(d, "partial_json")) +
+	    stream_chars(json_object_get(json_object_get(d, "toolUse"), "input")) +
+	    stream_chars(json_object_get(json_object_get(d, "reasoningContent"), "text")) +
+	    stream_chars(json_object_get(j, "generation")) +
+	    stream_chars(json_object_get(json_array_get(json_object_get(j, "outputs"), 0),
+	    "text"));
+}
+
+/* Answer text carried by a relayed event frame (a ConverseStream
+ * contentBlockDelta, or an InvokeModel stream chunk). */
+size_t
+stream_frame_chars(const struct es_message *m, int invoke)
+{
+	json_t		*j, *inner = NULL;
+	const char	*b64;
+	unsigned char	*raw = NULL;
+	size_t		 n = 0, rawlen;
+
+	j = json_loadb((const char *)m->payload, m->payload_len, 0, NULL);
+	if (invoke && (b64 = json_string_value(json_object_get(j, "bytes"))) != NULL &&
+	    (raw = stream_b64_decode(b64, strlen(b64), &rawlen)) != NULL)
+		inner = json_loadb((char *)raw, rawlen, 0, NULL);
+	n = stream_delta_chars(invoke ? inner : j);
+	json_decref(inner);
+	json_decref(j);
+	free(raw);
+	return n;
+}
+
 /* ---- the relay --------------------------------------------------------------- */
 
 static int
@@ -304,8 +371,10 @@ stream_usage_frame(struct stream_relay *sr, const struct es_message *m)
 	invoked = sr->rc->router != NULL ? sr->rc->d.model : NULL;
 	e = sr->invoke ? stream_chunk_frame(m, invoked, &u, &f, &n) :
 	    stream_metadata_frame(m, invoked, &u, &f, &n);
-	if (u.seen)
+	if (u.seen) {
 		stream_usage(sr->rc, &u);
+		sr->usage_seen = 1;
+	}
 	if (e != ES_OK)
 		log_warn("request %s: usage frame relayed as is: %s",
 		    sr->rc->req->request_id, es_strerror(e));
@@ -314,49 +383,184 @@ stream_usage_frame(struct stream_relay *sr, const struct es_message *m)
 	return rc;
 }
 
+void
+stream_exception_failure(const struct es_message *m, struct bedrock_result *res)
+{
+	const struct es_header	*t = es_find(m, ":exception-type");
+	int			 tl = 0;
+	const char		*tp = "exception";
+
+	res->err = stream_exception_class(m);
+	if (t != NULL && t->type == ES_STRING && t->v.buf.len < 64) {
+		tp = (const char *)t->v.buf.ptr;
+		tl = (int)t->v.buf.len;
+	} else
+		tl = (int)strlen(tp);
+	snprintf(res->reason, sizeof(res->reason), "%s upstream (%.*s in the stream)",
+	    res->err == TG_UP_THROTTLED ? "was throttled" : res->err == TG_UP_TIMEOUT ?
+	    "timed out" : res->err == TG_UP_UNAVAILABLE ? "was unavailable" : "failed",
+	    tl, tp);
+	snprintf(res->message, sizeof(res->message), "The model's stream began with %.*s",
+	    tl, tp);
+}
+
+/* An exception before any byte reached the client: keep it, and make it
+ * the call's failure ("fallback: X was throttled upstream (throttling-
+ * Exception in the stream)").  Returns 1, or -1 out of memory. */
 static int
-stream_frame(struct stream_relay *sr, const struct es_message *m)
+stream_hold(struct stream_relay *sr, const struct es_message *m, struct bedrock_result *res)
+{
+	free(sr->held);
+	if ((sr->held = malloc(m->frame_len)) == NULL)
+		return -1;
+	memcpy(sr->held, m->frame, m->frame_len);
+	sr->held_len = m->frame_len;
+	stream_exception_failure(m, res);
+	sr->held_err = res->err;
+	return 1;
+}
+
+/* Relay one frame.  Returns 0, -1 to stop (client gone), or 1 when an
+ * exception came before any byte reached the client (stream_hold()). */
+static int
+stream_frame(struct stream_relay *sr, const struct es_message *m, struct bedrock_result *res)
 {
 	const struct es_header	*mt = es_find(m, ":message-type");
 	const struct es_header	*et = es_find(m, ":event-type");
 
+	if ((es_string_is(mt, "exception") || es_string_is(mt, "error")) && !sr->begun)
+		return stream_hold(sr, m, res);
 	if (es_string_is(mt, "exception") || es_string_is(mt, "error")) {
 		sr->ended = 1;
 		sr->up_err = stream_exception_class(m);
 		return stream_write(sr, m->frame, m->frame_len);
 	}
+	if (es_string_is(et, sr->invoke ? "chunk" : "contentBlockDelta"))
+		sr->text_chars += stream_frame_chars(m, sr->invoke);
 	if (es_string_is(et, sr->invoke ? "chunk" : "metadata"))
 		return stream_usage_frame(sr, m);
 	return stream_write(sr, m->frame, m->frame_len);
 }
 
-/* bedrock_data_fn: decode, relay each complete frame.  -1 stops curl. */
+void
+stream_estimate_tokens(struct tg_decision *d, int usage_seen, size_t prompt_chars,
+    size_t text_chars)
+{
+	d->interrupted = 1;
+	if (usage_seen)
+		return;
+	d->input_tokens = prompt_chars / 4 + 1;
+	d->output_tokens = (text_chars + 3) / 4;
+}
+
+static void
+stream_estimate(const struct stream_relay *sr, struct tg_decision *d)
+{
+	stream_estimate_tokens(d, sr->usage_seen, sr->rc->conv.text_chars, sr->text_chars);
+}
+
+static void
+stream_interrupted(struct stream_relay *sr)
+{
+	stream_estimate(sr, &sr->rc->d);
+}
+
+/* What a kill now would record: the stream as interrupted, with what it
+ * relayed so far. */
+static void
+stream_progress(struct stream_relay *sr)
+{
+	struct tg_decision	 d = sr->rc->d;
+
+	stream_estimate(sr, &d);
+	route_progress(sr->rc, &d);
+}
+
+/* A new attempt's body begins: nothing of an earlier one reached the
+ * client (or there would be no new attempt), so start over. */
+static enum bedrock_data
+stream_restart(struct stream_relay *sr)
+{
+	es_decoder_free(sr->dec);
+	free(sr->held);
+	sr->held = NULL;
+	sr->text_chars = 0;
+	sr->dec = es_decoder_new(sr->rc->req->limits->max_upstream_bytes);
+	return sr->dec != NULL ? BEDROCK_DATA_HELD : BEDROCK_DATA_STOP;
+}
+
+/* es_message_fn: relay one frame.  1: an exception frame ended the
+ * stream, 2: an exception came before any byte (stream_hold()), -1: stop. */
 static int
-stream_on_data(void *v, const char *buf, size_t len)
+stream_on_frame(void *v, const struct es_message *m)
 {
 	struct stream_relay	*sr = v;
-	struct es_message	 m;
-	enum es_err		 e;
-	size_t			 used;
-	char			 msg[160];
+	int			 rc;
 
-	while (len > 0 && !sr->ended) {
-		e = es_decoder_push(sr->dec, buf, len, &used, &m);
-		buf += used;
-		len -= used;
-		if (e == ES_OK && stream_frame(sr, &m) != 0)
-			return -1;
-		if (e != ES_OK && e != ES_AGAIN) {
-			http_stream_flush(sr->rc->req);
-			snprintf(msg, sizeof(msg), "The model's stream could not be "
-			    "decoded: %s", es_strerror(e));
-			stream_fail(sr, TG_UP_BAD_RESPONSE, "internalServerException", msg);
-			return -1;	/* nothing after a bad frame can be trusted */
-		}
+	if ((rc = stream_frame(sr, m, sr->res)) != 0)
+		return rc > 0 ? 2 : -1;
+	return sr->ended ? 1 : 0;
+}
+
+/* Decode, relay each complete frame.  A frame that does not decode is the
+ * call's failure while nothing reached the client, else the stream's end. */
+static enum bedrock_data
+stream_push(struct stream_relay *sr, const char *buf, size_t len,
+    struct bedrock_result *res)
+{
+	enum es_err		 e = ES_OK;
+	char			 msg[160];
+	int			 rc = 0;
+
+	sr->res = res;
+	if (!sr->ended)
+		rc = es_decoder_each(sr->dec, buf, len, stream_on_frame, sr, &e);
+	if (rc == 2)
+		return BEDROCK_DATA_BAD;
+	if (rc < 0 && e == ES_OK)
+		return BEDROCK_DATA_STOP;	/* the client went away */
+	if (rc < 0) {
+		log_warn("request %s: the stream from %s could not be decoded: %s",
+		    sr->rc->req->request_id, sr->call->model_id, es_strerror(e));
+		if (!sr->begun)
+			return BEDROCK_DATA_BAD;
+		http_stream_flush(sr->rc->req);
+		snprintf(msg, sizeof(msg), "The model's stream could not be "
+		    "decoded: %s", es_strerror(e));
+		stream_fail(sr, TG_UP_BAD_RESPONSE, "internalServerException", msg);
+		return BEDROCK_DATA_STOP;	/* nothing after a bad frame can be trusted */
 	}
 	if (sr->begun && http_stream_flush(sr->rc->req) != 0)
-		return -1;
-	return sr->rc->req->client_gone ? -1 : 0;
+		return BEDROCK_DATA_STOP;
+	if (sr->begun)
+		stream_progress(sr);
+	if (sr->rc->req->client_gone)
+		return BEDROCK_DATA_STOP;
+	return sr->begun ? BEDROCK_DATA_SENT : BEDROCK_DATA_HELD;
+}
+
+/* bedrock_data_fn.  At the end of a clean transfer, a stream of which no
+ * whole frame came is not an answer. */
+static enum bedrock_data
+stream_on_data(void *v, enum bedrock_body phase, const char *buf, size_t len,
+    struct bedrock_result *res)
+{
+	struct stream_relay	*sr = v;
+
+	switch (phase) {
+	case BEDROCK_BODY_START:
+		return stream_restart(sr);
+	case BEDROCK_BODY_END:
+		return sr->begun ? BEDROCK_DATA_SENT : BEDROCK_DATA_BAD;
+	default:
+		return stream_push(sr, buf, len, res);
+	}
+}
+
+static int
+stream_deadline_passed(const struct stream_relay *sr)
+{
+	return sr->call->deadline_ns != 0 && http_now_ns() + 2000000 >= sr->call->deadline_ns;
 }
 
 /* After the transfer: an exception frame when the stream did not end
@@ -374,7 +578,8 @@ stream_end(struct stream_relay *sr, int failed, const struct bedrock_result *res
 	}
 	if (res->err == TG_UP_TIMEOUT)
 		stream_fail(sr, TG_UP_TIMEOUT, sr->invoke ? "modelTimeoutException" :
-		    "modelStreamErrorException", res->message);
+		    "modelStreamErrorException", stream_deadline_passed(sr) ?
+		    "The model's stream exceeded upstream.stream_max_seconds" : res->message);
 	else if (res->err == TG_UP_CONNECT)
 		stream_fail(sr, TG_UP_CONNECT, "serviceUnavailableException", res->message);
 	else if (res->err == TG_UP_BAD_RESPONSE)
@@ -390,15 +595,27 @@ stream_finish(struct stream_relay *sr, int failed, const struct bedrock_result *
 {
 	struct route_ctx	*rc = sr->rc;
 
-	if (!sr->begun)
-		stream_begin(sr);	/* a 2xx without a whole frame */
 	stream_end(sr, failed, res);
 	rc->d.upstream_err = sr->up_err;
 	rc->d.model = sr->call->model_id;
+	if (sr->up_err != TG_UP_OK || rc->req->client_gone)
+		stream_interrupted(sr);
 	route_price(rc);
 	if (rc->req->client_gone)
 		log_info("request %s: the client went away after %zu bytes; the "
 		    "upstream transfer was stopped", rc->req->request_id, rc->req->bytes_out);
+}
+
+/* Nothing served, and the last model's stream began with an exception:
+ * that is the stream the client gets, as Bedrock sent it. */
+static void
+stream_relay_held(struct stream_relay *sr, const struct bedrock_result *res)
+{
+	sr->ended = 1;
+	sr->up_err = sr->held_err;
+	if (stream_write(sr, sr->held, sr->held_len) == 0)
+		http_stream_flush(sr->rc->req);
+	stream_finish(sr, 1, res);
 }
 
 /* Call the chosen model and relay its event stream; rc was prepared. */
@@ -424,15 +641,20 @@ stream_relay(struct route_ctx *rc, const char *action, int invoke)
 	call.on_data = stream_on_data;
 	call.ctx = &sr;
 	sr.t_call_ns = http_now_ns();
+	call.deadline_ns = sr.t_call_ns +
+	    (uint64_t)rc->req->worker->cfg->stream_max_seconds * 1000000000;
 	failed = route_invoke(rc, &call, &res) != 0;
 	rc->d.upstream_us = res.upstream_us;
-	if (failed && !sr.begun && res.delivered == 0) {
+	if (failed && !sr.begun && sr.held != NULL)
+		stream_relay_held(&sr, &res);
+	else if (failed && !sr.begun) {
 		route_headers(rc);
 		route_upstream_error(rc, &res);
 	} else
 		stream_finish(&sr, failed, &res);
 	es_decoder_free(sr.dec);
-	free(res.body);
+	free(sr.held);
+	bedrock_result_free(&res);
 }
 
 /* ---- InvokeModel ----------------------------------------------------------- */
@@ -564,22 +786,6 @@ stream_router_provider(const struct tg_config *cfg, const struct tg_router *r,
 	return p0;
 }
 
-/* The decision of a request refused before route_prepare() ran, as
- * route_prepare() would have started it; route_done() records it. */
-static void
-stream_refused(struct route_ctx *rc, struct tg_req *req, const char *tenant,
-    const char *api, const char *router)
-{
-	memset(rc, 0, sizeof(*rc));
-	rc->req = req;
-	rc->d.time = time(NULL);
-	rc->d.request_id = req->request_id;
-	rc->d.router = router;
-	rc->d.tenant = tenant != NULL ? tenant : "";
-	rc->d.api = api;
-	rc->d.request_class = "";
-}
-
 /* route_prepare() on the Converse-shaped view of `native` (borrowed),
  * with the native body put back into req->body afterwards. */
 static int
@@ -594,7 +800,7 @@ stream_prepare_view(struct route_ctx *rc, struct tg_req *req, const char *tenant
 	view = json_dumps(view_json, JSON_COMPACT);
 	json_decref(view_json);
 	if (view == NULL) {
-		stream_refused(rc, req, tenant, api, "");
+		route_start(rc, req, tenant, api, "");
 		http_send_error(req, 500, "InternalServerException", "Out of memory");
 		return 500;
 	}
@@ -627,13 +833,13 @@ stream_prepare_invoke(struct route_ctx *rc, struct tg_req *req, const char *tena
 
 	if (req_parse_json(req->body, req->body_len, req->limits->max_json_depth,
 	    &native, msg, sizeof(msg)) != REQ_OK) {
-		stream_refused(rc, req, tenant, api, r != NULL ? r->id : "");
+		route_start(rc, req, tenant, api, r != NULL ? r->id : "");
 		http_send_error(req, 400, "ValidationException", "%s", msg);
 		return 400;
 	}
 	if (r != NULL && stream_router_provider(cfg, r, &pa, &pb) == NULL) {
 		json_decref(native);
-		stream_refused(rc, req, tenant, api, r->id);
+		route_start(rc, req, tenant, api, r->id);
 		http_send_error(req, 400, "ValidationException", "router %s mixes "
 		    "providers %s, %s: InvokeModel needs one native body schema; use "
 		    "Converse", r->id, pa, pb);
@@ -651,7 +857,7 @@ stream_prepare_invoke(struct route_ctx *rc, struct tg_req *req, const char *tena
 static void
 stream_invoke_answer(struct route_ctx *rc, const struct bedrock_result *res)
 {
-	json_t	*j = NULL;
+	json_t	*j;
 
 	rc->d.input_tokens = strtoull(res->input_tokens_hdr, NULL, 10);
 	rc->d.output_tokens = strtoull(res->output_tokens_hdr, NULL, 10);
@@ -661,14 +867,12 @@ stream_invoke_answer(struct route_ctx *rc, const struct bedrock_result *res)
 		http_add_header(rc->req, "x-amzn-bedrock-input-token-count", res->input_tokens_hdr);
 	if (res->output_tokens_hdr[0] != '\0')
 		http_add_header(rc->req, "x-amzn-bedrock-output-token-count", res->output_tokens_hdr);
-	if (rc->router != NULL)
-		j = json_loadb(res->body != NULL ? res->body : "", res->body_len, 0, NULL);
-	if (!json_is_object(j)) {
-		json_decref(j);
+	if (rc->router == NULL) {
 		http_send_raw(rc->req, 200, "application/json", res->body != NULL ?
 		    res->body : "", res->body_len);
 		return;
 	}
+	j = json_incref(res->json);
 	json_object_set_new(j, "amazon-bedrock-trace", json_pack("{s:{s:s}}",
 	    "promptRouter", "invokedModelId", rc->d.model));
 	http_send_json(rc->req, 200, j);
@@ -691,7 +895,7 @@ stream_invoke(struct route_ctx *rc)
 		rc->d.upstream_us = res.upstream_us;
 		stream_invoke_answer(rc, &res);
 	}
-	free(res.body);
+	bedrock_result_free(&res);
 }
 
 void

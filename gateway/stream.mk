@@ -14,10 +14,12 @@ endif
 # Real-client tests (AWS SDK for JavaScript through lighttpd) and streaming
 # through real web servers; both skip (77) without node, node_modules or
 # the web server.
-TESTS += tests/sdk/run.sh tests/stream/no-buffer.sh tests/stream/upstream-errors.sh
+TESTS += tests/sdk/run.sh tests/stream/no-buffer.sh tests/stream/upstream-errors.sh \
+	tests/stream/limits.sh
 EXTRA_DIST += tests/sdk/run.sh tests/sdk/sdk.test.mjs \
 	tests/stream/no-buffer.sh tests/stream/frame-times.mjs \
-	tests/stream/upstream-errors.sh tests/stream/bad-upstream.mjs
+	tests/stream/upstream-errors.sh tests/stream/bad-upstream.mjs \
+	tests/stream/limits.sh
 
 # TTFB benchmark: run by hand (tests/bench/README.md), not by make check.
 EXTRA_DIST += tests/bench/bench-ttfb.sh tests/bench/bench-ttfb.mjs

@@ -1,6 +1,7 @@
 /*
- * stream_impl.h - stream.c's pure parts, exposed for tests/unit/test_stream.c.
- * Nothing outside stream.c and its test includes this.
+ * stream_impl.h - stream.c's pure parts, exposed for tests/unit/test_stream.c
+ * and for openai_stream.c (which classes exception frames as stream.c does).
+ * Nothing else includes this.
  */
 #ifndef TG_STREAM_IMPL_H
 #define TG_STREAM_IMPL_H
@@ -12,6 +13,7 @@
 #include "decision.h"
 #include "eventstream.h"
 
+struct bedrock_result;
 struct tg_config;
 struct tg_router;
 
@@ -48,6 +50,25 @@ enum es_err	 stream_exception_frame(const char *type, const char *message,
 		    unsigned char **out, size_t *len);
 /* Upstream error class of an exception frame, from :exception-type. */
 enum tg_upstream_err stream_exception_class(const struct es_message *m);
+/* An exception frame that came before any byte reached the client, made
+ * the call's failure (retried, then the fallback): res->err, res->reason
+ * ("was throttled upstream (throttlingException in the stream)") and
+ * res->message. */
+void		 stream_exception_failure(const struct es_message *m,
+		    struct bedrock_result *res);
+/* A stream cut short: d is interrupted and, without a usage frame, its
+ * tokens are estimated: input from the prompt's characters as for the
+ * policy, output from the answer text relayed (4 characters a token, as
+ * Bedrock's tokenizers average for English). */
+void		 stream_estimate_tokens(struct tg_decision *d, int usage_seen,
+		    size_t prompt_chars, size_t text_chars);
+
+/* Answer text (UTF-8 code points) in a decoded delta of any supported
+ * schema (Converse, Anthropic, Nova, Llama, Mistral); 0 when none. */
+size_t		 stream_delta_chars(const json_t *delta);
+/* Answer text in an event frame's payload: JSON for ConverseStream, a
+ * {"bytes": base64 JSON} chunk when `invoke`. */
+size_t		 stream_frame_chars(const struct es_message *m, int invoke);
 
 /* Base64 (RFC 4648, padded).  Both return NULL on bad input or no memory;
  * caller frees.  The decoded buffer is NUL-terminated (not counted). */

@@ -13,6 +13,9 @@
 -- quality difference (in percent).  With more models it is "the cheapest
 -- model within the threshold of the best predicted quality".  Candidates
 -- without a prediction are skipped; if none has one, the fallback serves.
+-- When the prediction's confidence (ctx.confidence) is below the router's
+-- min_confidence, the predictions are not trusted and the fallback serves
+-- ("fallback: low confidence 0.12 < 0.30").
 --
 -- The rule itself is tiergate.bedrock, provided by tiergate to every
 -- policy (see "Helper functions" in README.md / tiergate-policy(7)), so

@@ -563,3 +563,22 @@ pred_predict_subset(const struct pred_model *pm, const float f[PRED_NFEATURES],
 		quality[sub[k]] = pm->trees[sub[k]].transform == PRED_T_LOGISTIC ? pred_sigmoid(v) : v;
 	}
 }
+
+static double
+logit_clamped(float q)
+{
+	double p = q < 1e-6f ? 1e-6 : q > 1 - 1e-6f ? 1 - 1e-6 : q;
+
+	return log(p / (1 - p));
+}
+
+float
+pred_quality_at_strength(float q_weak, float q_strong, double s)
+{
+	double m;
+
+	if (isnan(q_weak) || isnan(q_strong) || isnan(s))
+		return NAN;
+	m = (1 - s) * logit_clamped(q_weak) + s * logit_clamped(q_strong);
+	return (float)(1 / (1 + exp(-m)));
+}

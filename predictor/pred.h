@@ -96,6 +96,32 @@ void		 pred_predict_subset(const struct pred_model *,
 		    const float f[PRED_NFEATURES], const size_t *idx, size_t n,
 		    float quality[/*count*/]);
 
+/* ---- reference heads (schema of the shared signal, README-training.md) ---
+ * A model trained with the shared signal carries, besides one head per
+ * labelled model, three heads whose names start with '(' (never a Bedrock
+ * model id):
+ *   "(weak)", "(strong)"  the shared signal placed at the two reference
+ *                         strengths 0 and 1 (mixtral-8x7b-instruct and
+ *                         gpt-4-1106-preview, the pair every label family
+ *                         can be related to);
+ *   "(confidence)"        0..1: how much the prompt looks like the
+ *                         training data (1 = inside every feature's
+ *                         training range).
+ * They are ordinary heads: compiled, scored and reloaded as any other, so
+ * the gateway scores them with pred_predict_subset() beside a router's
+ * candidates.  A model without them (older files) simply lacks them:
+ * pred_model_find() returns -1. */
+#define PRED_HEAD_WEAK		"(weak)"
+#define PRED_HEAD_STRONG	"(strong)"
+#define PRED_HEAD_CONFIDENCE	"(confidence)"
+
+/* Quality of a model that has no head of its own, placed by its strength
+ * on the reference scale: sigmoid((1 - s) * logit(q_weak) + s *
+ * logit(q_strong)), so s = 0 is the "(weak)" head, 1 the "(strong)" one,
+ * and values outside 0..1 extrapolate.  q_weak and q_strong are the two
+ * heads' predictions for the same prompt; NaN in, NaN out. */
+float		 pred_quality_at_strength(float q_weak, float q_strong, double strength);
+
 /* ---- the hot-reloadable holder for the gateway (loader.c) ---------------- */
 
 struct pred_loader;

@@ -22,6 +22,9 @@
 #   router       POST /model/support/converse through lighttpd + tiergate
 #                (predictor + Lua policy; the prompt is routed to haiku)
 #   passthrough  POST /model/<haiku>/converse through lighttpd + tiergate
+#   chat         POST /v1/chat/completions through lighttpd + tiergate, the
+#                same request in OpenAI's shape, model "support": the
+#                router path plus the Chat Completions translation
 # The light runs give the latency tiergate adds (p50 difference); the
 # loaded runs the throughput ratio.  Every answer's x-tiergate-overhead-us
 # header is collected by the wrk script (tests/bench/wrk/converse.lua).
@@ -32,7 +35,7 @@
 # (3), BENCH_CONNS (64), BENCH_WRK_THREADS (2), BENCH_AUTH ("sigv4 bearer"),
 # TG_THREADS (64), BENCH_PERF (1: profile one more loaded router run with
 # perf when perf works; 0: do not), BENCH_OUT_DIR (keep the key=value
-# results of every run there).  About 2½ minutes with the defaults.
+# results of every run there).  About 3½ minutes with the defaults.
 #
 # The machine's cores are shared by wrk, lighttpd, tiergate and node: the
 # absolute numbers depend on the machine and its load; compare ratios.
@@ -51,6 +54,7 @@ BEARER=ABSKtiergate-test-bearer-token
 # A short factual question: the default policy keeps it on haiku, the
 # cheaper candidate, so all three targets get the same upstream answer.
 BODY=$(tg_converse_body "What is the capital of France? Answer in one word.")
+CHAT_BODY='{"model":"support","messages":[{"role":"user","content":"What is the capital of France? Answer in one word."}]}'
 HZ=$(getconf CLK_TCK)
 FAILS=()
 
@@ -128,6 +132,10 @@ start_gateway() {	# MODE
 	[ -n "$(tg_header x-tiergate-overhead-us)" ] || tg_fail "no x-tiergate-overhead-us header"
 	tg_post "$HAIKU_PATH" "$BODY"
 	[ "$TG_STATUS" = 200 ] || tg_fail "passthrough request: HTTP $TG_STATUS: $TG_OUT"
+	tg_post /v1/chat/completions "$CHAT_BODY"
+	[ "$TG_STATUS" = 200 ] || tg_fail "chat completions request: HTTP $TG_STATUS: $TG_OUT"
+	[ "$(tg_header x-tiergate-model)" = "$HAIKU" ] ||
+	    tg_fail "the router chose $(tg_header x-tiergate-model) for chat, not haiku"
 }
 
 # run_wrk NAME URL REQFILE CONNS SECONDS: results in $TG_RUN/NAME.out, plus
@@ -208,6 +216,8 @@ for mode in $BENCH_AUTH; do
 	    "Authorization: Bearer $TG_KEY" "Content-Type: application/json"
 	req_file "$TG_RUN/pass.req" "$HAIKU_PATH" \
 	    "Authorization: Bearer $TG_KEY" "Content-Type: application/json"
+	BODY=$CHAT_BODY req_file "$TG_RUN/chat.req" /v1/chat/completions \
+	    "Authorization: Bearer $TG_KEY" "Content-Type: application/json"
 	for load in light loaded; do
 		if [ $load = light ]; then c=1 d=$BENCH_LIGHT_DURATION; else c=$BENCH_CONNS d=$BENCH_DURATION; fi
 		if [ "$mode" = sigv4 ]; then
@@ -217,8 +227,8 @@ for mode in $BENCH_AUTH; do
 			    "Authorization: Bearer $BEARER" "Content-Type: application/json"
 		fi
 		# BENCH_ROUNDS rounds, the order of the targets rotated each round,
-		# so that a change in the machine's load hits all three alike.
-		order="direct router pass"
+		# so that a change in the machine's load hits all targets alike.
+		order="direct router pass chat"
 		for ((r = 1; r <= BENCH_ROUNDS; r++)); do
 			for t in $order; do
 				run_wrk "$mode-$load-$t.r$r" "$([ $t = direct ] && echo "$EMU_URL" || echo "$TG_URL")" \
@@ -226,16 +236,16 @@ for mode in $BENCH_AUTH; do
 			done
 			order="${order#* } ${order%% *}"
 		done
-		for t in direct router pass; do
+		for t in direct router pass chat; do
 			aggregate "$mode-$load-$t"
 			echo "conns=$c" >>"$TG_RUN/$mode-$load-$t.out"
 		done
 	done
 	# Every routed answer came from haiku, as the warm-up said.
-	for load in light loaded; do
-		f="$TG_RUN/$mode-$load-router.out"
+	for run in light-router loaded-router light-chat loaded-chat; do
+		f="$TG_RUN/$mode-$run.out"
 		[ "$(kv "model_$HAIKU" "$f")" = "$(kv requests "$f")" ] ||
-		    tg_fail "router run $mode-$load: not every answer came from haiku: $(grep '^model_' "$f" | tr '\n' ' ')"
+		    tg_fail "run $mode-$run: not every answer came from haiku: $(grep '^model_' "$f" | tr '\n' ' ')"
 	done
 done
 
@@ -271,13 +281,14 @@ for mode in $BENCH_AUTH; do
 		row "$mode-$load-direct" "$mode $load direct"
 		row "$mode-$load-router" "$mode $load via tiergate (router)"
 		row "$mode-$load-pass" "$mode $load via tiergate (passthru)"
+		row "$mode-$load-chat" "$mode $load via tiergate (chat)"
 	done
 done
 echo "(cpu/r: CPU microseconds per request used by tiergate, lighttpd and the emulator; busy: the whole machine)"
 echo
 
 for mode in $BENCH_AUTH; do
-	for t in router pass; do
+	for t in router pass chat; do
 		L="$TG_RUN/$mode-light"; H="$TG_RUN/$mode-loaded"
 		awk -v mode="$mode" -v t="$t" \
 		    -v dl="$(kv lat_p50_us "$L-direct.out")" -v gl="$(kv lat_p50_us "$L-$t.out")" \
@@ -287,15 +298,27 @@ for mode in $BENCH_AUTH; do
 			    mode, t == "pass" ? "passthru" : t, (gl - dl) / 1000, (gh - dh) / 1000, gr / dr
 		}'
 	done
+	# The translation's cost: chat against router, the same request and
+	# routing in the same rounds.
+	L="$TG_RUN/$mode-light"; H="$TG_RUN/$mode-loaded"
+	awk -v mode="$mode" \
+	    -v ol="$(kv ov_p50_us "$L-router.out")" -v cl="$(kv ov_p50_us "$L-chat.out")" \
+	    -v oh="$(kv ov_p50_us "$H-router.out")" -v ch="$(kv ov_p50_us "$H-chat.out")" \
+	    -v ll="$(kv lat_p50_us "$L-router.out")" -v lc="$(kv lat_p50_us "$L-chat.out")" \
+	    -v rr="$(kv rps "$H-router.out")" -v rc="$(kv rps "$H-chat.out")" \
+	    -v pr="$(kv cpu_tiergate_us "$H-router.out")" -v pc="$(kv cpu_tiergate_us "$H-chat.out")" 'BEGIN {
+		printf "%-6s chat vs router: in-process median %+d us (light) / %+d us (loaded); p50 latency %+.2f ms (light); throughput ratio %.2f; tiergate CPU per request %+d us (loaded)\n",
+		    mode, cl - ol, ch - oh, (lc - ll) / 1000, rc / rr, pc - pr
+	}'
 done
 echo
 echo "x-tiergate-overhead-us (tiergate's in-process time per request: read, auth, parse, predict, policy, answer rewrite; not signing nor the upstream call):"
 for mode in $BENCH_AUTH; do
 	for load in light loaded; do
-		for t in router pass; do
+		for t in router pass chat; do
 			f="$TG_RUN/$mode-$load-$t.out"
 			printf '  %-6s %-6s %-8s median %4s us   p90 %4s us   p99 %5s us   (%s answers)\n' \
-			    "$mode" "$load" "$([ $t = pass ] && echo passthru || echo router)" \
+			    "$mode" "$load" "$([ $t = pass ] && echo passthru || echo $t)" \
 			    "$(kv ov_p50_us "$f")" "$(kv ov_p90_us "$f")" "$(kv ov_p99_us "$f")" "$(kv ov_n "$f")"
 			[ "$(kv ov_n "$f")" = "$(kv requests "$f")" ] ||
 			    tg_fail "$mode-$load-$t: $(kv ov_n "$f") overhead headers for $(kv requests "$f") answers"

@@ -15,6 +15,7 @@
 # Benchmarks, in order (short and in-process first, the stacks last):
 #   stats        tests/bench/bench_stats 200000 OUTDIR   stats_record, declog_write
 #   policy       tests/bench/bench_policy lua-policies/default.lua
+#   openai       tests/bench/bench_openai                 Chat Completions translation vs Converse
 #   predict      tests/bench/bench-predict.sh BUILDDIR    predictor vs XGBoost
 #   gateway      tests/bench/bench-gateway.sh             wrk via lighttpd+tiergate vs direct
 #   concurrency  tests/bench/bench-concurrency.sh         500 clients, 1 s upstream
@@ -85,11 +86,18 @@ if want policy; then
 		skip policy "tests/bench/bench_policy does not build (see $out/build.log)"
 	fi
 fi
+if want openai; then
+	if build tests/bench/bench_openai; then
+		bench openai '^(short|2 kB|600 kB|answer)' "$builddir/tests/bench/bench_openai"
+	else
+		skip openai "tests/bench/bench_openai does not build (see $out/build.log)"
+	fi
+fi
 bench predict '^ +[0-9]+ B ' "$srcdir/tests/bench/bench-predict.sh" "$builddir"
 
 if want gateway || want concurrency || want ttfb; then
 	if build tiergate; then
-		bench gateway '(latency added|^  (sigv4|bearer) +(light|loaded) +router|^  (stats|policy:|stats_record|declog_write|policy_decide|route_predict) )' \
+		bench gateway '(latency added|chat vs router|^  (sigv4|bearer) +(light|loaded) +router|^  (stats|policy:|stats_record|declog_write|policy_decide|route_predict) )' \
 		    "$srcdir/tests/bench/bench-gateway.sh"
 		bench concurrency '^(direct to|via lighttpd|throughput ratio|tiergate VmRSS|  per in-flight)' \
 		    "$srcdir/tests/bench/bench-concurrency.sh"

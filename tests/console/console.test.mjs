@@ -398,6 +398,8 @@ test('recent decisions show the log, newest first, and page with "Load older"', 
     time: tr.querySelector('[data-col="ts"]').textContent,
     router: tr.querySelector('[data-col="router"] .line1').textContent,
     cost: tr.querySelector('[data-col="cost"] .money').textContent,
+    confidence: tr.querySelector('[data-col="confidence"] .conf-value').textContent,
+    below: tr.querySelector('[data-col="confidence"] .tag')?.textContent ?? null,
   })));
   const first = await rows();
   const api = await getJson(apiUrl('decisions?limit=50'), T.token);
@@ -412,6 +414,9 @@ test('recent decisions show the log, newest first, and page with "Load older"', 
   for (const r of shown) {
     const d = byKey.get(r.key);
     assert.deepEqual([r.time, r.router, r.cost], [F.fmtShortTime(d.ts), F.fmtRouter(d.router), F.fmtUSD(d.cost)]);
+    const low = typeof d.confidence === 'number' && typeof d.min_confidence === 'number' && d.confidence < d.min_confidence;
+    assert.deepEqual([r.confidence, r.below], [F.fmtQuality(d.confidence), low ? 'below ' + F.fmtQuality(d.min_confidence) : null],
+      'confidence column of ' + r.key);
   }
   const ts = first.map((r) => byKey.get(r.key)).filter(Boolean).map((d) => d.ts);
   assert.deepEqual(ts, ts.slice().sort((a, b) => b - a), 'newest first');

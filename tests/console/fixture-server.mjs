@@ -107,6 +107,15 @@ function makeDecision(r, ts, i) {
     chosen = router.fallback_model;
     reason = 'fallback: no prediction';
   }
+  if (router.id === 'support-router') {		/* no r(): the other rows stay as they were */
+    base.min_confidence = 0.3;
+    base.confidence = i % 23 === 0 ? 0.12 : 0.5 + ((i * 37) % 50) / 100;
+    if (base.confidence < base.min_confidence && !base.fallback) {
+      base.fallback = 'low_confidence';
+      chosen = router.fallback_model;
+      reason = 'fallback: low confidence 0.12 < 0.30';
+    }
+  }
   if (klass === 'experimental') {
     chosen = 'mistral.mystery-v9';
     reason = 'class experimental is pinned to mistral.mystery-v9';
@@ -286,7 +295,7 @@ function stats(all, now, name) {
   const life = emptyAgg();
   all.forEach((d) => add(life, d));
   const tfrom = Math.floor(from / tg) * tg;
-  const reasons = { no_prediction: 0, policy_error: 0, policy_limit: 0, upstream: 0 };
+  const reasons = { no_prediction: 0, policy_error: 0, policy_limit: 0, upstream: 0, low_confidence: 0 };
   list.forEach((d) => d.fallback && reasons[d.fallback]++);
   const errs = { throttled: 0, unavailable: 0, internal: 0, timeout: 0, connect: 0, bad_response: 0, client: 0 };
   list.forEach((d) => d.upstream_error && errs[d.upstream_error]++);
@@ -327,7 +336,7 @@ function whatif(all, now, id, last) {
     let qSum = 0;
     let qN = 0;
     for (const d of list) {
-      const pick = ruleChoice(d.candidates, t, strong);
+      const pick = d.confidence < d.min_confidence ? router.fallback_model : ruleChoice(d.candidates, t, strong);
       if (pick === strong) strongN++;
       const c = d.candidates.find((x) => x.model === pick);
       if (c && typeof c.quality === 'number') {

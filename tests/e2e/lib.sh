@@ -149,13 +149,13 @@ tg_write_config() {
               "max_upstream_bytes": 4194304, "max_headers": 64 },
   "price_table": "${TG_PRICES:-$top_srcdir/packaging/prices.json}",
   "models": {
-    "anthropic.claude-3-haiku-20240307-v1:0":    { "predictor": "mixtral-8x7b-instruct" },
-    "anthropic.claude-3-5-sonnet-20240620-v1:0": { "predictor": "gpt-4-1106-preview" },
-    "amazon.nova-micro-v1:0":  { "predictor": "llama-3.1-8b-instruct" },
-    "amazon.nova-lite-v1:0":   { "predictor": "llama3-chatqa-1.5-70b" },
-    "amazon.nova-pro-v1:0":    { "predictor": "llama-3.3-nemotron-super-49b-v1" },
-    "meta.llama3-1-8b-instruct-v1:0":  { "predictor": "llama-3.1-8b-instruct" },
-    "meta.llama3-1-70b-instruct-v1:0": { "predictor": "llama3-chatqa-1.5-70b" },
+    "anthropic.claude-3-haiku-20240307-v1:0":    { "strength": 0.47, "predictor": "mixtral-8x7b-instruct" },
+    "anthropic.claude-3-5-sonnet-20240620-v1:0": { "strength": 1.12, "predictor": "gpt-4-1106-preview" },
+    "amazon.nova-micro-v1:0":  { "strength": 0.45, "predictor": "llama-3.1-8b-instruct" },
+    "amazon.nova-lite-v1:0":   { "strength": 0.74, "predictor": "llama3-chatqa-1.5-70b" },
+    "amazon.nova-pro-v1:0":    { "strength": 0.96, "predictor": "llama-3.3-nemotron-super-49b-v1" },
+    "meta.llama3-1-8b-instruct-v1:0":  { "strength": 0.39, "predictor": "llama-3.1-8b-instruct" },
+    "meta.llama3-1-70b-instruct-v1:0": { "strength": 0.99, "predictor": "llama3-chatqa-1.5-70b" },
     "example.unpriced-model-v1:0": { "provider": "example" }
   },
   "routers": [

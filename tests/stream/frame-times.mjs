@@ -1,6 +1,7 @@
 // Runs `curl --no-buffer ARGS...`, reads the event stream it writes, checks
 // every frame's CRCs as it completes, and prints one JSON line:
-//   {frames, chunks, first_frame_ms, last_byte_ms, kinds, invoked}
+//   {frames, chunks, first_frame_ms, last_byte_ms, kinds, invoked, frame_ms, bytes}
+// (frame_ms: when each frame completed; bytes: body bytes received)
 // Times are milliseconds since curl was started, so a stream that a proxy
 // buffered shows first_frame_ms close to last_byte_ms.
 import { spawn } from 'node:child_process';
@@ -14,6 +15,8 @@ let chunks = 0;
 let firstFrame = null;
 let lastByte = null;
 const kinds = [];
+const frameMs = [];
+let bytes = 0;
 let invoked = null;
 
 function takeFrames() {
@@ -28,6 +31,7 @@ function takeFrames() {
     kinds.push(h(':event-type') ?? `!${h(':exception-type')}`);
     if (h(':event-type') === 'metadata')
       invoked = JSON.parse(Buffer.from(m.body).toString('utf8')).trace?.promptRouter?.invokedModelId ?? null;
+    frameMs.push(Math.round(performance.now() - t0));
     if (firstFrame === null) firstFrame = performance.now() - t0;
     buf = buf.subarray(total);
   }
@@ -35,6 +39,7 @@ function takeFrames() {
 
 curl.stdout.on('data', (d) => {
   chunks++;
+  bytes += d.length;
   lastByte = performance.now() - t0;
   buf = Buffer.concat([buf, d]);
   takeFrames();
@@ -43,5 +48,5 @@ curl.on('close', (code) => {
   if (code !== 0) throw new Error(`curl exited with ${code}`);
   if (buf.length) throw new Error(`${buf.length} bytes of an incomplete frame at the end`);
   console.log(JSON.stringify({ frames: kinds.length, chunks, first_frame_ms: firstFrame,
-    last_byte_ms: lastByte, kinds, invoked }));
+    last_byte_ms: lastByte, kinds, invoked, frame_ms: frameMs, bytes }));
 });

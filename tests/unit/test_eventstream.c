@@ -271,6 +271,58 @@ test_incremental(void)
 	free(s);
 }
 
+/* es_message_fn counting messages; stops (returns 7) at the `stop_at`th. */
+struct each_count {
+	int	 n;
+	int	 stop_at;
+};
+
+static int
+each_count(void *v, const struct es_message *m)
+{
+	struct each_count *c = v;
+
+	CU_ASSERT(m->frame_len >= ES_MIN_MESSAGE);
+	return ++c->n == c->stop_at ? 7 : 0;
+}
+
+/* es_decoder_each(): every message of chunks of any size, the callback's
+ * stop, and the decoder's error. */
+static void
+test_each(void)
+{
+	struct es_decoder	*d = es_decoder_new(0);
+	struct each_count	 c = { 0, 0 };
+	unsigned char		*s;
+	enum es_err		 e;
+	size_t			 n = 0, o;
+
+	s = stream_of_fixtures(&n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	for (o = 0; o < n; o += 13)
+		CU_ASSERT_EQUAL(es_decoder_each(d, s + o, n - o < 13 ? n - o : 13,
+		    each_count, &c, &e), 0);
+	CU_ASSERT_EQUAL(c.n, 4);
+	CU_ASSERT_EQUAL(es_decoder_finish(d), ES_OK);
+	es_decoder_free(d);
+	d = es_decoder_new(0);
+	c.n = 0;
+	c.stop_at = 2;
+	CU_ASSERT_EQUAL(es_decoder_each(d, s, n, each_count, &c, &e), 7);
+	CU_ASSERT_EQUAL(e, ES_OK);
+	CU_ASSERT_EQUAL(c.n, 2);
+	es_decoder_free(d);
+	d = es_decoder_new(0);
+	c.n = 0;
+	c.stop_at = 0;
+	s[n - 1] ^= 1;	/* the last message's CRC */
+	CU_ASSERT_EQUAL(es_decoder_each(d, s, n, each_count, &c, &e), -1);
+	CU_ASSERT_EQUAL(e, ES_E_MESSAGE_CRC);
+	CU_ASSERT_EQUAL(c.n, 3);
+	es_decoder_free(d);
+	free(s);
+}
+
 /* Push the whole buffer; return the first non-AGAIN result. */
 static enum es_err
 push_all(struct es_decoder *d, const unsigned char *p, size_t n)
@@ -533,6 +585,7 @@ main(void)
 	CU_add_test(s, "encoder reproduces AWS's bytes", test_encode_matches_smithy);
 	CU_add_test(s, "re-encode metadata with a new payload", test_reencode_metadata);
 	CU_add_test(s, "byte-at-a-time and random chunks", test_incremental);
+	CU_add_test(s, "es_decoder_each: chunks, stop, error", test_each);
 	CU_add_test(s, "CRC corruption detected, sticky", test_crc_corruption);
 	CU_add_test(s, "malformed header blocks", test_malformed_headers);
 	CU_add_test(s, "oversized and inconsistent lengths", test_lengths);

@@ -558,6 +558,8 @@ test_config_good(void)
 	CU_ASSERT_EQUAL(cfg->retries, 4);
 	CU_ASSERT_EQUAL(cfg->retry_base_ms, 50);
 	CU_ASSERT_EQUAL(cfg->retry_cap_ms, 800);
+	CU_ASSERT_EQUAL(cfg->deadline_ms, 45000);
+	CU_ASSERT_EQUAL(cfg->stream_max_seconds, 90);
 	CU_ASSERT_EQUAL(cfg->threads, 16);
 	CU_ASSERT_EQUAL(cfg->allow_passthrough, 0);
 	snprintf(want, sizeof(want), "%s/keys", fixdir);
@@ -615,6 +617,10 @@ test_config_prices(void)
 	CU_ASSERT_DOUBLE_EQUAL(m->price.input, 0.22, 1e-12);
 	CU_ASSERT_DOUBLE_EQUAL(m->price.cache_read, 0.22, 1e-12);
 	CU_ASSERT_PTR_NULL(m->predictor);
+	CU_ASSERT_EQUAL(m->has_strength, 1);	/* below 0 is allowed */
+	CU_ASSERT_DOUBLE_EQUAL(m->strength, -0.25, 1e-12);
+	m = config_model(cfg, "anthropic.claude-3-haiku-20240307-v1:0");
+	CU_ASSERT_EQUAL(m->has_strength, 0);
 	/* in neither table: unpriced, not $0 */
 	m = config_model(cfg, PIXTRAL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
@@ -656,6 +662,7 @@ test_config_routers(void)
 	CU_ASSERT_STRING_EQUAL(cfg->models[r->fallback].id,
 	    "anthropic.claude-3-haiku-20240307-v1:0");
 	CU_ASSERT_DOUBLE_EQUAL(r->rqd, 12.5, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(r->min_confidence, 0.35, 1e-12);
 	snprintf(want, sizeof(want), "%s/policies/chat.lua", fixdir);
 	CU_ASSERT_STRING_EQUAL(r->policy, want);
 	CU_ASSERT_EQUAL(r->created, 1700000000);
@@ -667,6 +674,7 @@ test_config_routers(void)
 	CU_ASSERT_EQUAL(r->nmodels, 1);
 	CU_ASSERT_EQUAL(r->fallback, r->models[0]);
 	CU_ASSERT_DOUBLE_EQUAL(r->rqd, 0, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(r->min_confidence, TG_DEFAULT_MIN_CONFIDENCE, 1e-12);
 	CU_ASSERT_STRING_EQUAL(r->policy, TG_DATADIR "/policies/default.lua");
 	CU_ASSERT_EQUAL(r->created, 1735689600);
 	r = &cfg->routers[2];
@@ -729,6 +737,8 @@ test_config_defaults(void)
 	CU_ASSERT_EQUAL(cfg->retries, 2);
 	CU_ASSERT_EQUAL(cfg->retry_base_ms, 100);
 	CU_ASSERT_EQUAL(cfg->retry_cap_ms, 2000);
+	CU_ASSERT_EQUAL(cfg->deadline_ms, 240000);	/* twice timeout_ms */
+	CU_ASSERT_EQUAL(cfg->stream_max_seconds, 300);
 	CU_ASSERT_EQUAL(cfg->threads, 8);
 	CU_ASSERT_EQUAL(cfg->allow_passthrough, 1);
 	CU_ASSERT_PTR_NULL(cfg->api_keys_file);
@@ -2568,7 +2578,7 @@ static void
 test_decision_names(void)
 {
 	static const char *const fb[] = { "none", "no_prediction", "policy_error",
-	    "policy_limit", "upstream" };
+	    "policy_limit", "upstream", "low_confidence" };
 	static const char *const up[] = { "ok", "throttled", "unavailable", "internal",
 	    "timeout", "connect", "bad_response", "client" };
 	size_t	 i;
@@ -2614,6 +2624,9 @@ models_diff(const struct tg_config *a, const struct tg_config *b)
 			return "models[].predictor";
 		if (!streq(a->models[i].provider, b->models[i].provider))
 			return "models[].provider";
+		if (a->models[i].has_strength != b->models[i].has_strength ||
+		    a->models[i].strength != b->models[i].strength)
+			return "models[].strength";
 		if (!price_same(&a->models[i].price, &b->models[i].price))
 			return "models[].price";
 	}
@@ -2640,6 +2653,7 @@ routers_diff(const struct tg_config *a, const struct tg_config *b)
 			return "routers[].policy";
 		if (x->nmodels != y->nmodels || x->fallback != y->fallback ||
 		    x->rqd != y->rqd || x->created != y->created ||
+		    x->min_confidence != y->min_confidence ||
 		    memcmp(x->models, y->models, x->nmodels * sizeof(size_t)) != 0)
 			return "routers[].models/fallback/rqd/created";
 	}
@@ -2668,6 +2682,7 @@ config_diff(const struct tg_config *a, const struct tg_config *b)
 	if (a->cred_source != b->cred_source || a->connect_timeout_ms != b->connect_timeout_ms ||
 	    a->timeout_ms != b->timeout_ms || a->retries != b->retries ||
 	    a->retry_base_ms != b->retry_base_ms || a->retry_cap_ms != b->retry_cap_ms ||
+	    a->deadline_ms != b->deadline_ms || a->stream_max_seconds != b->stream_max_seconds ||
 	    a->threads != b->threads || a->allow_passthrough != b->allow_passthrough ||
 	    a->log_prompts != b->log_prompts)
 		return "numbers";

@@ -760,6 +760,9 @@ test_helpers_bedrock_paths(void)
 	static const double q[] = { 0.5, 0.8, 0.80000001, 0.9, 0.0, -0.0, -0.4,
 	    1e300, NAN, 0.125, 0.995, 0.7 };
 	static const double th[] = { 20, 0, 12.5, -5, 100, NAN, 1e-9, 20 };
+	/* confidence and min_confidence: equal, just below, off, NaN */
+	static const double conf[] = { 0.12, 0.3, 0.29999999, 0.95, 0, 1, NAN, 0.5 };
+	static const double minc[] = { 0, 0.3, 0.5, 0.3 };
 	struct tg_candidate	 c[5];
 	struct policy		*p;
 	struct policy_facts	 f;
@@ -792,6 +795,9 @@ test_helpers_bedrock_paths(void)
 		f.prompt_chars = rnd(&seed, 40);
 		f.threshold = th[rnd(&seed, 8)];
 		f.predictor_ok = rnd(&seed, 10) != 0;
+		f.has_confidence = rnd(&seed, 3) != 0;
+		f.confidence = conf[rnd(&seed, 8)];
+		f.min_confidence = minc[rnd(&seed, 4)];
 		f.fallback = models[rnd(&seed, nm)];
 		for (j = 0; j < f.ncand; j++) {
 			c[j].model = rnd(&seed, 20) == 0 ? models[rnd(&seed, 2)] :

@@ -437,6 +437,8 @@ test_declog_roundtrip(void)
 	d.cand[1].has_quality = 0;
 	d.cand[1].priced = 0;
 	d.reason = "bad \xff utf8 \xc3\xa9";
+	d.interrupted = 1;
+	d.attempts = 3;
 	n = declog_format(&d, buf, DECLOG_MAX_LINE);
 	CU_ASSERT_FATAL(n > 0);
 	CU_ASSERT_EQUAL(buf[n - 1], '\n');
@@ -451,6 +453,9 @@ test_declog_roundtrip(void)
 	CU_ASSERT_STRING_EQUAL(p.reason, "bad \xef\xbf\xbd utf8 \xc3\xa9");
 	CU_ASSERT_EQUAL(p.fallback, TG_FB_UPSTREAM);
 	CU_ASSERT_EQUAL(p.upstream_err, TG_UP_THROTTLED);
+	CU_ASSERT_EQUAL(p.interrupted, 1);
+	CU_ASSERT_EQUAL(p.attempts, 3);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"attempts\":3,\"interrupted\":true"));
 	CU_ASSERT(p.cost == d.cost);
 	CU_ASSERT(p.cf_cost == d.cf_cost);
 	CU_ASSERT_EQUAL(p.upstream_us, 812345);
@@ -504,6 +509,29 @@ write_log(const char *path, int n, int torn_tail)
 		CU_ASSERT(write(fd, "{\"v\":1,\"ts\":1", 13) == 13);
 		close(fd);
 	}
+}
+
+/* n decisions as write_log's, the last one with confidence 0.1 below a
+ * min_confidence of 0.3 (the others confident). */
+static void
+write_log_confidence(const char *path, int n)
+{
+	struct declog		*dl;
+	struct tg_decision	 d;
+	char			 err[256];
+	int			 i;
+
+	unlink(path);
+	dl = declog_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dl);
+	for (i = 0; i < n; i++) {
+		mkdec(&d, T0 + i, "rt", HAIKU, "", "acme", 0);
+		d.has_confidence = 1;
+		d.confidence = i == n - 1 ? 0.1 : 0.9;
+		d.min_confidence = 0.3;
+		CU_ASSERT_EQUAL(declog_write(dl, &d), 0);
+	}
+	declog_close(dl);
 }
 
 static void
@@ -637,6 +665,14 @@ test_whatif(void)
 	CU_ASSERT_PTR_NULL(stats_api_whatif(tpath("w.log"), &cfg, "nope", 10, T0, &status,
 	    err, sizeof(err)));
 	CU_ASSERT_EQUAL(status, 404);
+	/* a request logged below its min_confidence replays on the fallback
+	 * (haiku) at every threshold: at t = 0, 1 of 4 leaves sonnet */
+	write_log_confidence(tpath("wc.log"), 4);
+	o = stats_api_whatif(tpath("wc.log"), &cfg, "rt", 1000, T0, &status, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	p0 = json_array_get(json_object_get(o, "points"), 0);
+	CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(p0, "strong_share")), 0.75, 1e-9);
+	json_decref(o);
 }
 
 static void
@@ -706,6 +742,57 @@ test_metrics(void)
 	stats_close(st);
 }
 
+/* A low-confidence fallback: the decision log keeps the confidence and
+ * the minimum (and leaves both out when there are none), the parse gives
+ * them back, and the stats, the stats document and /metrics count it
+ * under its own reason. */
+static void
+test_low_confidence(void)
+{
+	struct stats		*st = fresh("lc.stats");
+	struct tg_decision	 d, p;
+	char			*buf = malloc(DECLOG_MAX_LINE), *t;
+	size_t			 len;
+	ssize_t			 n;
+	json_t			*o, *doc;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	mkdec(&d, T0, "rt", HAIKU, "", "acme", 0);
+	n = declog_format(&d, buf, DECLOG_MAX_LINE);
+	CU_ASSERT_FATAL(n > 0);
+	buf[n] = '\0';		/* the line is not a C string */
+	CU_ASSERT_PTR_NULL(strstr(buf, "confidence"));
+	d.fallback = TG_FB_LOW_CONFIDENCE;
+	d.has_confidence = 1;
+	d.confidence = 0.125;
+	d.min_confidence = 0.3;
+	n = declog_format(&d, buf, DECLOG_MAX_LINE);
+	CU_ASSERT_FATAL(n > 0);
+	buf[n] = '\0';
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"threshold\":20,\"min_confidence\":0.3,"
+	    "\"confidence\":0.125,\"candidates\":"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"fallback\":\"low_confidence\""));
+	o = json_loadb(buf, (size_t)n, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(declog_parse(o, &p), 0);
+	CU_ASSERT_EQUAL(p.fallback, TG_FB_LOW_CONFIDENCE);
+	CU_ASSERT(p.has_confidence && p.confidence == 0.125 && p.min_confidence == 0.3);
+	stats_record(st, &p, T0);
+	json_decref(o);
+	doc = window(st, "1h", T0);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(doc,
+	    "fallbacks_by_reason"), "low_confidence")), 1);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(doc,
+	    "fallbacks_by_reason"), "upstream")), 0);
+	json_decref(doc);
+	t = metrics_text(st, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, ",reason=\"low_confidence\"} 1\n"));
+	free(t);
+	free(buf);
+	stats_close(st);
+}
+
 static void
 hash_token(void)
 {
@@ -741,6 +828,7 @@ main(void)
 	CU_add_test(s, "what-if replay of the default policy", test_whatif);
 	CU_add_test(s, "routers document; no secrets anywhere", test_routers_no_secrets);
 	CU_add_test(s, "metrics text", test_metrics);
+	CU_add_test(s, "low-confidence fallback: log, stats, metrics", test_low_confidence);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures();

@@ -398,6 +398,51 @@ test_view_prompt_and_nova(void)
 	req_converse_free(&c);
 }
 
+/* Answer text of a delta, schema by schema, in code points. */
+static size_t
+delta_chars(const char *js)
+{
+	json_t	*j = json_loads(js, 0, NULL);
+	size_t	 n = stream_delta_chars(j);
+
+	json_decref(j);
+	return n;
+}
+
+static void
+test_delta_chars(void)
+{
+	CU_ASSERT_EQUAL(delta_chars("{\"contentBlockIndex\":0,\"delta\":{\"text\":\"hello\"}}"), 5);
+	CU_ASSERT_EQUAL(delta_chars("{\"delta\":{\"toolUse\":{\"input\":\"{\\\"a\\\":1}\"}}}"), 7);
+	CU_ASSERT_EQUAL(delta_chars("{\"delta\":{\"reasoningContent\":{\"text\":\"why\"}}}"), 3);
+	CU_ASSERT_EQUAL(delta_chars("{\"type\":\"content_block_delta\",\"delta\":"
+	    "{\"type\":\"input_json_delta\",\"partial_json\":\"{}\"}}"), 2);
+	CU_ASSERT_EQUAL(delta_chars("{\"contentBlockDelta\":{\"delta\":{\"text\":\"nova\"}}}"), 4);
+	CU_ASSERT_EQUAL(delta_chars("{\"generation\":\"llama\",\"prompt_token_count\":3}"), 5);
+	CU_ASSERT_EQUAL(delta_chars("{\"outputs\":[{\"text\":\"mistral\"}]}"), 7);
+	/* Code points, not bytes: U+00E9 is 2 bytes in UTF-8, U+1F600 is 4. */
+	CU_ASSERT_EQUAL(delta_chars("{\"delta\":{\"text\":\"\\u00e9t\\u00e9 \\ud83d\\ude00\"}}"), 5);
+	CU_ASSERT_EQUAL(delta_chars("{\"messageStart\":{\"role\":\"assistant\"}}"), 0);
+	CU_ASSERT_EQUAL(stream_delta_chars(NULL), 0);
+}
+
+static void
+test_frame_chars(void)
+{
+	unsigned char		*in = NULL;
+	struct es_message	 m;
+
+	make_chunk("{\"type\":\"content_block_delta\",\"delta\":{\"text\":\"hi\"}}", &in, &m);
+	CU_ASSERT_EQUAL(stream_frame_chars(&m, 1), 2);
+	free(in);
+	make_event("contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"text\":"
+	    "\"four\"},\"p\":\"xx\"}", &in, &m);
+	CU_ASSERT_EQUAL(stream_frame_chars(&m, 0), 4);
+	/* Not a chunk: nothing counted as InvokeModel text. */
+	CU_ASSERT_EQUAL(stream_frame_chars(&m, 1), 0);
+	free(in);
+}
+
 static void
 test_router_provider(void)
 {
@@ -441,6 +486,8 @@ main(void)
 	CU_add_test(s, "view: Anthropic messages", test_view_anthropic);
 	CU_add_test(s, "view: prompt, Titan, Nova, unknown", test_view_prompt_and_nova);
 	CU_add_test(s, "router provider check", test_router_provider);
+	CU_add_test(s, "delta text of every schema, in code points", test_delta_chars);
+	CU_add_test(s, "frame text: ConverseStream delta, InvokeModel chunk", test_frame_chars);
 	CU_basic_set_mode(CU_BRM_NORMAL);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

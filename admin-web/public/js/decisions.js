@@ -26,6 +26,22 @@ function qualityCell(d, td) {
   if (!list.children.length) h('li', '', 'no candidates', list);
 }
 
+function isNum(v) {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/** The predictor's confidence (absent: its model has no confidence head),
+ * tagged when below the router's min_confidence (the fallback served). */
+function confidenceCell(d, td) {
+  td.replaceChildren();
+  h('span', 'conf-value', F.fmtQuality(d.confidence), td);
+  const low = isNum(d.confidence) && isNum(d.min_confidence) && d.confidence < d.min_confidence;
+  if (low) h('span', 'tag tag-warn', 'below ' + F.fmtQuality(d.min_confidence), td);
+  td.title = !isNum(d.confidence) ? 'no confidence: the predictor has no (confidence) head'
+    : 'how much the prompt looks like the predictor\'s training data (0..1)' +
+      (isNum(d.min_confidence) ? '; router minimum ' + F.fmtQuality(d.min_confidence) : '');
+}
+
 function twoLines(td, first, second, firstCls = '') {
   td.replaceChildren();
   h('span', 'line1 ' + firstCls, first, td);
@@ -74,6 +90,7 @@ function columns() {
     { key: 'model', label: 'Answered by', sort: (d) => d.model || '', cell: modelCell },
     { key: 'reason', label: 'Reason', cell: reasonCell },
     { key: 'quality', label: 'Predicted quality', sort: false, cell: qualityCell },
+    { key: 'confidence', label: 'Confidence', numeric: true, sort: (d) => (isNum(d.confidence) ? d.confidence : null), cell: confidenceCell },
     { key: 'cost', label: 'Cost', numeric: true, cell: costCell },
     { key: 'latency', label: 'Latency', numeric: true, sort: (d) => d.upstream_ms, cell: latencyCell },
     { key: 'status', label: 'Status', numeric: true, cell: (d, td) => { setText(td, String(d.status)); td.classList.toggle('bad', d.status >= 400); } },

@@ -134,7 +134,9 @@ function streamException(ctx) {
 
 // Event-stream answer. Frames are Buffers or functions returning one (built
 // when sent). Faults: mid_stream_error / stream_reset after about half the
-// frames; truncated sends half the bytes and closes; not_json sends HTML.
+// frames, stream_stall pauses slow_ms there; stream_throttled sends only a
+// throttlingException frame; truncated sends half the bytes and closes;
+// not_json sends HTML.
 async function deliverStream(ctx, frames, headers = {}) {
   if (ctx.fault === 'not_json') return sendNotJson(ctx);
   const { res } = ctx;
@@ -145,10 +147,15 @@ async function deliverStream(ctx, frames, headers = {}) {
     endAfter(res, all.subarray(0, Math.floor(all.length / 2) + 3));
     return 200;
   }
+  if (ctx.fault === 'stream_throttled') {
+    res.end(exceptionFrame('throttlingException', { message: MSG.throttled }));
+    return 200;
+  }
   const cut = Math.max(2, Math.floor(frames.length / 2));
   const delay = ctx.fault === 'oversized' ? 0 : ctx.settings.chunk_delay_ms;
   for (let i = 0; i < frames.length; i++) {
     if (i === cut && ctx.fault === 'mid_stream_error') return (res.end(streamException(ctx)), 200);
+    if (i === cut && ctx.fault === 'stream_stall') await sleep(ctx.config.slowMs);
     if (i === cut && ctx.fault === 'stream_reset') {
       await sleep(20); // let the frames sent so far reach the client before the RST
       resetConnection(res);
@@ -210,6 +217,8 @@ async function applyEarlyFault(ctx) {
   let { fault } = ctx;
   if (!STREAM_APIS.has(ctx.api) && fault === 'mid_stream_error') fault = '500';
   if (!STREAM_APIS.has(ctx.api) && fault === 'stream_reset') fault = 'reset';
+  if (!STREAM_APIS.has(ctx.api) && fault === 'stream_stall') fault = 'slow_headers';
+  if (!STREAM_APIS.has(ctx.api) && fault === 'stream_throttled') fault = '429';
   if (ERROR_FAULTS[fault]) {
     if (ctx.overrides.latencyMs) await sleep(ctx.overrides.latencyMs);
     return sendError(ctx.res, ctx.requestId, ...ERROR_FAULTS[fault]);

@@ -9,7 +9,8 @@
 
 export const FAULTS = new Set([
   '429', 'model_not_ready', '500', '503', '408', '400', 'slow_headers', 'reset',
-  'truncated', 'oversized', 'not_json', 'mid_stream_error', 'stream_reset',
+  'truncated', 'oversized', 'not_json', 'mid_stream_error', 'stream_reset', 'stream_stall',
+  'stream_throttled',
 ]);
 
 const FAULT_RE = /\[\[fault:([A-Za-z0-9_]+)(?:\s+x(\d+|\*))?(?:\s+#([A-Za-z0-9_.:\-]+))?\]\]/g;

@@ -156,6 +156,28 @@ test('stream_reset: some frames, then the connection is destroyed', async () => 
   assert.equal(crc32(got.subarray(0, 8)), got.readUInt32BE(8));
 });
 
+test('stream_stall: some frames, silence for slow_ms, then the rest', async () => {
+  const body = JSON.stringify(userMsg(`[[fault:stream_stall #${tag()}]]`));
+  const res = await timedRequest(emu.port, { path: modelPath(HAIKU, 'converse-stream'),
+    headers: { authorization: `Bearer ${BEARER}` }, body });
+  const times = res.chunks.map((c) => c.t);
+  let gap = 0;
+  for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i] - times[i - 1]);
+  assert.ok(gap >= 390, `a pause of slow_ms (400 ms) between frames, got ${gap} ms`);
+  const frames = decodeFrames(Buffer.concat(res.chunks.map((c) => c.c)));
+  assert.equal(frames.at(-1).headers[':event-type'], 'metadata', 'the stream ends normally');
+});
+
+test('stream_throttled: a throttlingException frame and nothing else; 429 without a stream', async () => {
+  const res = await post(userMsg(`[[fault:stream_throttled #${tag()}]]`), 'converse-stream');
+  assert.equal(res.status, 200);
+  const frames = decodeFrames(res.body);
+  assert.equal(frames.length, 1);
+  assert.equal(frames[0].headers[':message-type'], 'exception');
+  assert.equal(frames[0].headers[':exception-type'], 'throttlingException');
+  assert.equal((await post(userMsg(`[[fault:stream_throttled #${tag()}]]`))).status, 429);
+});
+
 test('stream faults on non-stream APIs: mid_stream_error → 500, stream_reset → reset', async () => {
   assert.equal((await post(userMsg(`[[fault:mid_stream_error #${tag()}]]`))).status, 500);
   await assert.rejects(post(userMsg(`[[fault:stream_reset #${tag()}]]`)));
