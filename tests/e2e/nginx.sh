@@ -72,7 +72,20 @@ tg_bad 431 Validation "a header over nginx's buffers" -H "X-Big: $(head -c 20000
     "$TG_URL/model/support/converse"
 
 # The AWS SDK for JavaScript through nginx (HTTP/1.1, and its HTTP/2 test on the h2 port).
+# Its tests pass example model ids through (as tests/sdk/run.sh does), so
+# tiergate is restarted on the same port with passthrough "any".
 if [ -d "$top_srcdir/tests/node_modules/@aws-sdk/client-bedrock-runtime" ]; then
+	kill "$TG_TIERGATE_PID"; wait "$TG_TIERGATE_PID" 2>/dev/null
+	jq '.server.passthrough = "any"' "$TG_RUN/tiergate.json" >"$TG_RUN/t.json" &&
+	    mv "$TG_RUN/t.json" "$TG_RUN/tiergate.json"
+	TIERGATE_CONFIG="$TG_RUN/tiergate.json" "$TIERGATE" serve \
+	    --listen "127.0.0.1:$TG_FCGI_PORT" $TG_TIERGATE_ARGS >>"$TG_RUN/tiergate-stdout.log" 2>&1 &
+	TG_PIDS+=($!)
+	TG_TIERGATE_PID=$!
+	for _ in $(seq 50); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "$TG_URL/healthz")" = 200 ] && break
+		sleep 0.1
+	done
 	(export TG_URL TG_H2_URL EMU_URL TG_KEY TG_AKID TG_SECRET TG_RUN TG_ACCOUNT_ID=123456789012
 	 cd "$top_srcdir/tests" && "$NODE" --no-warnings --test --test-concurrency=1 sdk/*.test.mjs) \
 	    >"$TG_RUN/sdk.log" 2>&1 || { tail -40 "$TG_RUN/sdk.log"; tg_fail "the AWS SDK tests failed through nginx"; }
