@@ -1,0 +1,89 @@
+/*
+ * fuzz_request.c - libFuzzer harness for the untrusted request parser
+ * (gateway/request.c): the input is a client's body, given exactly as
+ * received (pointer + length, no NUL), to req_parse_converse() (Converse,
+ * ConverseStream) and req_parse_json() (InvokeModel), and, as a C string,
+ * a request path to req_parse_model_path() and a string to
+ * req_utf8_sanitize().
+ *
+ * Besides crashes and sanitizer reports it checks properties that must
+ * hold for every input: a parsed model id percent-encodes and parses back
+ * to itself, and req_utf8_sanitize() output is left alone by a second pass.
+ */
+#include <assert.h>
+
+#include "request.h"
+#include "fuzz.h"
+
+#define FUZZ_DEPTH	32	/* limits.max_json_depth's default */
+
+static void
+fuzz_converse(const uint8_t *data, size_t size)
+{
+	struct req_converse	 c;
+	char			 msg[512];
+
+	if (req_parse_converse((const char *)data, size, FUZZ_DEPTH, &c, msg,
+	    sizeof(msg)) == REQ_OK) {
+		assert(c.root != NULL && c.turns > 0);
+		assert(c.request_class != NULL && c.conversation_id != NULL);
+		req_converse_free(&c);
+	}
+}
+
+static void
+fuzz_invoke(const uint8_t *data, size_t size)
+{
+	json_t	*root;
+	char	 msg[512];
+
+	if (req_parse_json((const char *)data, size, FUZZ_DEPTH, &root, msg,
+	    sizeof(msg)) == REQ_OK)
+		assert(json_is_object(root));
+	json_decref(root);
+}
+
+/* A decoded id encodes to one segment that decodes to the same id. */
+static void
+fuzz_path(const char *path)
+{
+	char	 id[1024], action[64], enc[3 * 1024 + 16], again[sizeof(enc) + 32];
+	char	 id2[1024], action2[64];
+
+	if (req_parse_model_path(path, id, sizeof(id), action, sizeof(action)) != REQ_OK)
+		return;
+	assert(id[0] != '\0');
+	if (req_encode_segment(id, enc, sizeof(enc)) != 0)
+		return;
+	snprintf(again, sizeof(again), "/model/%s/%s", enc, action);
+	assert(req_parse_model_path(again, id2, sizeof(id2), action2,
+	    sizeof(action2)) == REQ_OK);
+	assert(strcmp(id, id2) == 0 && strcmp(action, action2) == 0);
+}
+
+static void
+fuzz_utf8(char *s)
+{
+	char	*copy;
+
+	req_utf8_sanitize(s);
+	if ((copy = strdup(s)) == NULL)
+		abort();
+	req_utf8_sanitize(copy);
+	assert(strcmp(s, copy) == 0);
+	free(copy);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char	*s;
+
+	fuzz_converse(data, size);
+	fuzz_invoke(data, size);
+	s = fuzz_cstr(data, size);
+	fuzz_path(s);
+	fuzz_utf8(s);
+	free(s);
+	return 0;
+}
