@@ -1,9 +1,9 @@
 #!/bin/bash
 # packaging/deps.sh - install everything tiergate needs on Debian 12, as
 # root: the build dependencies, the test tools (real lighttpd, Apache,
-# Chromium, promtool, wrk, jq), Node.js, and the pinned npm packages of the
-# tests (the Bedrock emulator, the AWS SDK, playwright-core) from the
-# lockfile.  Safe to run again.
+# Chromium, promtool, wrk, jq, clang with libFuzzer for tests/fuzz),
+# Node.js, and the pinned npm packages of the tests (the Bedrock emulator,
+# the AWS SDK, playwright-core) from the lockfile.  Safe to run again.
 #
 #   bash packaging/deps.sh            # everything
 #   bash packaging/deps.sh --runtime  # only what the demo needs
@@ -14,7 +14,7 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config
   libfcgi-dev libcurl4-openssl-dev libjansson-dev liblua5.4-dev libssl-dev
   libcunit1-dev libxgboost-dev"
 DEMO_PKGS="lighttpd curl jq ca-certificates"
-TEST_PKGS="apache2 prometheus wrk chromium procps"
+TEST_PKGS="apache2 prometheus wrk chromium procps clang-14 libclang-rt-14-dev"
 
 say() { printf '==> %s\n' "$*"; }
 
