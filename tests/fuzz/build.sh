@@ -19,7 +19,7 @@ FUZZ_CC=${FUZZ_CC:-}
 # The sources each harness links, instrumented (paths under top_srcdir).
 fuzz_sources() {
 	case $1 in
-	request)	echo gateway/request.c ;;
+	request)	echo gateway/request.c gateway/stream.c ;;
 	eventstream)	echo gateway/eventstream.c ;;
 	config)		echo gateway/config.c gateway/jsonpos.c ;;
 	keys)		echo gateway/auth.c gateway/filemode.c ;;
@@ -56,6 +56,15 @@ fuzz_make_var() {
 	sed -n "s/^$1 = //p" "$top_builddir/Makefile" | head -n 1
 }
 
+# The project's static libraries; listed twice by the caller because they
+# call each other (as tiergate_LDADD does).
+fuzz_libs() {
+	local l
+	for l in libtgcore libtgsigv4 libpred libtgeval libtgpolicy libtgstats; do
+		[ -f "$top_builddir/$l.a" ] && printf '%s ' "$top_builddir/$l.a"
+	done
+}
+
 fuzz_build_one() {
 	local name=$1 cc=$2 out=$top_builddir/tests/fuzz src flags libs s
 	src=""
@@ -65,9 +74,7 @@ fuzz_build_one() {
 	    -I$top_srcdir/predictor -I$top_builddir/predictor -I$top_srcdir/tests/fuzz
 	    $(fuzz_make_var JANSSON_CFLAGS) $(fuzz_make_var CRYPTO_CFLAGS)
 	    -DTG_SYSCONFDIR=\"/etc/tiergate\" -DTG_DATADIR=\"/usr/share/tiergate\""
-	libs="$top_builddir/libtgcore.a $top_builddir/libtgsigv4.a
-	    $top_builddir/libtgstats.a $top_builddir/libpred.a $top_builddir/libtgcore.a
-	    $top_builddir/libtgsigv4.a $(fuzz_make_var FCGI_LIBS) $(fuzz_make_var CURL_LIBS)
+	libs="$(fuzz_libs) $(fuzz_libs) $(fuzz_make_var FCGI_LIBS) $(fuzz_make_var CURL_LIBS)
 	    $(fuzz_make_var JANSSON_LIBS) $(fuzz_make_var LUA_LIBS)
 	    $(fuzz_make_var CRYPTO_LIBS) $(fuzz_make_var XGBOOST_LIBS) -ldl -lm -pthread"
 	mkdir -p "$out"

@@ -2,13 +2,17 @@
  * fuzz_request.c - libFuzzer harness for the untrusted request parser
  * (gateway/request.c): the input is a client's body, given exactly as
  * received (pointer + length, no NUL), to req_parse_converse() (Converse,
- * ConverseStream) and req_parse_json() (InvokeModel), and, as a C string,
- * a request path to req_parse_model_path() and a string to
- * req_utf8_sanitize().
+ * ConverseStream) and req_parse_json() (InvokeModel, then stream_view(),
+ * gateway/stream.c, which turns a native body into the Converse-shaped view
+ * that routing reads), and, as a C string, a request path to
+ * req_parse_model_path() and a string to req_utf8_sanitize().
  *
  * Besides crashes and sanitizer reports it checks properties that must
- * hold for every input: a parsed model id percent-encodes and parses back
- * to itself, and req_utf8_sanitize() output is left alone by a second pass.
+ * hold for every input: the view of any JSON object passes the Converse
+ * checks (stream_prepare_view() sends it through req_parse_converse(); a
+ * failure would refuse a valid InvokeModel call with a Converse message),
+ * a parsed model id percent-encodes and parses back to itself, and
+ * req_utf8_sanitize() output is left alone by a second pass.
  */
 #include <assert.h>
 
@@ -16,6 +20,8 @@
 #include "fuzz.h"
 
 #define FUZZ_DEPTH	32	/* limits.max_json_depth's default */
+
+json_t	*stream_view(const json_t *native);	/* gateway/stream_impl.h */
 
 static void
 fuzz_converse(const uint8_t *data, size_t size)
@@ -31,6 +37,23 @@ fuzz_converse(const uint8_t *data, size_t size)
 	}
 }
 
+/* As stream_prepare_view(): the view, dumped, parsed as a Converse body. */
+static void
+fuzz_view(const json_t *native)
+{
+	struct req_converse	 c;
+	json_t			*view;
+	char			 msg[512], *s;
+
+	view = stream_view(native);
+	if ((s = json_dumps(view, JSON_COMPACT)) == NULL)
+		abort();
+	assert(req_parse_converse(s, strlen(s), FUZZ_DEPTH, &c, msg, sizeof(msg)) == REQ_OK);
+	req_converse_free(&c);
+	free(s);
+	json_decref(view);
+}
+
 static void
 fuzz_invoke(const uint8_t *data, size_t size)
 {
@@ -38,8 +61,10 @@ fuzz_invoke(const uint8_t *data, size_t size)
 	char	 msg[512];
 
 	if (req_parse_json((const char *)data, size, FUZZ_DEPTH, &root, msg,
-	    sizeof(msg)) == REQ_OK)
+	    sizeof(msg)) == REQ_OK) {
 		assert(json_is_object(root));
+		fuzz_view(root);
+	}
 	json_decref(root);
 }
 
