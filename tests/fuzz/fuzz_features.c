@@ -51,9 +51,9 @@ fuzz_prompt(const uint8_t *data, size_t size, float *f)
 	char		*s = fuzz_cstr(data, size), *p;
 	size_t		 plen = strlen(s), n = 0;
 
-	for (p = s + plen; (size_t)(p - s) < size && n < FUZZ_TURNS; p += strlen(p)) {
+	/* p is at a NUL of the input (not the one fuzz_cstr() added) */
+	for (p = s + plen; (size_t)(p - s) < size && n < FUZZ_TURNS; p += strlen(p))
 		turns[n++] = ++p;
-	}
 	pred_features_prompt(s, plen, turns, n, f);
 	fuzz_finite(f);
 	(void)pred_estimate_tokens((const char *)data, size);

@@ -72,7 +72,8 @@ fuzz_invoke(const uint8_t *data, size_t size)
 static void
 fuzz_path(const char *path)
 {
-	char	 id[1024], action[64], enc[3 * 1024 + 16], again[sizeof(enc) + 32];
+	char	 id[1024], action[64], enc[3 * sizeof(id) + 4];
+	char	 again[sizeof("/model//") + sizeof(enc) + sizeof(action)];
 	char	 id2[1024], action2[64];
 
 	if (req_parse_model_path(path, id, sizeof(id), action, sizeof(action)) != REQ_OK)
