@@ -166,10 +166,32 @@ do_decisions(struct tg_req *req, struct declog *dl)
 	    time(NULL), err, sizeof(err)), err);
 }
 
-static int
-do_whatif(struct tg_req *req, const struct tg_config *cfg, struct declog *dl)
+/* The router's own policy for the what-if; NULL (threshold rule only)
+ * without hooks, for an unknown router or a policy that does not load. */
+static const struct stats_whatif_policy *
+whatif_policy(const struct admin_policy_hooks *h, const struct tg_config *cfg,
+    const char *router, struct stats_whatif_policy *wp)
 {
-	long long	 last = STATS_API_WHATIF_MAX;
+	const struct tg_router	*r = cfg != NULL ? config_router(cfg, router) : NULL;
+	char			 err[256];
+
+	if (h == NULL || r == NULL || r->policy == NULL)
+		return NULL;
+	if (h->open(cfg, r, wp, err, sizeof(err)) != 0) {
+		log_warn("what-if for router %s: its policy does not load (%s); "
+		    "threshold rule only", r->id, err);
+		return NULL;
+	}
+	return wp;
+}
+
+static int
+do_whatif(struct tg_req *req, const struct tg_config *cfg, struct declog *dl,
+    const struct admin_policy_hooks *h)
+{
+	const struct stats_whatif_policy *pol;
+	struct stats_whatif_policy wp;
+	long long	 last = STATS_API_WHATIF_DEFAULT;
 	char		 rbuf[256], err[256];
 	const char	*router;
 	json_t		*doc;
@@ -184,8 +206,11 @@ do_whatif(struct tg_req *req, const struct tg_config *cfg, struct declog *dl)
 	if (query_num(req, "last", 1, STATS_API_WHATIF_MAX, &last) == -1)
 		return http_send_error(req, 400, "ValidationException",
 		    "last must be an integer from 1 to %d", STATS_API_WHATIF_MAX);
+	pol = whatif_policy(h, cfg, router, &wp);
 	doc = stats_api_whatif(declog_path(dl), cfg, router, (size_t)last, time(NULL),
-	    &status, err, sizeof(err));
+	    pol, &status, err, sizeof(err));
+	if (pol != NULL)
+		h->close(&wp);
 	if (doc == NULL && status == 404)
 		return http_send_error(req, 404, "ResourceNotFoundException", "%s", err);
 	return send_doc(req, doc, err);
@@ -210,7 +235,7 @@ do_metrics(struct tg_req *req, struct stats *st)
 
 static int
 admin_route(struct tg_req *req, const struct tg_config *cfg, struct stats *st,
-    struct declog *dl, const char *pv, const char *polv)
+    struct declog *dl, const char *pv, const char *polv, const struct admin_policy_hooks *h)
 {
 	const char	*p = req->path;
 
@@ -222,7 +247,7 @@ admin_route(struct tg_req *req, const struct tg_config *cfg, struct stats *st,
 	if (strcmp(p, "decisions") == 0)
 		return do_decisions(req, dl);
 	if (strcmp(p, "whatif") == 0)
-		return do_whatif(req, cfg, dl);
+		return do_whatif(req, cfg, dl, h);
 	if (strcmp(p, "routers") == 0)
 		return http_send_json(req, 200, stats_api_routers(cfg, time(NULL)));
 	return http_send_error(req, 404, "ResourceNotFoundException",
@@ -231,7 +256,7 @@ admin_route(struct tg_req *req, const struct tg_config *cfg, struct stats *st,
 
 int
 admin_handle(struct tg_req *req, const struct tg_config *cfg, struct stats *st,
-    struct declog *dl, const char *pv, const char *polv)
+    struct declog *dl, const char *pv, const char *polv, const struct admin_policy_hooks *h)
 {
 	if (req->path == NULL || (strcmp(req->path, "/metrics") != 0 &&
 	    strncmp(req->path, "/admin/api/", strlen("/admin/api/")) != 0))
@@ -244,6 +269,6 @@ admin_handle(struct tg_req *req, const struct tg_config *cfg, struct stats *st,
 		return 1;
 	}
 	http_add_header(req, "Cache-Control", "no-store");
-	admin_route(req, cfg, st, dl, pv, polv);
+	admin_route(req, cfg, st, dl, pv, polv, h);
 	return 1;
 }

@@ -22,8 +22,21 @@ struct declog;
  * compared in constant time; 401 in Bedrock's error shape otherwise, 404
  * when no admin token is configured.
  */
+struct tg_router;
+struct stats_whatif_policy;
+
+/* How the what-if replays a router's own policy: open() fills *out (0),
+ * or fails (-1, message in err: the what-if is then threshold-only);
+ * close() releases it.  The gateway passes gateway/policy_whatif.c's. */
+struct admin_policy_hooks {
+	int	(*open)(const struct tg_config *, const struct tg_router *,
+		    struct stats_whatif_policy *out, char *err, size_t errlen);
+	void	(*close)(struct stats_whatif_policy *);
+};
+
 int	admin_handle(struct tg_req *, const struct tg_config *, struct stats *,
-	    struct declog *, const char *predictor_version, const char *policy_version);
+	    struct declog *, const char *predictor_version, const char *policy_version,
+	    const struct admin_policy_hooks *);
 
 /* 1 when `token` hashes to the hex SHA-256 `sha256_hex` (constant time). */
 int	admin_token_ok(const char *token, const char *sha256_hex);

@@ -451,6 +451,11 @@ keygen_args(int argc, char **argv, const char **tenant, int *sigv4)
 	return 0;
 }
 
+/* Where the line keygen prints goes (a comment: the output loads as is). */
+#define KEYGEN_WHERE	"# append the next line to the file that api_keys_file names in " \
+	"your tiergate.json\n# (tiergate-keys(5)); tiergate reloads it within a second, " \
+	"no restart\n"
+
 int
 auth_cmd_keygen(int argc, char **argv)
 {
@@ -467,15 +472,15 @@ auth_cmd_keygen(int argc, char **argv)
 		memcpy(akid, "TGAK", 4);
 		auth_random(akid + 4, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
 		auth_random(key, 40, b62);
-		printf("# access key id: %s\n# secret access key: %s\n"
-		    "sigv4 %s %s %s\n", akid, key, tenant, akid, key);
+		printf("# access key id: %s\n# secret access key: %s\n%s"
+		    "sigv4 %s %s %s\n", akid, key, KEYGEN_WHERE, tenant, akid, key);
 	} else {
 		memcpy(key, "tg-", 3);
 		auth_random(key + 3, 40, b62);
 		sigv4_sha256(key, strlen(key), h);
 		sigv4_hex(h, 32, hex);
-		printf("# api key (give it to the client, it is not stored): %s\n"
-		    "apikey %s sha256:%s\n", key, tenant, hex);
+		printf("# api key (give it to the client, it is not stored): %s\n%s"
+		    "apikey %s sha256:%s\n", key, KEYGEN_WHERE, tenant, hex);
 	}
 	explicit_bzero(key, sizeof(key));
 	return 0;

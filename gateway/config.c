@@ -333,7 +333,7 @@ conf_model(struct conf_ctx *c, const char *id, const json_t *o,
     const char *kp, struct tg_model *m)
 {
 	static const char *const known[] = { "input", "output", "cache_read",
-	    "cache_write", "predictor", "strength", "provider", "source", NULL };
+	    "cache_write", "predictor", "strength", "provider", "name", "source", NULL };
 	char	 k[512];
 
 	if (!json_is_object(o)) {
@@ -350,6 +350,8 @@ conf_model(struct conf_ctx *c, const char *id, const json_t *o,
 	m->strength = conf_num(c, o, "strength", k, 0, TG_STRENGTH_MIN, TG_STRENGTH_MAX);
 	snprintf(k, sizeof(k), "%s.provider", kp);
 	m->provider = conf_str(c, o, "provider", k, NULL);
+	snprintf(k, sizeof(k), "%s.name", kp);
+	m->name = conf_str(c, o, "name", k, NULL);
 	if (m->provider == NULL && (m->provider = conf_provider(id)) == NULL &&
 	    strchr(id, '.') != NULL)
 		conf_fail(c, NULL, "out of memory");
@@ -380,6 +382,15 @@ conf_table_price(struct conf_ctx *c, const json_t *tm, const char *id,
 	}
 }
 
+/* The price table's display name of `id` (a new string), or NULL. */
+static char *
+conf_table_name(struct conf_ctx *c, const json_t *tm, const char *id)
+{
+	const char	*n = json_string_value(json_object_get(json_object_get(tm, id), "name"));
+
+	return n != NULL ? conf_strdup(c, n) : NULL;
+}
+
 /* Models: the operator's table, with prices missing there filled from the
  * shipped price table.  Unknown prices stay unpriced. */
 static void
@@ -407,6 +418,8 @@ conf_models(struct conf_ctx *c, struct tg_config *cfg, const json_t *table)
 		if (!m->price.priced && tm != NULL &&
 		    json_object_get(tm, id) != NULL)
 			conf_table_price(c, tm, id, &m->price);
+		if (m->name == NULL && tm != NULL)
+			m->name = conf_table_name(c, tm, id);
 	}
 }
 
@@ -462,8 +475,10 @@ conf_router(struct conf_ctx *c, struct tg_config *cfg, const json_t *o,
 		conf_fail(c, k, "a router needs an \"id\"");
 		return;
 	}
-	if (strchr(r->id, '/') != NULL || strchr(r->id, ':') != NULL)
-		conf_fail(c, k, "must not contain '/' or ':'");
+	if (r->id[0] == '\0' || strspn(r->id, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != strlen(r->id) || strlen(r->id) > 256)
+		conf_fail(c, k, "must be 1-256 letters, digits, '-' or '.' (a "
+		    "Bedrock model id that also fits a prompt-router ARN)");
 	snprintf(k, sizeof(k), "%s.name", kp);
 	r->name = conf_str(c, o, "name", k, r->id);
 	snprintf(k, sizeof(k), "%s.description", kp);
@@ -538,20 +553,111 @@ conf_routers(struct conf_ctx *c, struct tg_config *cfg)
 	}
 }
 
+/*
+ * server.passthrough: "none", "known" (the default) or "any".  The key it
+ * replaces, allow_passthrough, still loads: true is "known" (it used to
+ * forward any id, which is now "any" and must be asked for by name), false
+ * is "none"; giving both is an error.
+ */
+static void
+conf_passthrough(struct conf_ctx *c, struct tg_config *cfg, const json_t *e)
+{
+	static const char *const names[] = { "none", "known", "any" };
+	const json_t	*v = json_object_get(e, "passthrough");
+	size_t		 i;
+
+	cfg->passthrough = TG_PT_KNOWN;
+	if (v != NULL && json_object_get(e, "allow_passthrough") != NULL) {
+		conf_fail(c, "server.allow_passthrough", "replaced by server.passthrough; "
+		    "give only passthrough");
+		return;
+	}
+	if (v == NULL) {
+		cfg->passthrough = conf_bool(c, e, "allow_passthrough",
+		    "server.allow_passthrough", 1) ? TG_PT_KNOWN : TG_PT_NONE;
+		return;
+	}
+	for (i = 0; i < 3; i++)
+		if (json_is_string(v) && strcmp(json_string_value(v), names[i]) == 0) {
+			cfg->passthrough = (enum tg_passthrough)i;
+			return;
+		}
+	conf_fail(c, "server.passthrough", "must be \"none\", \"known\" or \"any\"");
+}
+
 static void
 conf_server(struct conf_ctx *c, struct tg_config *cfg)
 {
-	static const char *const known[] = { "threads", "allow_passthrough", NULL };
+	static const char *const known[] = { "threads", "passthrough",
+	    "allow_passthrough", NULL };
 	const json_t	*o = conf_obj(c, c->root, "server", "server");
 	const json_t	*e = o != NULL ? o : json_object();
 
 	if (o != NULL)
 		conf_known_keys(c, o, "server", known);
 	cfg->threads = conf_num(c, e, "threads", "server.threads", 8, 1, 1024);
-	cfg->allow_passthrough = conf_bool(c, e, "allow_passthrough",
-	    "server.allow_passthrough", 1);
+	conf_passthrough(c, cfg, e);
 	if (o == NULL)
 		json_decref((json_t *)e);
+}
+
+static int
+conf_is_account(const json_t *v)
+{
+	const char	*s = json_string_value(v);
+
+	return s != NULL && strlen(s) == 12 && strspn(s, "0123456789") == 12;
+}
+
+/* "accounts": the accounts a router ARN may name.  Default: account_id
+ * when the config gives one, else any account.  Without account_id the
+ * first account is the one the routers' own ARNs name. */
+static void
+conf_accounts(struct conf_ctx *c, struct tg_config *cfg)
+{
+	const json_t	*a = json_object_get(c->root, "accounts");
+	size_t		 i, n;
+
+	if (a == NULL && json_object_get(c->root, "account_id") == NULL)
+		return;
+	if (a != NULL && (!json_is_array(a) || json_array_size(a) < 1)) {
+		conf_fail(c, "accounts", "must be an array of 12-digit account ids");
+		return;
+	}
+	n = a != NULL ? json_array_size(a) : 1;
+	if ((cfg->accounts = calloc(n, sizeof(*cfg->accounts))) == NULL)
+		return conf_fail(c, NULL, "out of memory");
+	for (i = 0; i < n; i++) {
+		if (a != NULL && !conf_is_account(json_array_get(a, i)))
+			return conf_fail(c, "accounts", "entry %zu is not a 12-digit "
+			    "account id", i);
+		cfg->accounts[i] = conf_strdup(c, a != NULL ?
+		    json_string_value(json_array_get(a, i)) : cfg->account_id);
+		cfg->naccounts++;
+	}
+	if (json_object_get(c->root, "account_id") == NULL && !c->failed) {
+		free(cfg->account_id);	/* routers' own ARNs name the first */
+		cfg->account_id = conf_strdup(c, cfg->accounts[0]);
+	}
+}
+
+/* The price table's model ids, for passthrough "known". */
+static void
+conf_known_ids(struct conf_ctx *c, struct tg_config *cfg, const json_t *table)
+{
+	const json_t	*tm = table != NULL ? json_object_get(table, "models") : NULL;
+	const char	*id;
+	json_t		*v;
+
+	if (!json_is_object(tm) || json_object_size(tm) == 0)
+		return;
+	if ((cfg->known_ids = calloc(json_object_size(tm), sizeof(char *))) == NULL ||
+	    (cfg->known_names = calloc(json_object_size(tm), sizeof(char *))) == NULL)
+		return conf_fail(c, NULL, "out of memory");
+	json_object_foreach((json_t *)tm, id, v) {
+		cfg->known_names[cfg->nknown] = conf_table_name(c, tm, id);
+		cfg->known_ids[cfg->nknown++] = conf_strdup(c, id);
+	}
 }
 
 static void
@@ -661,7 +767,7 @@ struct tg_config *
 config_load(const char *path, char *err, size_t errlen)
 {
 	static const char *const known[] = { "region", "endpoint", "account_id",
-	    "credentials", "upstream", "server", "api_keys_file",
+	    "accounts", "credentials", "upstream", "server", "api_keys_file",
 	    "admin_token_sha256", "log", "decision_log", "stats", "predictor",
 	    "limits", "price_table", "models", "routers", "$comment", NULL };
 	struct conf_ctx	 c = { .path = path, .err = err, .errlen = errlen };
@@ -689,17 +795,20 @@ config_load(const char *path, char *err, size_t errlen)
 	conf_credentials(&c, cfg);
 	conf_upstream(&c, cfg);
 	conf_server(&c, cfg);
+	conf_accounts(&c, cfg);
 	conf_limits(&c, cfg);
 	conf_logging(&c, cfg);
 	table = conf_price_table(&c);
 	if (!c.failed)
 		conf_models(&c, cfg, table);
 	if (!c.failed)
+		conf_known_ids(&c, cfg, table);
+	if (!c.failed)
 		conf_routers(&c, cfg);
 	conf_defaults(&c, cfg);
-	if (!c.failed && cfg->nrouters == 0 && !cfg->allow_passthrough)
-		conf_fail(&c, "routers", "no routers and server.allow_passthrough "
-		    "is false: nothing could be served");
+	if (!c.failed && cfg->nrouters == 0 && cfg->passthrough == TG_PT_NONE)
+		conf_fail(&c, "routers", "no routers and server.passthrough "
+		    "is \"none\": nothing could be served");
 fail:
 	json_decref(table);
 	json_decref(c.root);
@@ -722,6 +831,7 @@ config_free(struct tg_config *cfg)
 		free(cfg->models[i].id);
 		free(cfg->models[i].predictor);
 		free(cfg->models[i].provider);
+		free(cfg->models[i].name);
 	}
 	for (i = 0; i < cfg->nrouters; i++) {
 		free(cfg->routers[i].id);
@@ -731,6 +841,15 @@ config_free(struct tg_config *cfg)
 		free(cfg->routers[i].models);
 		free(cfg->routers[i].policy);
 	}
+	for (i = 0; i < cfg->naccounts; i++)
+		free(cfg->accounts[i]);
+	for (i = 0; i < cfg->nknown; i++) {
+		free(cfg->known_ids[i]);
+		free(cfg->known_names[i]);
+	}
+	free(cfg->accounts);
+	free(cfg->known_ids);
+	free(cfg->known_names);
 	free(cfg->models);
 	free(cfg->routers);
 	free(cfg->path);
@@ -786,5 +905,43 @@ config_router(const struct tg_config *cfg, const char *model_id)
 				if (strcmp(cfg->routers[i].id, p + 15) == 0)
 					return &cfg->routers[i];
 	}
+	return NULL;
+}
+
+int
+config_account_ok(const struct tg_config *cfg, const char *account)
+{
+	size_t	 i;
+
+	for (i = 0; i < cfg->naccounts; i++)
+		if (strcmp(cfg->accounts[i], account) == 0)
+			return 1;
+	return cfg->naccounts == 0;
+}
+
+int
+config_model_known(const struct tg_config *cfg, const char *id)
+{
+	size_t	 i;
+
+	if (config_model_index(cfg, id) >= 0)
+		return 1;
+	for (i = 0; i < cfg->nknown; i++)
+		if (strcmp(cfg->known_ids[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+config_model_name(const struct tg_config *cfg, const char *id)
+{
+	const struct tg_model	*m = config_model(cfg, id);
+	size_t			 i;
+
+	if (m != NULL && m->name != NULL)
+		return m->name;
+	for (i = 0; i < cfg->nknown; i++)
+		if (strcmp(cfg->known_ids[i], id) == 0)
+			return cfg->known_names[i];
 	return NULL;
 }

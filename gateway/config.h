@@ -32,6 +32,7 @@ struct tg_model {
 					   0 = mixtral-8x7b-instruct, 1 =
 					   gpt-4-1106-preview (TG_STRENGTH_MIN..MAX) */
 	char		*provider;	/* "anthropic", "meta", ...: InvokeModel body family */
+	char		*name;		/* display name ("Claude 3 Haiku"), or NULL */
 	struct tg_price	 price;
 };
 
@@ -41,12 +42,14 @@ struct tg_model {
 #define TG_STRENGTH_MAX		1.5
 
 /*
- * min_confidence of a router that does not set it.  0 turns the
- * low-confidence fallback off: a provisional value until the lead measures
- * one on held-out traffic unlike the training data (issue #12 item 4);
- * change it here and in tiergate.conf(5) together.
+ * min_confidence of a router that does not set it.  Measured with the
+ * default model (predictor/README-training.md, "Confidence"): below 0.5
+ * are 0-0.09% of the training records and 0.05-0.32% of a label family
+ * left out of training, and every prompt of another kind tried (another
+ * script, emoji, a code dump); long prompts of the usual kind score 0.6
+ * and more.  Change it here and in tiergate.conf(5) together.
  */
-#define TG_DEFAULT_MIN_CONFIDENCE	0.0
+#define TG_DEFAULT_MIN_CONFIDENCE	0.5
 
 /* A prompt router, mirroring Bedrock's CreatePromptRouter. */
 struct tg_router {
@@ -69,6 +72,13 @@ enum tg_cred_source {
 	TG_CRED_ENV,		/* AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY */
 	TG_CRED_PROFILE,	/* shared credentials file, named profile */
 	TG_CRED_BEARER,		/* AWS_BEARER_TOKEN_BEDROCK */
+};
+
+/* Which model ids that name no router are sent to Bedrock as they are. */
+enum tg_passthrough {
+	TG_PT_NONE = 0,		/* none: only routers */
+	TG_PT_KNOWN,		/* models in "models" or the price table */
+	TG_PT_ANY,		/* any id in Bedrock's model-id grammar */
 };
 
 struct tg_limits {
@@ -96,7 +106,12 @@ struct tg_config {
 	long			 deadline_ms;	/* all attempts of a request, fallback included */
 	long			 stream_max_seconds; /* a stream's whole length */
 	int			 threads;
-	int			 allow_passthrough; /* plain model ids allowed as modelId */
+	enum tg_passthrough	 passthrough;
+	char			**accounts;	/* router ARNs must name one of these */
+	size_t			 naccounts;	/* 0: any account (none configured) */
+	char			**known_ids;	/* the price table's model ids */
+	char			**known_names;	/* and their display names (NULL: none) */
+	size_t			 nknown;
 	char			*api_keys_file;
 	char			*admin_token_sha256; /* hex; NULL: admin API disabled */
 	char			*log_path;	/* NULL or "-": stderr */
@@ -125,5 +140,12 @@ ssize_t			 config_model_index(const struct tg_config *, const char *id);
 /* Resolve a client's modelId (already percent-decoded): a router id or a
  * router ARN.  Returns NULL when it names no router. */
 const struct tg_router	*config_router(const struct tg_config *, const char *model_id);
+/* 1 when `account` (12 digits) may appear in a router ARN. */
+int			 config_account_ok(const struct tg_config *, const char *account);
+/* 1 when model id `id` is in "models" or the price table. */
+int			 config_model_known(const struct tg_config *, const char *id);
+/* The display name of model `id` ("models" first, then the price table);
+ * NULL when neither names it.  Borrowed from the config. */
+const char		*config_model_name(const struct tg_config *, const char *id);
 
 #endif

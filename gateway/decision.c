@@ -4,6 +4,8 @@
  */
 #include "autoconf.h"
 
+#include <string.h>
+
 #include "decision.h"
 
 static const char *const fallback_names[TG_FB__MAX] = {
@@ -26,6 +28,22 @@ static const char *const upstream_names[TG_UP__MAX] = {
 	[TG_UP_CLIENT] = "client",
 };
 
+static const char *const reject_names[TG_RJ__MAX] = {
+	[TG_RJ_NONE] = "none",
+	[TG_RJ_AUTH] = "auth",
+	[TG_RJ_METHOD] = "method",
+	[TG_RJ_HEADERS] = "headers",
+	[TG_RJ_BODY_SIZE] = "body_size",
+	[TG_RJ_BODY] = "body",
+	[TG_RJ_OPERATION] = "operation",
+	[TG_RJ_MODEL_ID] = "model_id",
+	[TG_RJ_UNKNOWN_MODEL] = "unknown_model",
+	[TG_RJ_ACCOUNT] = "account",
+	[TG_RJ_VALIDATION] = "validation",
+	[TG_RJ_POLICY] = "policy",
+	[TG_RJ_UNRECORDED] = "unrecorded",
+};
+
 const char *
 tg_fallback_name(enum tg_fallback f)
 {
@@ -36,4 +54,21 @@ const char *
 tg_upstream_err_name(enum tg_upstream_err e)
 {
 	return e < TG_UP__MAX ? upstream_names[e] : "unknown";
+}
+
+const char *
+tg_reject_name(enum tg_reject r)
+{
+	return r < TG_RJ__MAX ? reject_names[r] : "unknown";
+}
+
+enum tg_reject
+tg_reject_parse(const char *s)
+{
+	int	 i;
+
+	for (i = 1; s != NULL && i < TG_RJ__MAX; i++)
+		if (strcmp(reject_names[i], s) == 0)
+			return (enum tg_reject)i;
+	return TG_RJ_NONE;
 }

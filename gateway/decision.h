@@ -40,6 +40,27 @@ enum tg_upstream_err {
 	TG_UP__MAX
 };
 
+/*
+ * Why a request was refused before any model was called.  A refused
+ * request is counted apart (stats.c): never as a model, spend or unpriced.
+ */
+enum tg_reject {
+	TG_RJ_NONE = 0,		/* not refused: a model was called */
+	TG_RJ_AUTH,		/* missing, malformed or wrong credentials */
+	TG_RJ_METHOD,		/* the HTTP method is not the operation's */
+	TG_RJ_HEADERS,		/* too many request headers */
+	TG_RJ_BODY_SIZE,	/* the body is over max_body_bytes */
+	TG_RJ_BODY,		/* the body could not be read */
+	TG_RJ_OPERATION,	/* no such operation under /model/{id}/ */
+	TG_RJ_MODEL_ID,		/* the model id breaks Bedrock's grammar */
+	TG_RJ_UNKNOWN_MODEL,	/* no such router, or a model passthrough refuses */
+	TG_RJ_ACCOUNT,		/* a router ARN of an account not configured */
+	TG_RJ_VALIDATION,	/* the request body is not a valid request */
+	TG_RJ_POLICY,		/* the router's policy refused the request */
+	TG_RJ_UNRECORDED,	/* refused, in a log line older than this field */
+	TG_RJ__MAX
+};
+
 struct tg_candidate {
 	const char	*model;		/* Bedrock model id */
 	double		 quality;	/* predicted, 0..1; valid when has_quality */
@@ -80,6 +101,7 @@ struct tg_decision {
 	uint64_t	 upstream_us;	/* time spent waiting on Bedrock */
 	uint64_t	 overhead_us;	/* tiergate's own time */
 	int		 status;	/* HTTP status sent to the client */
+	enum tg_reject	 reject;	/* refused before a model was called */
 	int		 attempts;	/* upstream attempts made */
 	int		 interrupted;	/* a stream cut short (upstream, cap, deadline,
 					 * client): tokens are those relayed so far */
@@ -88,5 +110,8 @@ struct tg_decision {
 
 const char	*tg_fallback_name(enum tg_fallback);	/* "no_prediction", ... */
 const char	*tg_upstream_err_name(enum tg_upstream_err); /* "throttled", ... */
+const char	*tg_reject_name(enum tg_reject);	/* "auth", "validation", ... */
+/* The enum value of a name tg_reject_name() returns; TG_RJ_NONE if none. */
+enum tg_reject	 tg_reject_parse(const char *);
 
 #endif

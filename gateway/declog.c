@@ -318,6 +318,7 @@ put_body(struct out *o, const struct tg_decision *d)
 	snprintf(buf, sizeof(buf), ",\"status\":%d,\"attempts\":%d,\"interrupted\":%s",
 	    d->status, d->attempts, d->interrupted ? "true" : "false");
 	puts_(o, buf);
+	put_kstr(o, "rejected", d->reject != TG_RJ_NONE ? tg_reject_name(d->reject) : NULL);
 }
 
 ssize_t
@@ -499,6 +500,25 @@ parse_candidates(json_t *arr, struct tg_decision *d)
 	}
 }
 
+/* "rejected", or for a line written before that key existed: refused when
+ * no model was tried and the answer was an error. */
+static enum tg_reject
+declog_parse_reject(json_t *o, const struct tg_decision *d)
+{
+	json_t		*v = json_object_get(o, "rejected");
+	enum tg_reject	 r;
+
+	if (v != NULL && !json_is_string(v))
+		return TG_RJ_NONE;
+	if (v != NULL)		/* a reason this build does not know is still one */
+		return (r = tg_reject_parse(json_string_value(v))) != TG_RJ_NONE ?
+		    r : TG_RJ_UNRECORDED;
+	if (d->model == NULL && d->attempts == 0 && d->upstream_err == TG_UP_OK &&
+	    d->status >= 400)
+		return TG_RJ_UNRECORDED;
+	return TG_RJ_NONE;
+}
+
 /* Past any time a decision can carry (year 33658) and well inside time_t. */
 #define DECLOG_MAX_TS	1e12
 
@@ -546,6 +566,7 @@ declog_parse(json_t *o, struct tg_decision *d)
 	d->attempts = (int)json_integer_value(json_object_get(o, "attempts"));
 	d->interrupted = json_is_true(json_object_get(o, "interrupted"));
 	d->prompt = jstr(o, "prompt");
+	d->reject = declog_parse_reject(o, d);
 	return 0;
 }
 

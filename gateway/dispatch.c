@@ -2,26 +2,32 @@
  * dispatch.c - map one request to its handler: health, Bedrock's runtime
  * API (/model/{id}/...), Bedrock's prompt-router discovery API, OpenAI's
  * Chat Completions and models API (/v1/...), and the admin API.  Rejects
- * what no handler takes, in Bedrock's error shape (OpenAI's under /v1/).
+ * what no handler takes, in Bedrock's error shape (OpenAI's under /v1/),
+ * and counts the runtime API's refusals (gw_refused()).
  */
 #include "autoconf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "admin.h"
 #include "auth.h"
 #include "config.h"
+#include "declog.h"
 #include "gateway.h"
 #include "http.h"
+#include "log.h"
 #include "openai.h"
 #include "policy.h"
+#include "policy_whatif.h"
 #include "pred.h"
 #include "request.h"
 #include "route.h"
+#include "stats.h"
 #include "stream.h"
 
 static void
@@ -108,6 +114,38 @@ gw_prompt_routers(struct tg_req *req)
 	http_send_json(req, 200, gw_router_json(cfg, r));
 }
 
+/*
+ * Count and log a /model/ request refused here, before routing began (the
+ * router too when the path names one): route_done() does the same for
+ * the refusals of the request path.
+ */
+static void
+gw_refused(struct tg_req *req, const char *tenant, enum tg_reject why)
+{
+	struct tg_worker	*w = req->worker;
+	const struct tg_router	*r = NULL;
+	struct tg_decision	 d;
+	char			 id[1024], action[64];
+
+	memset(&d, 0, sizeof(d));
+	if (req_parse_model_path(req->path, id, sizeof(id), action, sizeof(action)) == REQ_OK)
+		r = config_router(w->cfg, id);
+	d.time = time(NULL);
+	d.request_id = req->request_id;
+	d.router = r != NULL ? r->id : "";
+	d.tenant = tenant;
+	d.request_class = "";
+	d.api = "";
+	d.reason = "";
+	d.status = req->status;
+	d.reject = why;
+	d.overhead_us = (http_now_ns() - req->t_start_ns) / 1000;
+	if (w->stats != NULL)
+		stats_record(w->stats, &d, d.time);
+	if (w->declog != NULL && declog_write(w->declog, &d) != 0)
+		log_err("request %s: could not write the decision log", req->request_id);
+}
+
 static void
 gw_model(struct tg_req *req, const char *tenant)
 {
@@ -116,6 +154,7 @@ gw_model(struct tg_req *req, const char *tenant)
 	if (req_parse_model_path(req->path, id, sizeof(id), action, sizeof(action)) != REQ_OK) {
 		http_send_error(req, 400, "ValidationException",
 		    "The model identifier in the path is not valid");
+		gw_refused(req, tenant, TG_RJ_MODEL_ID);
 		return;
 	}
 	if (strcmp(action, "converse") == 0)
@@ -123,20 +162,23 @@ gw_model(struct tg_req *req, const char *tenant)
 	else if (strcmp(action, "converse-stream") == 0 || strcmp(action, "invoke") == 0 ||
 	    strcmp(action, "invoke-with-response-stream") == 0)
 		stream_handle(req, tenant, id, action);
-	else
+	else {
 		http_send_error(req, 404, "UnknownOperationException",
 		    "Unknown operation '%s': tiergate serves converse, converse-stream, "
 		    "invoke and invoke-with-response-stream", action);
+		gw_refused(req, tenant, TG_RJ_OPERATION);
+	}
 }
 
-/* The request must be authenticated, and may need its body for SigV4. */
-static int
+/* The request must be authenticated, and may need its body for SigV4.
+ * Returns TG_RJ_NONE, or why it was refused (the error is sent). */
+static enum tg_reject
 gw_authenticate(struct tg_req *req, const char **tenant)
 {
 	if (strcmp(req->method, "POST") == 0 && http_read_body(req) != 0)
-		return -1;
+		return req->status == 413 ? TG_RJ_BODY_SIZE : TG_RJ_BODY;
 	return auth_check(auth_keyring_get(req->worker->keys), req, tenant) == AUTH_OK ?
-	    0 : -1;
+	    TG_RJ_NONE : TG_RJ_AUTH;
 }
 
 static int
@@ -148,6 +190,21 @@ gw_method(struct tg_req *req, const char *want)
 	http_send_error(req, 405, "ValidationException",
 	    "Method %s is not allowed on %s; use %s", req->method, req->path, want);
 	return -1;
+}
+
+/* POST /model/{id}/{operation}: every refusal on the way is counted. */
+static void
+gw_runtime(struct tg_req *req)
+{
+	const char	*tenant = "";
+	enum tg_reject	 why;
+
+	if (gw_method(req, "POST") != 0)
+		gw_refused(req, "", TG_RJ_METHOD);
+	else if ((why = gw_authenticate(req, &tenant)) != TG_RJ_NONE)
+		gw_refused(req, "", why);
+	else
+		gw_model(req, tenant);
 }
 
 const char *
@@ -173,6 +230,11 @@ gw_policy_version(struct tg_worker *w)
 	return buf;
 }
 
+/* The what-if replays a router's own policy (gateway/policy_whatif.c). */
+static const struct admin_policy_hooks gw_policy_hooks = {
+	policy_whatif_open, policy_whatif_close,
+};
+
 /* /v1/...: OpenAI's API, its error shape from the first byte. */
 static void
 gw_openai(struct tg_req *req)
@@ -187,7 +249,8 @@ gw_openai(struct tg_req *req)
 		    req->method, req->path);
 		return;
 	}
-	if (gw_method(req, chat ? "POST" : "GET") != 0 || gw_authenticate(req, &tenant) != 0)
+	if (gw_method(req, chat ? "POST" : "GET") != 0 ||
+	    gw_authenticate(req, &tenant) != TG_RJ_NONE)
 		return;
 	oa_authenticated(req);
 	if (chat)
@@ -206,22 +269,23 @@ gw_dispatch(struct tg_req *req)
 	if (http_header_count(req) > req->limits->max_headers) {
 		http_send_error(req, 431, "ValidationException",
 		    "Too many request headers (more than %zu)", req->limits->max_headers);
+		if (strncmp(req->path, "/model/", 7) == 0)
+			gw_refused(req, "", TG_RJ_HEADERS);
 		return;
 	}
 	if (strcmp(req->path, "/healthz") == 0) {
 		if (gw_method(req, "GET") == 0)
 			gw_healthz(req);
 	} else if (strncmp(req->path, "/model/", 7) == 0) {
-		if (gw_method(req, "POST") == 0 && gw_authenticate(req, &tenant) == 0)
-			gw_model(req, tenant);
+		gw_runtime(req);
 	} else if (strncmp(req->path, "/v1/", 4) == 0) {
 		gw_openai(req);
 	} else if (strncmp(req->path, "/prompt-routers", 15) == 0) {
-		if (gw_method(req, "GET") == 0 && gw_authenticate(req, &tenant) == 0)
+		if (gw_method(req, "GET") == 0 && gw_authenticate(req, &tenant) == TG_RJ_NONE)
 			gw_prompt_routers(req);
 	} else if (admin_handle(req, req->worker->cfg, req->worker->stats,
 	    req->worker->declog, gw_predictor_version(req->worker),
-	    gw_policy_version(req->worker)) == 0)
+	    gw_policy_version(req->worker), &gw_policy_hooks) == 0)
 		http_send_error(req, 404, "UnknownOperationException",
 		    "No operation at %s %s", req->method, req->path);
 }

@@ -11,6 +11,7 @@ libtgcore_a_SOURCES = \
 	gateway/http.c gateway/http.h \
 	gateway/jsonpos.c gateway/jsonpos.h \
 	gateway/log.c gateway/log.h \
+	gateway/modelid.c gateway/modelid.h \
 	gateway/request.c gateway/request.h \
 	gateway/route.c gateway/route.h \
 	gateway/serve.c \

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,31 @@ http_read(struct tg_req *req, char *buf, size_t len)
 	return fread(buf, 1, len, stdin);
 }
 
+/* Bytes of a refused body read and thrown away after the 413 went out. */
+#define HTTP_DRAIN_MAX	((size_t)64 << 20)
+
+/*
+ * Before refusing a body with 413: read and discard what the client is
+ * sending, up to `left` (at most HTTP_DRAIN_MAX) bytes.  lighttpd over
+ * HTTP/2 resets the stream of a request whose answer starts while its
+ * body is still arriving, and clients such as curl 7.88 then drop the
+ * answer; a client whose body was read first gets the 413 in full.  A
+ * larger body is cut off after the drain limit (lighttpd resets; clients
+ * that read while sending, such as the AWS SDK, still get the answer).
+ */
+static void
+http_drain_body(struct tg_req *req, size_t left)
+{
+	char	 buf[16384];
+	ssize_t	 n;
+
+	if (left > HTTP_DRAIN_MAX)
+		left = HTTP_DRAIN_MAX;
+	while (left > 0 && (n = http_read(req, buf, left < sizeof(buf) ?
+	    left : sizeof(buf))) > 0)
+		left -= (size_t)n;
+}
+
 int
 http_read_body(struct tg_req *req)
 {
@@ -209,6 +235,7 @@ http_read_body(struct tg_req *req)
 			return 400;
 		}
 		if (v > cap) {
+			http_drain_body(req, v > SIZE_MAX ? SIZE_MAX : (size_t)v);
 			http_send_error(req, 413, "ValidationException",
 			    "Request body of %llu bytes exceeds the limit of %zu bytes",
 			    v, cap);
@@ -223,6 +250,7 @@ http_read_body(struct tg_req *req)
 	while (got < want && (n = http_read(req, req->body + got, want - got)) > 0)
 		got += n;
 	if (got > cap) {
+		http_drain_body(req, HTTP_DRAIN_MAX);
 		http_send_error(req, 413, "ValidationException",
 		    "Request body exceeds the limit of %zu bytes", cap);
 		return 413;

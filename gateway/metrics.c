@@ -1,8 +1,10 @@
 /*
  * metrics.c - GET /metrics: the lifetime counters of the stats file in
  * Prometheus text exposition format 0.0.4, one series per
- * (router, model, class).  Keys that appear twice in the file (a slot lost
- * to a killed creator) are merged so no label set is repeated.
+ * (router, model, class), and the requests refused before any model was
+ * called, one series per (router, tenant, status, reason).  Keys that
+ * appear twice in the file (a slot lost to a killed creator) are merged so
+ * no label set is repeated.
  */
 #include "autoconf.h"
 
@@ -182,7 +184,8 @@ static void
 metrics_write(FILE *f, const struct mkey *m, size_t n)
 {
 	counter_rows(f, m, n, "tiergate_requests_total", STATS_C_REQUESTS, 0,
-	    "Requests answered, by router, answering model and request class.");
+	    "Requests a model was called for (answered or failed), by router, "
+	    "answering model (\"\" when none answered) and request class.");
 	tokens(f, m, n);
 	counter_rows(f, m, n, "tiergate_cost_dollars_total", STATS_C_COST, 1,
 	    "Dollars spent on priced requests (unpriced ones are counted apart).");
@@ -202,6 +205,37 @@ metrics_write(FILE *f, const struct mkey *m, size_t n)
 	    "tiergate's own time per request.");
 }
 
+/* tiergate_rejected_requests_total, from the lifetime refusal counters. */
+static void
+rejected(FILE *f, struct stats *st)
+{
+	struct rejset	 rs;
+	json_t		*rows, *r;
+	size_t		 i;
+
+	family(f, "tiergate_rejected_requests_total", "counter",
+	    "Requests refused before any model was called, by router (\"\" when "
+	    "none was named), tenant (\"\" when not authenticated), status and reason.");
+	if (rejset_load(st, &rs) == 0) {
+		rejset_lifetime(st, &rs);
+		rows = json_object_get(r = rejset_json(&rs), "rows");
+		for (i = 0; i < json_array_size(rows); i++) {
+			json_t	*x = json_array_get(rows, i);
+
+			fputs("tiergate_rejected_requests_total{router=\"", f);
+			label_value(f, json_string_value(json_object_get(x, "router")));
+			fputs("\",tenant=\"", f);
+			label_value(f, json_string_value(json_object_get(x, "tenant")));
+			fprintf(f, "\",status=\"%d\",reason=\"%s\"} %lld\n",
+			    (int)json_integer_value(json_object_get(x, "status")),
+			    json_string_value(json_object_get(x, "reason")),
+			    (long long)json_integer_value(json_object_get(x, "requests")));
+		}
+		json_decref(r);
+	}
+	rejset_free(&rs);
+}
+
 char *
 metrics_text(struct stats *st, size_t *len)
 {
@@ -218,6 +252,7 @@ metrics_text(struct stats *st, size_t *len)
 		return NULL;
 	}
 	metrics_write(f, m, n);
+	rejected(f, st);
 	family(f, "tiergate_stats_info", "gauge", "Layout of the shared stats file.");
 	fprintf(f, "tiergate_stats_info{layout_version=\"%d\"} 1\n", STATS_LAYOUT_VERSION);
 	if (fclose(f) != 0) {

@@ -129,7 +129,7 @@ oa_model_list(const struct tg_config *cfg)
 
 	for (i = 0; i < cfg->nrouters; i++)
 		json_array_append_new(data, oa_router_model(cfg, &cfg->routers[i]));
-	for (i = 0; cfg->allow_passthrough && i < cfg->nmodels; i++)
+	for (i = 0; cfg->passthrough != TG_PT_NONE && i < cfg->nmodels; i++)
 		json_array_append_new(data, oa_plain_model(&cfg->models[i]));
 	return json_pack("{s:s, s:o}", "object", "list", "data", data);
 }
@@ -153,7 +153,7 @@ oa_models(struct tg_req *req)
 		http_send_json(req, 200, oa_router_model(cfg, r));
 		return;
 	}
-	if (cfg->allow_passthrough)
+	if (cfg->passthrough != TG_PT_NONE)
 		m = config_model(cfg, id);
 	if (m != NULL)
 		http_send_json(req, 200, oa_plain_model(m));

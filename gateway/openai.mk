@@ -19,6 +19,9 @@ EXTRA_DIST += tests/unit/fixtures/openai
 TESTS += tests/openai/run.sh
 EXTRA_DIST += tests/openai/run.sh tests/openai/openai-sdk.test.mjs \
 	tests/openai/vercel-ai.test.mjs tests/openai/lib.mjs
+# "stream": true gets every relayed stream's limits and fallback.
+TESTS += tests/openai/stream-limits.sh
+EXTRA_DIST += tests/openai/stream-limits.sh
 
 # Benchmark (built, not run by make check): tests/bench/bench_openai
 noinst_PROGRAMS += tests/bench/bench_openai

@@ -32,7 +32,6 @@
 #include "route.h"
 #include "stream_impl.h"
 
-#define OA_ES_CTYPE	"application/vnd.amazon.eventstream"
 #define OA_MAX_BLOCKS	((int)(sizeof(((struct oa_sse *)0)->json_block) / sizeof(int)))
 
 /* ---- translation (tested in tests/unit/test_openai.c) --------------------------- */
@@ -176,24 +175,21 @@ oa_sse_usage_chunk(const struct oa_sse *s)
  * before the first byte is the call's failure (stream_exception_failure(),
  * so it is retried and the fallback serves), bedrock.c counts streamed
  * bytes against max_upstream_bytes and fails a stalled stream, the call's
- * deadline is upstream.stream_max_seconds, the journal arms when the
- * headers leave (route_start()'s hook), route_progress() keeps what was
- * relayed, and a stream cut short is recorded as interrupted with
+ * deadline is upstream.stream_max_seconds, stream_sink_data() runs the
+ * transfer's phases (a decoder per attempt, route_progress() after each
+ * chunk), the journal arms when the headers leave (route_start()'s hook),
+ * and a stream cut short is recorded as interrupted with
  * stream_estimate_tokens(). */
 struct oa_relay {
+	struct stream_sink	 s;		/* decoder, begun, ended (stream_sink_data()) */
 	struct route_ctx	*rc;
 	const struct oa_chat	*chat;
 	const struct bedrock_call *call;
-	struct bedrock_result	*res;		/* the attempt being decoded */
-	struct es_decoder	*dec;
 	struct oa_facts		 facts;
 	struct oa_sse		 sse;
 	char			 id[64];
-	int			 begun;		/* response headers went out */
-	int			 ended;		/* an error event went out */
 	size_t			 text_chars;	/* answer text relayed, code points */
 	enum tg_upstream_err	 up_err;	/* what ended it, for the record */
-	uint64_t		 t_call_ns;	/* when the upstream call started */
 };
 
 static int
@@ -201,11 +197,11 @@ oa_relay_begin(struct oa_relay *r)
 {
 	struct route_ctx	*rc = r->rc;
 
-	r->begun = 1;
+	r->s.begun = 1;
 	rc->d.model = r->call->model_id;
 	r->facts.model = rc->d.model;
 	/* Overhead is our time before the upstream call. */
-	rc->d.upstream_us = (http_now_ns() - r->t_call_ns) / 1000;
+	rc->d.upstream_us = (http_now_ns() - r->s.t_call_ns) / 1000;
 	route_headers(rc);
 	r->facts.reason = rc->d.reason;
 	http_add_header(rc->req, "Cache-Control", "no-cache");
@@ -223,7 +219,7 @@ oa_relay_put(struct oa_relay *r, json_t *j)
 	json_decref(j);
 	if (s == NULL)
 		return 0;
-	if ((!r->begun && oa_relay_begin(r) != 0) ||
+	if ((!r->s.begun && oa_relay_begin(r) != 0) ||
 	    http_stream_put(r->rc->req, "data: ", 6) != 0 ||
 	    http_stream_put(r->rc->req, s, strlen(s)) != 0 ||
 	    http_stream_put(r->rc->req, "\n\n", 2) != 0)
@@ -240,7 +236,7 @@ oa_relay_fail(struct oa_relay *r, enum tg_upstream_err why, const char *code,
 {
 	log_warn("request %s: stream from %s ended with %s: %s", r->rc->req->request_id,
 	    r->call->model_id, code, message);
-	r->ended = 1;
+	r->s.ended = 1;
 	r->up_err = why;
 	if (oa_relay_put(r, json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message",
 	    message, "type", "server_error", "param", "code", code)) == 0)
@@ -264,18 +260,19 @@ oa_relay_exception(struct oa_relay *r, const struct es_message *m)
 	json_decref(j);
 }
 
-/* Translate one frame.  0, -1 to stop, or 2 when an exception came before
- * any byte reached the client (the call's failure). */
+/* stream_sink frame: translate one frame.  0, -1 to stop, or 2 when an
+ * exception came before any byte reached the client (the call's failure). */
 static int
-oa_relay_frame(struct oa_relay *r, const struct es_message *m)
+oa_relay_frame(void *v, const struct es_message *m, struct bedrock_result *res)
 {
+	struct oa_relay		*r = v;
 	const struct es_header	*mt = es_find(m, ":message-type");
 	const struct es_header	*et = es_find(m, ":event-type");
 	char			 type[64];
 	json_t			*payload, *chunk;
 
-	if ((es_string_is(mt, "exception") || es_string_is(mt, "error")) && !r->begun) {
-		stream_exception_failure(m, r->res);
+	if ((es_string_is(mt, "exception") || es_string_is(mt, "error")) && !r->s.begun) {
+		stream_exception_failure(m, res);
 		return 2;
 	}
 	if (es_string_is(mt, "exception") || es_string_is(mt, "error")) {
@@ -294,18 +291,6 @@ oa_relay_frame(struct oa_relay *r, const struct es_message *m)
 	return oa_relay_put(r, chunk);
 }
 
-/* es_message_fn: translate one frame; 1 after an error event. */
-static int
-oa_relay_on_frame(void *v, const struct es_message *m)
-{
-	struct oa_relay		*r = v;
-	int			 rc;
-
-	if ((rc = oa_relay_frame(r, m)) != 0)
-		return rc;
-	return r->ended ? 1 : 0;
-}
-
 /* The decision as a kill now would record it: interrupted, with the
  * tokens relayed so far. */
 static void
@@ -320,75 +305,33 @@ oa_relay_tokens(const struct oa_relay *r, struct tg_decision *d, int interrupted
 		    r->text_chars);
 }
 
+/* stream_sink progress. */
 static void
-oa_relay_progress(struct oa_relay *r)
+oa_relay_progress(void *v)
 {
+	struct oa_relay		*r = v;
 	struct tg_decision	 d = r->rc->d;
 
 	oa_relay_tokens(r, &d, 1);
 	route_progress(r->rc, &d);
 }
 
-/* A new attempt's body begins: nothing of an earlier one reached the
- * client (or there would be no new attempt), so start over. */
-static enum bedrock_data
-oa_relay_restart(struct oa_relay *r)
-{
-	es_decoder_free(r->dec);
-	memset(&r->sse, 0, sizeof(r->sse));
-	r->sse.facts = &r->facts;
-	r->text_chars = 0;
-	r->dec = es_decoder_new(r->rc->req->limits->max_upstream_bytes);
-	return r->dec != NULL ? BEDROCK_DATA_HELD : BEDROCK_DATA_STOP;
-}
-
-/* Decode, translate each complete frame.  A frame that does not decode is
- * the call's failure while nothing reached the client, else the end. */
-static enum bedrock_data
-oa_relay_push(struct oa_relay *r, const char *buf, size_t len, struct bedrock_result *res)
-{
-	enum es_err		 e = ES_OK;
-	char			 msg[160];
-	int			 rc = 0;
-
-	r->res = res;
-	if (!r->ended)
-		rc = es_decoder_each(r->dec, buf, len, oa_relay_on_frame, r, &e);
-	if (rc == 2 || (rc < 0 && e != ES_OK && !r->begun))
-		return BEDROCK_DATA_BAD;
-	if (rc < 0 && e == ES_OK)
-		return BEDROCK_DATA_STOP;	/* the client went away */
-	if (rc < 0) {
-		snprintf(msg, sizeof(msg), "The model's stream could not be "
-		    "decoded: %s", es_strerror(e));
-		oa_relay_fail(r, TG_UP_BAD_RESPONSE, "modelStreamErrorException", msg);
-		return BEDROCK_DATA_STOP;	/* nothing after a bad frame can be trusted */
-	}
-	if (r->begun && http_stream_flush(r->rc->req) != 0)
-		return BEDROCK_DATA_STOP;
-	if (r->begun)
-		oa_relay_progress(r);
-	if (r->rc->req->client_gone)
-		return BEDROCK_DATA_STOP;
-	return r->begun ? BEDROCK_DATA_SENT : BEDROCK_DATA_HELD;
-}
-
-/* bedrock_data_fn.  At the end of a clean transfer, a stream of which no
- * chunk went out is not an answer. */
-static enum bedrock_data
-oa_relay_on_data(void *v, enum bedrock_body phase, const char *buf, size_t len,
-    struct bedrock_result *res)
+/* stream_sink restart: a new attempt's body begins. */
+static void
+oa_relay_restart(void *v)
 {
 	struct oa_relay		*r = v;
 
-	switch (phase) {
-	case BEDROCK_BODY_START:
-		return oa_relay_restart(r);
-	case BEDROCK_BODY_END:
-		return r->begun ? BEDROCK_DATA_SENT : BEDROCK_DATA_BAD;
-	default:
-		return oa_relay_push(r, buf, len, res);
-	}
+	memset(&r->sse, 0, sizeof(r->sse));
+	r->sse.facts = &r->facts;
+	r->text_chars = 0;
+}
+
+/* stream_sink broken: a frame that does not decode after the first chunk. */
+static void
+oa_relay_broken(void *v, const char *message)
+{
+	oa_relay_fail(v, TG_UP_BAD_RESPONSE, "modelStreamErrorException", message);
 }
 
 /* After the transfer: the usage chunk and [DONE] when the stream ended
@@ -396,15 +339,15 @@ oa_relay_on_data(void *v, enum bedrock_body phase, const char *buf, size_t len,
 static void
 oa_relay_end(struct oa_relay *r, int failed, const struct bedrock_result *res)
 {
-	if (r->ended || r->rc->req->client_gone)
+	if (r->s.ended || r->rc->req->client_gone)
 		return;
 	if (failed)
 		oa_relay_fail(r, res->err, res->err == TG_UP_TIMEOUT ? "modelTimeoutException" :
 		    "modelStreamErrorException", res->message);
-	else if (es_decoder_finish(r->dec) != ES_OK)
+	else if (es_decoder_finish(r->s.dec) != ES_OK)
 		oa_relay_fail(r, TG_UP_BAD_RESPONSE, "modelStreamErrorException",
 		    "The model's stream ended in the middle of a frame");
-	if (r->ended)
+	if (r->s.ended)
 		return;
 	if (r->chat->include_usage)
 		oa_relay_put(r, oa_sse_usage_chunk(&r->sse));
@@ -419,7 +362,7 @@ oa_relay_finish(struct oa_relay *r, int failed, const struct bedrock_result *res
 {
 	struct route_ctx	*rc = r->rc;
 
-	if (!r->begun)
+	if (!r->s.begun)
 		oa_relay_begin(r);	/* defensive: a 2xx without a chunk is BEDROCK_DATA_BAD */
 	oa_relay_end(r, failed, res);
 	rc->d.upstream_err = r->up_err;
@@ -439,31 +382,26 @@ oa_stream(struct route_ctx *rc, const struct oa_chat *chat, const char *body, si
 	struct oa_relay		 r = { 0 };
 	int			 failed;
 
-	r.rc = rc;
+	r.rc = r.s.rc = rc;
 	r.chat = chat;
 	r.call = &call;
+	r.s.frame = oa_relay_frame;
+	r.s.broken = oa_relay_broken;
+	r.s.progress = oa_relay_progress;
+	r.s.restart = oa_relay_restart;
+	r.s.ctx = &r;
 	oa_facts_init(&r.facts, rc, chat, r.id, sizeof(r.id));
 	r.sse.facts = &r.facts;
-	if ((r.dec = es_decoder_new(rc->req->limits->max_upstream_bytes)) == NULL) {
-		http_send_error(rc->req, 500, "InternalServerException", "Out of memory");
-		return;
-	}
 	call.action = "converse-stream";
 	call.body = body;
 	call.body_len = len;
-	call.accept = OA_ES_CTYPE;
-	call.on_data = oa_relay_on_data;
-	call.ctx = &r;
-	r.t_call_ns = http_now_ns();
-	call.deadline_ns = r.t_call_ns +
-	    (uint64_t)rc->req->worker->cfg->stream_max_seconds * 1000000000;
-	failed = route_invoke(rc, &call, &res) != 0;
-	rc->d.upstream_us = res.upstream_us;
-	if (failed && !r.begun) {
+	if ((failed = stream_sink_invoke(&r.s, &call, &res)) == -2)
+		return;
+	if (failed && !r.s.begun) {
 		route_headers(rc);
 		route_upstream_error(rc, &res);
 	} else
 		oa_relay_finish(&r, failed, &res);
-	es_decoder_free(r.dec);
+	es_decoder_free(r.s.dec);
 	bedrock_result_free(&res);
 }

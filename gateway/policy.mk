@@ -4,6 +4,8 @@
 # script tests are in lua-policies/policies.mk.
 noinst_LIBRARIES += libtgpolicy.a
 libtgpolicy_a_SOURCES = gateway/policy.h gateway/policy.c gateway/policy_cmd.c \
+	gateway/policy_facts.h gateway/policy_facts.c \
+	gateway/policy_whatif.h gateway/policy_whatif.c \
 	gateway/policy_lib.h gateway/policy_lib.c \
 	gateway/policy_pattern.h gateway/policy_pattern.c
 TG_MODULE_LIBS += libtgpolicy.a

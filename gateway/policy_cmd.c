@@ -25,6 +25,7 @@
 #include "config.h"
 #include "log.h"
 #include "policy.h"
+#include "policy_facts.h"
 #include "usage.h"
 
 /* Weak, so that programs without the config module (unit tests, the
@@ -35,130 +36,6 @@
 
 #define CMD_MAX_FILE	(16u << 20)	/* cases file cap */
 #define CMD_MAX_LINE	(1u << 20)	/* decision log line cap */
-#define CMD_MAX_META	32
-
-/* Storage behind one struct policy_facts built from JSON (borrowed). */
-struct facts_buf {
-	struct policy_facts	 f;
-	struct tg_candidate	 cand[TG_MAX_CANDIDATES];
-	const char		*mkeys[CMD_MAX_META];
-	const char		*mvals[CMD_MAX_META];
-};
-
-static const char *
-jstr(const json_t *o, const char *k, const char *dflt)
-{
-	const char	*s = json_string_value(json_object_get(o, k));
-
-	return s != NULL ? s : dflt;
-}
-
-static double
-jnum(const json_t *o, const char *k, double dflt)
-{
-	json_t	*v = json_object_get(o, k);
-
-	return json_is_number(v) ? json_number_value(v) : dflt;
-}
-
-static int
-jbool(const json_t *o, const char *k, int dflt)
-{
-	json_t	*v = json_object_get(o, k);
-
-	return json_is_boolean(v) ? json_is_true(v) : dflt;
-}
-
-/* One candidate.  Priced when "priced" is not false and both prices are
- * numbers; est_cost defaults to tokens × (price_in + price_out) / 1e6. */
-static int
-cand_from_json(const json_t *o, size_t tokens, struct tg_candidate *c)
-{
-	json_t	*q = json_object_get(o, "quality");
-
-	if ((c->model = jstr(o, "model", NULL)) == NULL)
-		return -1;
-	c->has_quality = json_is_number(q);
-	c->quality = c->has_quality ? json_number_value(q) : 0;
-	c->priced = jbool(o, "priced", 1) &&
-	    json_is_number(json_object_get(o, "price_in")) &&
-	    json_is_number(json_object_get(o, "price_out"));
-	c->price_in = c->priced ? jnum(o, "price_in", 0) : 0;
-	c->price_out = c->priced ? jnum(o, "price_out", 0) : 0;
-	c->est_cost = c->priced ? jnum(o, "est_cost",
-	    (double)tokens * (c->price_in + c->price_out) / 1e6) : 0;
-	return 0;
-}
-
-static void
-meta_from_json(const json_t *o, struct facts_buf *fb)
-{
-	const char	*k;
-	json_t		*v;
-
-	json_object_foreach((json_t *)o, k, v) {
-		if (!json_is_string(v) || fb->f.nmetadata == CMD_MAX_META)
-			continue;
-		fb->mkeys[fb->f.nmetadata] = k;
-		fb->mvals[fb->f.nmetadata++] = json_string_value(v);
-	}
-}
-
-/* Facts from a JSON object (a case's "facts" or a decision log line).
- * Strings stay borrowed from `o`.  Returns -1 with err set when the
- * candidates are missing or malformed. */
-static int
-facts_from_json(const json_t *o, struct facts_buf *fb, char *err, size_t errlen)
-{
-	struct policy_facts	*f = &fb->f;
-	json_t			*cands = json_object_get(o, "candidates"), *c;
-	size_t			 i, tokens;
-
-	memset(fb, 0, sizeof(*fb));
-	tokens = (size_t)jnum(o, "tokens", jnum(o, "input_tokens", 100));
-	f->router = jstr(o, "router", "test-router");
-	f->request_class = jstr(o, "class", "");
-	f->tenant = jstr(o, "tenant", "");
-	f->api = jstr(o, "api", "converse");
-	f->est_input_tokens = tokens;
-	f->prompt_chars = (size_t)jnum(o, "prompt_chars", 4.0 * (double)tokens);
-	f->turns = (int)jnum(o, "turns", 1);
-	f->has_tools = jbool(o, "has_tools", 0);
-	f->has_images = jbool(o, "has_images", 0);
-	f->has_documents = jbool(o, "has_documents", 0);
-	f->conversation_id = jstr(o, "conversation", "");
-	f->previous_model = jstr(o, "previous_model", "");
-	f->threshold = jnum(o, "threshold", 0);
-	f->has_confidence = json_is_number(json_object_get(o, "confidence"));
-	f->confidence = jnum(o, "confidence", 0);
-	f->min_confidence = jnum(o, "min_confidence", 0);
-	f->tenant_spend_today = jnum(o, "tenant_spend_today", 0);
-	f->router_spend_today = jnum(o, "router_spend_today", 0);
-	if (!json_is_array(cands) || json_array_size(cands) == 0 ||
-	    json_array_size(cands) > TG_MAX_CANDIDATES) {
-		snprintf(err, errlen, "\"candidates\" must be an array of 1..%d objects",
-		    TG_MAX_CANDIDATES);
-		return -1;
-	}
-	json_array_foreach(cands, i, c)
-		if (cand_from_json(c, tokens, &fb->cand[i]) == -1) {
-			snprintf(err, errlen, "candidate %zu has no \"model\"", i);
-			return -1;
-		}
-	f->cand = fb->cand;
-	f->ncand = json_array_size(cands);
-	f->predictor_ok = jbool(o, "predictor_ok", 1);
-	/* a logged line's "fallback" is a reason name, not a model: only a
-	 * candidate counts */
-	f->fallback = fb->cand[f->ncand - 1].model;
-	for (i = 0; i < f->ncand; i++)
-		if (strcmp(fb->cand[i].model, jstr(o, "fallback", "")) == 0)
-			f->fallback = fb->cand[i].model;
-	meta_from_json(json_object_get(o, "metadata"), fb);
-	f->metadata_keys = fb->mkeys;
-	f->metadata_values = fb->mvals;
-	return 0;
-}
 
 /* Limits for the commands: the built-in defaults, a config's, or flags. */
 static struct policy_limits cmd_limits;
@@ -350,7 +227,7 @@ case_check(const json_t *ex, enum policy_err e, const struct policy_decision *d,
 	const char	*s;
 	json_t		*rf = json_object_get(ex, "refuse");
 
-	if ((s = jstr(ex, "error", NULL)) != NULL) {
+	if ((s = pf_jstr(ex, "error", NULL)) != NULL) {
 		if (e != POLICY_OK && strcmp(s, err_names[e]) == 0)
 			return 1;
 		snprintf(why, len, "expected error %s, got %s", s,
@@ -362,22 +239,22 @@ case_check(const json_t *ex, enum policy_err e, const struct policy_decision *d,
 		return 0;
 	}
 	if (rf != NULL) {
-		if (!d->refuse || d->refuse_status != (int)jnum(rf, "status", 429) ||
-		    strcmp(d->refuse_type, jstr(rf, "type", "ThrottlingException")) != 0 ||
-		    strstr(d->refuse_message, jstr(rf, "message_contains", "")) == NULL) {
-			snprintf(why, len, "expected refusal %d %s, got %s", (int)jnum(rf, "status", 429),
-			    jstr(rf, "type", "ThrottlingException"), d->refuse ? "another refusal" : d->model);
+		if (!d->refuse || d->refuse_status != (int)pf_jnum(rf, "status", 429) ||
+		    strcmp(d->refuse_type, pf_jstr(rf, "type", "ThrottlingException")) != 0 ||
+		    strstr(d->refuse_message, pf_jstr(rf, "message_contains", "")) == NULL) {
+			snprintf(why, len, "expected refusal %d %s, got %s", (int)pf_jnum(rf, "status", 429),
+			    pf_jstr(rf, "type", "ThrottlingException"), d->refuse ? "another refusal" : d->model);
 			return 0;
 		}
-	} else if ((s = jstr(ex, "model", NULL)) != NULL && (d->refuse || strcmp(s, d->model) != 0)) {
+	} else if ((s = pf_jstr(ex, "model", NULL)) != NULL && (d->refuse || strcmp(s, d->model) != 0)) {
 		snprintf(why, len, "expected model %s, got %s", s, d->refuse ? "a refusal" : d->model);
 		return 0;
 	}
-	if ((s = jstr(ex, "reason", NULL)) != NULL && strcmp(s, d->reason) != 0) {
+	if ((s = pf_jstr(ex, "reason", NULL)) != NULL && strcmp(s, d->reason) != 0) {
 		snprintf(why, len, "expected reason \"%s\"", s);
 		return 0;
 	}
-	if ((s = jstr(ex, "reason_contains", NULL)) != NULL && strstr(d->reason, s) == NULL) {
+	if ((s = pf_jstr(ex, "reason_contains", NULL)) != NULL && strstr(d->reason, s) == NULL) {
 		snprintf(why, len, "expected reason containing \"%s\"", s);
 		return 0;
 	}
@@ -388,7 +265,7 @@ case_check(const json_t *ex, enum policy_err e, const struct policy_decision *d,
 static void
 case_run(struct policy *p, json_t *c, int line, struct case_run *r)
 {
-	struct facts_buf	 fb;
+	struct policy_facts_buf	 fb;
 	struct policy_decision	 d;
 	enum policy_err		 e;
 	json_t			*facts = NULL;
@@ -398,10 +275,10 @@ case_run(struct policy *p, json_t *c, int line, struct case_run *r)
 		json_object_update(r->defaults, json_object_get(c, "defaults"));
 		return;
 	}
-	snprintf(name, sizeof(name), "%s", jstr(c, "name", "(unnamed)"));
+	snprintf(name, sizeof(name), "%s", pf_jstr(c, "name", "(unnamed)"));
 	facts = json_deep_copy(r->defaults);
 	json_object_update(facts, json_object_get(c, "facts"));
-	if (facts_from_json(facts, &fb, why, sizeof(why)) == -1) {
+	if (policy_facts_from_json(facts, &fb, why, sizeof(why)) == -1) {
 		printf("FAIL line %d: %s: bad facts: %s\n", line, name, why);
 		r->failed++;
 	} else if (e = policy_decide(p, &fb.f, &d),
@@ -539,8 +416,8 @@ cand_cf(const struct policy_facts *f, const char *cf_model)
 static double
 tok_cost(const struct tg_candidate *c, const json_t *line)
 {
-	return (jnum(line, "input_tokens", 0) * c->price_in +
-	    jnum(line, "output_tokens", 0) * c->price_out) / 1e6;
+	return (pf_jnum(line, "input_tokens", 0) * c->price_in +
+	    pf_jnum(line, "output_tokens", 0) * c->price_out) / 1e6;
 }
 
 static void
@@ -567,25 +444,13 @@ tally(struct replay *r, const char *model, double cost)
 	r->models[i].cost += cost;
 }
 
-/* The spend key of a line: UTC day of "ts" and a name. */
-static void
-spend_key(const json_t *line, const char *who, const char *name, char *key, size_t len)
-{
-	time_t		 t = (time_t)jnum(line, "ts", 0);
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	snprintf(key, len, "%04d-%02d-%02d\t%s\t%s", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, who, name);
-}
-
 static double
 spend_get(struct replay *r, const json_t *line, const char *who, const char *name)
 {
 	char	 key[512];
 
-	spend_key(line, who, name, key, sizeof(key));
-	return jnum(r->spend, key, 0);
+	policy_facts_spend_key(line, who, name, key, sizeof(key));
+	return pf_jnum(r->spend, key, 0);
 }
 
 static void
@@ -593,8 +458,8 @@ spend_add(struct replay *r, const json_t *line, const char *who, const char *nam
 {
 	char	 key[512];
 
-	spend_key(line, who, name, key, sizeof(key));
-	json_object_set_new(r->spend, key, json_real(jnum(r->spend, key, 0) + v));
+	policy_facts_spend_key(line, who, name, key, sizeof(key));
+	json_object_set_new(r->spend, key, json_real(pf_jnum(r->spend, key, 0) + v));
 }
 
 static const char *
@@ -605,7 +470,7 @@ replay_fallback(struct replay *r, const struct policy_facts *f, const json_t *li
 
 	if (r->cfg != NULL && (rt = config_router(r->cfg, f->router)) != NULL)
 		return r->cfg->models[rt->fallback].id;
-	c = cand_cf(f, jstr(line, "cf_model", NULL));
+	c = cand_cf(f, pf_jstr(line, "cf_model", NULL));
 	return c != NULL ? c->model : f->cand[f->ncand - 1].model;
 }
 
@@ -614,8 +479,8 @@ replay_account(struct replay *r, const json_t *line, const struct policy_facts *
     const char *model)
 {
 	const struct tg_candidate	*c = cand_find(f, model);
-	const struct tg_candidate	*cf = cand_cf(f, jstr(line, "cf_model", NULL));
-	const struct tg_candidate	*lg = cand_find(f, jstr(line, "model", NULL));
+	const struct tg_candidate	*cf = cand_cf(f, pf_jstr(line, "cf_model", NULL));
+	const struct tg_candidate	*lg = cand_find(f, pf_jstr(line, "model", NULL));
 	double				 cost;
 
 	if (c == NULL || !c->priced || cf == NULL) {
@@ -638,13 +503,13 @@ replay_account(struct replay *r, const json_t *line, const struct policy_facts *
 static void
 replay_line(struct replay *r, const json_t *line)
 {
-	struct facts_buf	 fb;
+	struct policy_facts_buf	 fb;
 	struct policy_decision	 d;
 	enum policy_err		 e;
 	const char		*logged;
 	char			 err[256];
 
-	if (facts_from_json(line, &fb, err, sizeof(err)) == -1 ||
+	if (policy_facts_from_json(line, &fb, err, sizeof(err)) == -1 ||
 	    *fb.f.router == '\0' || (r->router != NULL && strcmp(r->router, fb.f.router) != 0)) {
 		r->skipped++;
 		return;
@@ -665,7 +530,7 @@ replay_line(struct replay *r, const json_t *line)
 		r->changed++;
 		return;
 	}
-	logged = jstr(line, "chosen", jstr(line, "model", ""));
+	logged = pf_jstr(line, "chosen", pf_jstr(line, "model", ""));
 	r->changed += strcmp(logged, d.model) != 0;
 	replay_account(r, line, &fb.f, d.model);
 }

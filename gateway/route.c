@@ -20,6 +20,7 @@
 #include "gateway.h"
 #include "journal.h"
 #include "log.h"
+#include "modelid.h"
 #include "pred.h"
 #include "route.h"
 #include "stats.h"
@@ -346,6 +347,7 @@ route_decide(struct route_ctx *rc)
 	if (rc->pd.refuse) {
 		rc->d.reason = rc->pd.reason[0] ? rc->pd.reason : rc->pd.refuse_message;
 		rc->d.status = rc->pd.refuse_status;
+		rc->d.reject = TG_RJ_POLICY;
 		http_add_header(rc->req, "x-tiergate-reason", rc->d.reason);
 		http_send_error(rc->req, rc->pd.refuse_status, rc->pd.refuse_type, "%s",
 		    rc->pd.refuse_message);
@@ -359,12 +361,58 @@ route_decide(struct route_ctx *rc)
 	return 0;
 }
 
+/* Refuse the model id before anything else ran: error sent, refusal kept. */
+static int
+route_refuse(struct route_ctx *rc, int status, const char *type, enum tg_reject why,
+    const char *msg)
+{
+	rc->d.reject = why;
+	http_send_error(rc->req, status, type, "%s", msg);
+	return status;
+}
+
+/* server.passthrough: may `mid` (no router) go to Bedrock as it is?  An
+ * ARN of a foundation model or an inference profile is known by the id it
+ * names; any other ARN only by itself. */
+static int
+route_passthrough_ok(const struct tg_config *cfg, const struct modelid *mid,
+    const char *model_id)
+{
+	if (cfg->passthrough == TG_PT_ANY)
+		return 1;
+	if (cfg->passthrough == TG_PT_NONE)
+		return 0;
+	if (mid->kind == MODELID_FOUNDATION_ARN || mid->kind == MODELID_PROFILE_ARN)
+		return config_model_known(cfg, mid->resource);
+	return config_model_known(cfg, model_id);
+}
+
+/*
+ * Resolve the client's modelId, in this order: Bedrock's model-id grammar
+ * (400 ValidationException, as Bedrock answers it), the account of a
+ * router ARN (403 AccessDeniedException), a configured router, a router
+ * ARN naming none (404 ResourceNotFoundException), then passthrough (400
+ * ValidationException "The provided model identifier is invalid.", as
+ * Bedrock answers an id it does not know).  Returns 0 or the status sent.
+ */
 static int
 route_resolve(struct route_ctx *rc, const char *model_id)
 {
 	const struct tg_config	*cfg = rc->req->worker->cfg;
+	struct modelid		 mid;
+	char			 msg[512];
 
 	snprintf(rc->model_id, sizeof(rc->model_id), "%s", model_id);
+	if (modelid_parse(model_id, &mid) != 0)
+		return route_refuse(rc, 400, "ValidationException", TG_RJ_MODEL_ID,
+		    "1 validation error detected: Value at 'modelId' failed to satisfy "
+		    "constraint: Member must satisfy regular expression pattern of a "
+		    "Bedrock model id, inference profile id or ARN");
+	if (mid.kind == MODELID_ROUTER_ARN && !config_account_ok(cfg, mid.account)) {
+		snprintf(msg, sizeof(msg), "You don't have access to the prompt router "
+		    "%.300s: account %s is not served here", model_id, mid.account);
+		return route_refuse(rc, 403, "AccessDeniedException", TG_RJ_ACCOUNT, msg);
+	}
 	rc->router = config_router(cfg, model_id);
 	if (rc->router != NULL) {
 		rc->d.router = rc->router->id;
@@ -373,13 +421,17 @@ route_resolve(struct route_ctx *rc, const char *model_id)
 		rc->fallback = cfg->models[rc->router->fallback].id;
 		return 0;
 	}
-	if (!cfg->allow_passthrough || (strncmp(model_id, "arn:aws:bedrock:", 16) == 0 &&
-	    strstr(model_id, ":prompt-router/") != NULL)) {
-		http_send_error(rc->req, 404, "ResourceNotFoundException",
-		    "No router named '%s' is configured%s", model_id,
-		    cfg->allow_passthrough ? "" : " (plain model ids are not allowed)");
-		return 404;
+	if (mid.kind == MODELID_ROUTER_ARN) {
+		snprintf(msg, sizeof(msg), "No router named '%.300s' is configured", model_id);
+		return route_refuse(rc, 404, "ResourceNotFoundException", TG_RJ_UNKNOWN_MODEL,
+		    msg);
 	}
+	if (!route_passthrough_ok(cfg, &mid, model_id))
+		return route_refuse(rc, 400, "ValidationException", TG_RJ_UNKNOWN_MODEL,
+		    cfg->passthrough == TG_PT_NONE ? "The provided model identifier is "
+		    "invalid. (It names no router, and this gateway serves routers only.)" :
+		    "The provided model identifier is invalid. (It names no router and no "
+		    "model this gateway knows.)");
 	rc->d.chosen = rc->model_id;
 	rc->d.reason = "passthrough";
 	return 0;
@@ -524,6 +576,7 @@ route_prepare(struct route_ctx *rc, struct tg_req *req, const char *tenant,
 		return rc->d.status = st;
 	if (req_parse_converse(req->body, req->body_len, req->limits->max_json_depth,
 	    &rc->conv, msg, sizeof(msg)) != REQ_OK) {
+		rc->d.reject = TG_RJ_VALIDATION;
 		http_send_error(req, 400, "ValidationException", "%s", msg);
 		return rc->d.status = 400;
 	}
@@ -543,6 +596,7 @@ route_prepare_json(struct route_ctx *rc, struct tg_req *req, const char *tenant,
 		return rc->d.status = st;
 	}
 	if (req_converse_from_json(converse, &rc->conv, msg, sizeof(msg)) != REQ_OK) {
+		rc->d.reject = TG_RJ_VALIDATION;
 		http_send_error(req, 400, "ValidationException", "%s", msg);
 		return rc->d.status = 400;
 	}

@@ -205,6 +205,9 @@ serve_open_shared(struct tg_server *s)
 	}
 	if (s->keys == NULL)
 		log_warn("no api_keys_file configured: clients are not authenticated");
+	else
+		log_info("api keys: %zu keys from %s", auth_keys_count(auth_keyring_get(s->keys)),
+		    s->cfg->api_keys_file);
 	if (s->cfg->stats_path != NULL &&
 	    (s->stats = stats_open(s->cfg->stats_path, err, sizeof(err))) == NULL) {
 		log_err("stats: %s", err);

@@ -36,7 +36,7 @@
  *    microseconds: 52,000 requests in flight around the clock for a day);
  *    a word that would overflow saturates and counts a drop.
  *
- *  - Dimension tables (keys, tenants) are open-addressed.  A slot's state
+ *  - Dimension tables (keys, tenants, refusal keys) are open-addressed.  A slot's state
  *    word (state | hash) goes EMPTY -> CLAIMING by CAS; from then on every
  *    process that wants the same hash helps finish the claim instead of
  *    waiting: it finds or takes the slot's dense index in the owner array
@@ -65,6 +65,7 @@
 #define STATS_MAGIC		"TGSTATS\n"
 #define STATS_KEY_SLOTS		256
 #define STATS_TENANT_SLOTS	512
+#define STATS_REJECT_SLOTS	256
 #define STATS_NSTICKY		4096
 #define STATS_CONV_LEN		64
 
@@ -80,17 +81,20 @@
 #define VAL_MAX			((UINT64_C(1) << VAL_BITS) - 1)
 #define TAG_LAPS		((UINT64_C(1) << TAG_BITS) - 1)	/* tags 1..4095 */
 
+#define NGEOMETRY		14
+
 struct sh_header {
 	char		magic[8];
 	uint32_t	layout;
 	uint32_t	header_size;
 	uint64_t	file_size;
-	uint32_t	geometry[12];	/* see geometry_fill() */
+	uint32_t	geometry[NGEOMETRY];	/* see geometry_fill() */
 	uint64_t	created;
 	uint64_t	nkeys;		/* 1 + highest dense key index taken */
 	uint64_t	ntenants;
 	uint64_t	dropped;
-	uint64_t	reserved[20];
+	uint64_t	nrejects;
+	uint64_t	reserved[18];
 };
 
 struct sh_keyslot {
@@ -114,6 +118,20 @@ struct sh_tslot {
 	char		name[STATS_TENANT_LEN];
 };
 
+struct sh_rslot {
+	uint64_t	word;		/* SLOT_WORD */
+	uint32_t	idx;
+	uint32_t	pad;
+	struct stats_rkey key;
+};
+
+struct sh_rejrec {
+	uint32_t	ready;
+	uint32_t	pad;
+	struct stats_rkey key;
+	uint64_t	life;		/* plain counter */
+};
+
 struct sh_row {
 	uint64_t	hint;		/* highest unit + 1 entered */
 	uint64_t	c[STATS_C__MAX];	/* tagged */
@@ -134,6 +152,7 @@ struct sh_tenant {
 struct sh_bucket {
 	struct stats_counts global;
 	uint64_t	rows[STATS_MAX_KEYS][STATS_C__MAX];
+	uint64_t	rejects[STATS_MAX_REJECTS];	/* refusals per key */
 };
 
 struct sh_sticky {
@@ -152,6 +171,9 @@ struct sh_file {
 	struct sh_tslot		tslots[STATS_TENANT_SLOTS];
 	uint32_t		tenant_owner[STATS_MAX_TENANTS];
 	struct sh_tenant	tenants[STATS_MAX_TENANTS];
+	struct sh_rslot		rslots[STATS_REJECT_SLOTS];
+	uint32_t		reject_owner[STATS_MAX_REJECTS];
+	struct sh_rejrec	rejects[STATS_MAX_REJECTS];
 	struct sh_sticky	sticky[STATS_NSTICKY];
 	uint64_t		day_hint[STATS_NDAYS];
 	uint64_t		min_hint[STATS_NMINUTES];
@@ -172,7 +194,7 @@ const uint64_t stats_lat_bounds_us[STATS_NLAT - 1] = {
 };
 
 static void
-geometry_fill(uint32_t g[12])
+geometry_fill(uint32_t g[NGEOMETRY])
 {
 	g[0] = STATS_MAX_KEYS;
 	g[1] = STATS_MAX_TENANTS;
@@ -186,6 +208,8 @@ geometry_fill(uint32_t g[12])
 	g[9] = STATS_TENANT_SLOTS;
 	g[10] = TG_FB__MAX;
 	g[11] = TG_UP__MAX;
+	g[12] = STATS_MAX_REJECTS;
+	g[13] = STATS_REJECT_SLOTS;
 }
 
 /* --- atomics --------------------------------------------------------- */
@@ -334,6 +358,7 @@ file_init(struct sh_file *f, time_t now)
 {
 	struct sh_keyrec	*ov = &f->keys[STATS_MAX_KEYS - 1];
 	struct sh_tenant	*tov = &f->tenants[STATS_MAX_TENANTS - 1];
+	struct sh_rejrec	*rov = &f->rejects[STATS_MAX_REJECTS - 1];
 
 	memset(&f->hdr, 0, sizeof(f->hdr));
 	f->hdr.layout = STATS_LAYOUT_VERSION;
@@ -345,6 +370,8 @@ file_init(struct sh_file *f, time_t now)
 	ov->ready = 1;
 	copy_trunc(tov->name, "(other)", sizeof(tov->name));
 	tov->ready = 1;
+	copy_trunc(rov->key.router, "(other)", sizeof(rov->key.router));
+	rov->ready = 1;
 	memcpy(f->hdr.magic, STATS_MAGIC, sizeof(f->hdr.magic));
 }
 
@@ -390,7 +417,7 @@ fail:
 static int
 header_check(const struct sh_header *h, const char *path, char *err, size_t errlen)
 {
-	uint32_t	 g[12];
+	uint32_t	 g[NGEOMETRY];
 
 	geometry_fill(g);
 	if (memcmp(h->magic, STATS_MAGIC, sizeof(h->magic)) != 0)
@@ -657,6 +684,70 @@ tenant_index(struct stats *st, const char *name)
 	return STATS_MAX_TENANTS - 1;
 }
 
+_Static_assert(sizeof(struct stats_rkey) % 8 == 0, "refusal key copied by words");
+
+/* Finish the claim of refusal slot number n for k (claimer or helper). */
+static void
+reject_finish(struct stats *st, uint32_t n, uint64_t h, const struct stats_rkey *k)
+{
+	struct sh_rslot		*s = &st->f->rslots[n];
+	struct sh_rejrec	*rec;
+	uint32_t		 idx;
+
+	idx = owner_index(st->f->reject_owner, STATS_MAX_REJECTS, n, &st->f->hdr.nrejects);
+	words_store(&s->key, k, sizeof(*k));
+	__atomic_store_n(&s->idx, idx, __ATOMIC_RELAXED);
+	rec = &st->f->rejects[idx];
+	if (idx != STATS_MAX_REJECTS - 1) {
+		words_store(&rec->key, k, sizeof(*k));
+		__atomic_store_n(&rec->ready, 1, __ATOMIC_RELEASE);
+	} else
+		dropped(st);
+	slot_publish(&s->word, h);
+}
+
+static int
+reject_at(const struct sh_rslot *s, const struct stats_rkey *k)
+{
+	struct stats_rkey	 cur;
+
+	words_load(&cur, &s->key, sizeof(cur));
+	return memcmp(&cur, k, sizeof(cur)) == 0;
+}
+
+static uint64_t
+reject_hash(const struct stats_rkey *k)
+{
+	char	 num[24];
+
+	snprintf(num, sizeof(num), "%u/%u", k->status, k->reason);
+	return fnv1a(fnv1a(fnv1a(FNV_BASIS, k->router), k->tenant), num);
+}
+
+/* Dense index of refusal key k (zero-padded fields), creating it; the
+ * overflow index when full. */
+static uint32_t
+reject_index(struct stats *st, const struct stats_rkey *k)
+{
+	struct sh_rslot	*s;
+	uint64_t	 h = reject_hash(k), w;
+	uint32_t	 i, n;
+
+	for (i = 0; i < STATS_REJECT_SLOTS; i++) {
+		n = (uint32_t)((h + i) % STATS_REJECT_SLOTS);
+		s = &st->f->rslots[n];
+		w = slot_take(&s->word, h);
+		if (w == SLOT_WORD(h, SLOT_CLAIMING)) {
+			reject_finish(st, n, h, k);
+			w = __atomic_load_n(&s->word, __ATOMIC_ACQUIRE);
+		}
+		if (w == SLOT_WORD(h, SLOT_READY) && reject_at(s, k))
+			return __atomic_load_n(&s->idx, __ATOMIC_RELAXED);
+	}
+	dropped(st);
+	return STATS_MAX_REJECTS - 1;
+}
+
 /* --- rings ----------------------------------------------------------- */
 
 /* Tag of `unit` in a ring of n units: 1 + its lap, modulo TAG_LAPS. */
@@ -771,13 +862,14 @@ delta_fill(struct delta *dl, const struct tg_decision *d)
 	dl->c[STATS_C_OUTPUT] = d->output_tokens;
 	dl->c[STATS_C_CACHE_READ] = d->cache_read_tokens;
 	dl->c[STATS_C_CACHE_WRITE] = d->cache_write_tokens;
+	/* A request no model answered cost nothing: it is not "unpriced". */
 	if (d->cost_known)
 		dl->c[STATS_C_COST] = nano(d->cost);
-	else
+	else if (d->model != NULL)
 		dl->c[STATS_C_UNPRICED] = 1;
 	if (d->cf_known)
 		dl->c[STATS_C_CF] = nano(d->cf_cost);
-	else
+	else if (d->model != NULL)
 		dl->c[STATS_C_CF_UNPRICED] = 1;
 	if (d->cost_known && d->cf_known) {
 		dl->c[STATS_C_CMP_COST] = dl->c[STATS_C_COST];
@@ -880,6 +972,39 @@ trow_add(struct stats *st, struct sh_row *r, uint64_t unit, uint64_t n,
 		dropped(st);
 }
 
+/* Count one refusal in bucket b (hint *hint) of a ring of n units. */
+static void
+reject_bucket_add(struct stats *st, uint64_t *hint, struct sh_bucket *b, uint64_t unit,
+    uint64_t n, uint32_t ri)
+{
+	if (!hint_enter(hint, unit) || tadd(&b->rejects[ri], ring_tag(unit, n), 1) > 0 ||
+	    __atomic_load_n(hint, __ATOMIC_RELAXED) != unit + 1)
+		dropped(st);
+}
+
+static void
+stats_record_reject(struct stats *st, const struct tg_decision *d, time_t now)
+{
+	struct stats_rkey	 k;
+	uint64_t		 min = (uint64_t)now / 60, day = (uint64_t)now / 86400;
+	uint32_t		 ri;
+
+	memset(&k, 0, sizeof(k));
+	copy_trunc(k.router, d->router != NULL ? d->router : "", sizeof(k.router));
+	copy_trunc(k.tenant, d->tenant != NULL ? d->tenant : "", sizeof(k.tenant));
+	k.status = d->status >= 100 && d->status < 600 ? (uint32_t)d->status : 0;
+	k.reason = (uint32_t)d->reject;
+	ri = reject_index(st, &k);
+	cur_part(0);		/* parts numbered as stats_record()'s */
+	add(&st->f->rejects[ri].life, 1);
+	cur_part(1);
+	reject_bucket_add(st, &st->f->min_hint[min % STATS_NMINUTES],
+	    &st->f->minutes[min % STATS_NMINUTES], min, STATS_NMINUTES, ri);
+	cur_part(2);
+	reject_bucket_add(st, &st->f->day_hint[day % STATS_NDAYS],
+	    &st->f->days[day % STATS_NDAYS], day, STATS_NDAYS, ri);
+}
+
 void
 stats_record_resume(struct stats *st, const struct tg_decision *d, time_t now,
     uint32_t *progress)
@@ -903,6 +1028,10 @@ stats_record(struct stats *st, const struct tg_decision *d, time_t now)
 
 	if (st == NULL || now < 0)
 		return;
+	if (d->reject != TG_RJ_NONE) {
+		stats_record_reject(st, d, now);
+		return;
+	}
 	/* zero-padded: the fields are copied into the file whole */
 	memset(&k, 0, sizeof(k));
 	memset(tname, 0, sizeof(tname));
@@ -1121,6 +1250,27 @@ counts_read_tagged(struct stats_counts *out, const struct stats_counts *src,
 		o[i] += tval(&s[i], tag);
 }
 
+/* The minute or day bucket holding `unit`, with its tag; NULL when its
+ * hint says it holds another unit (expired or never written). */
+static struct sh_bucket *
+bucket_of(struct stats *st, enum stats_unit u, uint64_t unit, uint64_t *tag)
+{
+	uint64_t	*hint;
+
+	if (u == STATS_MINUTE) {
+		hint = &st->f->min_hint[unit % STATS_NMINUTES];
+		*tag = ring_tag(unit, STATS_NMINUTES);
+	} else if (u == STATS_DAY) {
+		hint = &st->f->day_hint[unit % STATS_NDAYS];
+		*tag = ring_tag(unit, STATS_NDAYS);
+	} else
+		return NULL;
+	if (__atomic_load_n(hint, __ATOMIC_RELAXED) != unit + 1)
+		return NULL;
+	return u == STATS_MINUTE ? &st->f->minutes[unit % STATS_NMINUTES] :
+	    &st->f->days[unit % STATS_NDAYS];
+}
+
 void
 stats_key_lifetime(struct stats *st, size_t idx, struct stats_counts *out)
 {
@@ -1133,21 +1283,11 @@ stats_bucket_read(struct stats *st, enum stats_unit u, uint64_t unit,
     struct stats_counts *global, uint64_t (*rows)[STATS_C__MAX], size_t nrows)
 {
 	struct sh_bucket	*b;
-	uint64_t		*hint, tag;
+	uint64_t		 tag;
 	size_t			 k;
 	int			 i;
 
-	if (u == STATS_MINUTE) {
-		b = &st->f->minutes[unit % STATS_NMINUTES];
-		hint = &st->f->min_hint[unit % STATS_NMINUTES];
-		tag = ring_tag(unit, STATS_NMINUTES);
-	} else if (u == STATS_DAY) {
-		b = &st->f->days[unit % STATS_NDAYS];
-		hint = &st->f->day_hint[unit % STATS_NDAYS];
-		tag = ring_tag(unit, STATS_NDAYS);
-	} else
-		return 0;
-	if (__atomic_load_n(hint, __ATOMIC_RELAXED) != unit + 1)
+	if ((b = bucket_of(st, u, unit, &tag)) == NULL)
 		return 0;
 	if (global != NULL)
 		counts_read_tagged(global, &b->global, tag);
@@ -1209,6 +1349,52 @@ stats_tenant_read(struct stats *st, size_t idx, enum stats_unit u, uint64_t unit
 	if (u == STATS_DAY)
 		return row_read(&t->days[unit % STATS_NDAYS], unit, STATS_NDAYS, c);
 	return 0;
+}
+
+size_t
+stats_nrejects(struct stats *st)
+{
+	uint64_t	 n;
+
+	n = __atomic_load_n(&st->f->hdr.nrejects, __ATOMIC_ACQUIRE);
+	return n >= STATS_MAX_REJECTS - 1 ? STATS_MAX_REJECTS : (size_t)n;
+}
+
+int
+stats_reject_key(struct stats *st, size_t idx, struct stats_rkey *out)
+{
+	struct sh_rejrec	*r;
+
+	if (idx >= STATS_MAX_REJECTS)
+		return -1;
+	r = &st->f->rejects[idx];
+	if (!__atomic_load_n(&r->ready, __ATOMIC_ACQUIRE))
+		return -1;
+	words_load(out, &r->key, sizeof(*out));
+	out->router[sizeof(out->router) - 1] = '\0';
+	out->tenant[sizeof(out->tenant) - 1] = '\0';
+	return 0;
+}
+
+uint64_t
+stats_reject_lifetime(struct stats *st, size_t idx)
+{
+	return idx < STATS_MAX_REJECTS ? ld(&st->f->rejects[idx].life) : 0;
+}
+
+int
+stats_reject_read(struct stats *st, enum stats_unit u, uint64_t unit, uint64_t *rows,
+    size_t nrows)
+{
+	struct sh_bucket	*b;
+	uint64_t		 tag;
+	size_t			 k;
+
+	if ((b = bucket_of(st, u, unit, &tag)) == NULL)
+		return 0;
+	for (k = 0; k < nrows && k < STATS_MAX_REJECTS; k++)
+		rows[k] += tval(&b->rejects[k], tag);
+	return 1;
 }
 
 uint64_t

@@ -18,6 +18,10 @@
  *    (64 days), each with a global struct stats_counts and per-key rows of
  *    the STATS_C_* counters;
  *  - per tenant: lifetime, per-hour (8 days) and per-day (64 days) rows;
+ *  - requests refused before a model was called, apart from all of the
+ *    above (they are no model's traffic, spend or unpriced requests): per
+ *    refusal key (router x tenant x status x reason), lifetime and in
+ *    every minute and day bucket;
  *  - a best-effort sticky-conversation table (conversation id -> model).
  */
 #ifndef TG_STATS_H
@@ -33,7 +37,8 @@ struct stats;
 
 /* Bumped on any change of the file layout; a file of another version is
  * refused (move it away or rebuild it from the decision logs). */
-#define STATS_LAYOUT_VERSION	4	/* 4: fallback kind low_confidence */
+#define STATS_LAYOUT_VERSION	5	/* 4: fallback kind low_confidence;
+					 * 5: counters of refused requests */
 
 /* The per-row counters.  Money is integer nano-dollars. */
 enum stats_counter {
@@ -85,6 +90,15 @@ struct stats_key {
 	char	class_[STATS_CLASS_LEN];
 };
 
+/* A refused request: router named ("" if none or unknown), tenant ("" if
+ * not authenticated), HTTP status sent and reason (enum tg_reject). */
+struct stats_rkey {
+	char		router[STATS_ROUTER_LEN];
+	char		tenant[STATS_TENANT_LEN];
+	uint32_t	status;
+	uint32_t	reason;
+};
+
 enum stats_unit {
 	STATS_MINUTE = 0,	/* keys and global: ring of STATS_NMINUTES */
 	STATS_HOUR,		/* tenants only: ring of STATS_NHOURS */
@@ -95,6 +109,7 @@ enum stats_unit {
 #define STATS_NDAYS	64
 #define STATS_MAX_KEYS	128	/* the last one collects overflow */
 #define STATS_MAX_TENANTS 256	/* the last one collects overflow */
+#define STATS_MAX_REJECTS 128	/* the last one collects overflow */
 
 /*
  * Open the stats file at `path`, creating it (atomically: temp file,
@@ -105,7 +120,9 @@ enum stats_unit {
 struct stats	*stats_open(const char *path, char *err, size_t errlen);
 void		 stats_close(struct stats *);
 
-/* Count one finished request.  Thread- and process-safe, lock-free. */
+/* Count one finished request: a refused one (d->reject set) only in the
+ * refusal counters, any other in the rest.  Thread- and process-safe,
+ * lock-free. */
 void		 stats_record(struct stats *, const struct tg_decision *, time_t now);
 /*
  * stats_record() that can be finished by someone else: *progress (0 to
@@ -159,6 +176,16 @@ void		 stats_tenant_lifetime(struct stats *, size_t idx, uint64_t c[STATS_C__MAX
 /* STATS_HOUR: unit_no = now / 3600; STATS_DAY: now / 86400. */
 int		 stats_tenant_read(struct stats *, size_t idx, enum stats_unit,
 		     uint64_t unit_no, uint64_t c[STATS_C__MAX]);
+
+/* Refusal keys handed out, and their strings (0, or -1: not yet valid;
+ * the overflow key reads as router "(other)"). */
+size_t		 stats_nrejects(struct stats *);
+int		 stats_reject_key(struct stats *, size_t idx, struct stats_rkey *out);
+uint64_t	 stats_reject_lifetime(struct stats *, size_t idx);
+/* Add the refusals of bucket `unit_no` (as stats_bucket_read()) into
+ * rows[k] for k < nrows.  Returns 1 if the bucket held data for unit_no. */
+int		 stats_reject_read(struct stats *, enum stats_unit, uint64_t unit_no,
+		     uint64_t *rows, size_t nrows);
 
 /* Diagnostics: ring updates dropped (their unit is older than the one a
  * bucket already holds, i.e. a clock a whole ring behind, or overtaken by

@@ -7,6 +7,7 @@ libtgstats_a_SOURCES = \
 	gateway/declog.h gateway/declog.c \
 	gateway/journal.h gateway/journal.c \
 	gateway/stats_api.h gateway/stats_api.c gateway/stats_decisions.c \
+	gateway/stats_rejects.c \
 	gateway/metrics.c \
 	gateway/admin.h gateway/admin.c \
 	gateway/stats_cmd.c

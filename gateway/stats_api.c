@@ -139,8 +139,10 @@ iso8601(time_t t, char *buf, size_t len)
 
 /* --- totals, breakdowns ---------------------------------------------- */
 
+/* `requests` are the requests a model was called for: `answered` (2xx)
+ * and `failed` (the rest); `rejected` were refused before that. */
 static json_t *
-totals_json(const struct stats_counts *g)
+totals_json(const struct stats_counts *g, uint64_t rejected)
 {
 	json_t		*o = json_object();
 	uint64_t	 n = g->c[STATS_C_REQUESTS], fb, errs;
@@ -148,6 +150,9 @@ totals_json(const struct stats_counts *g)
 	fb = sum(g->fallback + 1, TG_FB__MAX - 1);
 	errs = sum(g->upstream_err + 1, TG_UP__MAX - 1);
 	set_u64(o, "requests", n);
+	set_u64(o, "answered", g->status[2]);
+	set_u64(o, "failed", n - g->status[2]);
+	set_u64(o, "rejected", rejected);
 	tokens_put(o, g->c);
 	money_put(o, g->c);
 	cheaper_put(o, g->c);
@@ -242,6 +247,8 @@ struct keyset {
 	int			*valid;
 	uint64_t		(*rows)[NC];	/* window totals per key */
 	uint64_t		(*tmp)[NC];	/* one bucket */
+	struct rejset		 rej;		/* refusals, window totals */
+	uint64_t		 rej_tmp;	/* refusals of one bucket */
 };
 
 /* A group of keys sharing one or two strings (router / model / class). */
@@ -459,6 +466,7 @@ point_json(time_t t, const struct stats_counts *g, const struct keyset *ks,
 	set_u64(o, "requests", g->c[STATS_C_REQUESTS]);
 	money_put(o, g->c);
 	set_u64(o, "fallbacks", sum(g->fallback + 1, TG_FB__MAX - 1));
+	set_u64(o, "rejected", ks->rej_tmp);
 	nm = group_by(ks, ks->tmp, mg, k_model, NULL);
 	for (i = 0; i < nm; i++) {
 		m = json_object();
@@ -484,12 +492,16 @@ bucket_read(struct stats *st, const struct window *w, time_t t,
 	memset(ks->tmp, 0, ks->n * sizeof(ks->tmp[0]));
 	if (w->src == STATS_DAY) {
 		stats_bucket_read(st, STATS_DAY, (uint64_t)t / 86400, g, ks->tmp, ks->n);
+		ks->rej_tmp = rejset_bucket(st, &ks->rej, STATS_DAY, (uint64_t)t / 86400);
 		return;
 	}
 	u0 = (uint64_t)t / 60;
 	u1 = (uint64_t)(t + w->g) / 60;
-	for (u = u0; u < u1; u++)
+	ks->rej_tmp = 0;
+	for (u = u0; u < u1; u++) {
 		stats_bucket_read(st, STATS_MINUTE, u, g, ks->tmp, ks->n);
+		ks->rej_tmp += rejset_bucket(st, &ks->rej, STATS_MINUTE, u);
+	}
 }
 
 static int
@@ -554,6 +566,7 @@ keyset_free(struct keyset *ks)
 	free(ks->valid);
 	free(ks->rows);
 	free(ks->tmp);
+	rejset_free(&ks->rej);
 }
 
 static int
@@ -567,15 +580,17 @@ keyset_load(struct stats *st, struct keyset *ks)
 	ks->valid = calloc(ks->n + 1, sizeof(*ks->valid));
 	ks->rows = calloc(ks->n + 1, sizeof(*ks->rows));
 	ks->tmp = calloc(ks->n + 1, sizeof(*ks->tmp));
-	if (ks->keys == NULL || ks->valid == NULL || ks->rows == NULL || ks->tmp == NULL)
+	if (ks->keys == NULL || ks->valid == NULL || ks->rows == NULL || ks->tmp == NULL ||
+	    rejset_load(st, &ks->rej) == -1)
 		return -1;
 	for (k = 0; k < ks->n; k++)
 		ks->valid[k] = stats_key(st, k, &ks->keys[k]) == 0;
 	return 0;
 }
 
+/* Lifetime totals; reuses ks->rej (call after the window is built). */
 static json_t *
-lifetime_json(struct stats *st, const struct keyset *ks)
+lifetime_json(struct stats *st, struct keyset *ks)
 {
 	struct stats_counts	 life;
 	size_t			 k;
@@ -583,7 +598,8 @@ lifetime_json(struct stats *st, const struct keyset *ks)
 	memset(&life, 0, sizeof(life));
 	for (k = 0; k < ks->n; k++)
 		stats_key_lifetime(st, k, &life);
-	return totals_json(&life);
+	rejset_lifetime(st, &ks->rej);
+	return totals_json(&life, rejset_total(&ks->rej));
 }
 
 static json_t *
@@ -640,7 +656,8 @@ stats_api_stats(struct stats *st, const char *wname, time_t now, const char *pv,
 	}
 	o = header_json(w, from, now, pv, polv, st);
 	json_object_set_new(o, "series", series_json(st, w, from, &ks, &tot, g1));
-	json_object_set_new(o, "totals", totals_json(&tot));
+	json_object_set_new(o, "totals", totals_json(&tot, rejset_total(&ks.rej)));
+	json_object_set_new(o, "rejected", rejset_json(&ks.rej));
 	json_object_set_new(o, "fallbacks_by_reason", named_counts(tot.fallback,
 	    fb_names, TG_FB__MAX));
 	json_object_set_new(o, "upstream_errors_by_type", named_counts(tot.upstream_err,
@@ -681,6 +698,7 @@ model_json(const struct tg_model *m)
 	json_t	*o = json_object(), *p;
 
 	json_object_set_new(o, "id", json_string(m->id));
+	json_object_set_new(o, "name", m->name != NULL ? json_string(m->name) : json_null());
 	json_object_set_new(o, "provider", m->provider != NULL ?
 	    json_string(m->provider) : json_null());
 	json_object_set_new(o, "priced", json_boolean(m->price.priced));
@@ -730,6 +748,22 @@ router_json(const struct tg_config *cfg, const struct tg_router *r)
 	return o;
 }
 
+/* {id: display name} of every model the config or the price table names. */
+static json_t *
+model_names_json(const struct tg_config *cfg)
+{
+	json_t	*o = json_object();
+	size_t	 i;
+
+	for (i = 0; cfg != NULL && i < cfg->nknown; i++)
+		if (cfg->known_names[i] != NULL)
+			json_object_set_new(o, cfg->known_ids[i], json_string(cfg->known_names[i]));
+	for (i = 0; cfg != NULL && i < cfg->nmodels; i++)
+		if (cfg->models[i].name != NULL)
+			json_object_set_new(o, cfg->models[i].id, json_string(cfg->models[i].name));
+	return o;
+}
+
 json_t *
 stats_api_routers(const struct tg_config *cfg, time_t now)
 {
@@ -741,5 +775,6 @@ stats_api_routers(const struct tg_config *cfg, time_t now)
 	for (i = 0; cfg != NULL && i < cfg->nrouters; i++)
 		json_array_append_new(arr, router_json(cfg, &cfg->routers[i]));
 	json_object_set_new(o, "routers", arr);
+	json_object_set_new(o, "model_names", model_names_json(cfg));
 	return o;
 }

@@ -76,6 +76,7 @@ stats_api_decisions(const char *path, int limit, long long before, time_t now,
 
 /* One logged decision, reduced to what the replay needs. */
 struct wcand {
+	const char *model;	/* borrowed from the kept log line */
 	double	 q;
 	int	 hasq;
 	int	 priced;
@@ -101,8 +102,11 @@ struct replay {
 	const char		*strong_id;
 	const char		*fallback_id;
 	struct wrec		*recs;
+	json_t			**lines;	/* kept while the policy replays */
 	size_t			 n, max;
 	time_t			 from, to;
+	const struct stats_whatif_policy *pol;	/* NULL: threshold rule only */
+	int			 pol_ok;	/* every line reached pol->add() */
 };
 
 static int
@@ -126,6 +130,7 @@ wrec_fill(struct wrec *r, const struct tg_decision *d, const struct replay *rp)
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < d->ncand; i++) {
 		c = &d->cand[i];
+		r->c[i].model = c->model;
 		r->c[i].q = c->quality;
 		r->c[i].hasq = c->has_quality;
 		r->c[i].priced = c->priced;
@@ -174,7 +179,10 @@ replay_line(const char *line, size_t len, off_t off, void *arg)
 		return 0;
 	if (declog_parse(o, &d) == 0 && strcmp(d.router, rp->router) == 0 &&
 	    d.ncand > 0 && d.status >= 200 && d.status < 300) {
-		wrec_fill(&rp->recs[rp->n++], &d, rp);
+		wrec_fill(&rp->recs[rp->n], &d, rp);
+		if (rp->pol != NULL && rp->pol_ok && rp->pol->add(rp->pol->ctx, o) != 0)
+			rp->pol_ok = 0;
+		rp->lines[rp->n++] = json_incref(o);	/* the models are borrowed */
 		if (rp->to == 0)
 			rp->to = d.time;
 		rp->from = d.time;
@@ -207,7 +215,7 @@ replay_pick(const struct wrec *r, double t)
 }
 
 struct wsum {
-	size_t	 n, strong, unpriced, nq, cmp;
+	size_t	 n, strong, unpriced, nq, cmp, refused;
 	double	 cost, cf, qsum, cmp_cost, cmp_cf;
 };
 
@@ -253,18 +261,68 @@ wsum_put(json_t *o, const struct wsum *s, double cost, double cf)
 	json_object_set_new(o, "unpriced_requests", json_integer((json_int_t)s->unpriced));
 }
 
+/* Sum the threshold rule's picks at t. */
+static void
+whatif_rule(const struct replay *rp, int t, struct wsum *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < rp->n; i++)
+		wsum_add(s, &rp->recs[i], replay_pick(&rp->recs[i], t));
+}
+
+struct policy_acc {
+	const struct replay	*rp;
+	struct wsum		*s;
+};
+
+/* The candidate index of the model the policy picked (-1: not one). */
+static int
+wrec_find(const struct wrec *r, const char *model)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->c[i].model, model) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void
+policy_out(void *arg, size_t idx, const char *model)
+{
+	struct policy_acc	*a = arg;
+
+	if (idx >= a->rp->n)
+		return;
+	if (model == NULL)
+		a->s->refused++;
+	else
+		wsum_add(a->s, &a->rp->recs[idx], wrec_find(&a->rp->recs[idx], model));
+}
+
+/* Sum the router's own policy's picks at t. */
+static void
+whatif_policy(const struct replay *rp, int t, struct wsum *s)
+{
+	struct policy_acc	 a = { rp, s };
+
+	rp->pol->run(rp->pol->ctx, t, policy_out, &a);
+}
+
 static json_t *
-whatif_point(const struct replay *rp, int t, int current)
+whatif_point(const struct replay *rp, int t, int current,
+    void (*sum)(const struct replay *, int, struct wsum *))
 {
 	struct wsum	 s;
 	json_t		*o = json_object();
-	size_t		 i;
 
 	memset(&s, 0, sizeof(s));
-	for (i = 0; i < rp->n; i++)
-		wsum_add(&s, &rp->recs[i], replay_pick(&rp->recs[i], t));
+	sum(rp, t, &s);
 	json_object_set_new(o, "threshold", json_integer(t));
 	wsum_put(o, &s, s.cost, s.cf);
+	if (sum == whatif_policy)
+		json_object_set_new(o, "refused", json_integer((json_int_t)s.refused));
 	json_object_set_new(o, "mean_quality", s.nq > 0 ?
 	    json_real(s.qsum / (double)s.nq) : json_null());
 	json_object_set_new(o, "current", json_boolean(current));
@@ -299,6 +357,21 @@ whatif_actual(const struct replay *rp)
 	return o;
 }
 
+/* The router's own policy at every threshold; null without a replayer. */
+static json_t *
+whatif_policy_points(const struct replay *rp, int cur)
+{
+	json_t	*pts;
+	int	 t;
+
+	if (rp->pol == NULL || !rp->pol_ok)
+		return json_null();
+	pts = json_array();
+	for (t = 0; t <= 100; t++)
+		json_array_append_new(pts, whatif_point(rp, t, t == cur, whatif_policy));
+	return pts;
+}
+
 static json_t *
 whatif_json(const struct replay *rp, const struct tg_router *r, time_t now)
 {
@@ -315,15 +388,19 @@ whatif_json(const struct replay *rp, const struct tg_router *r, time_t now)
 	json_object_set_new(o, "from", rp->n > 0 ? json_integer(rp->from) : json_null());
 	json_object_set_new(o, "to", rp->n > 0 ? json_integer(rp->to) : json_null());
 	for (t = 0; t <= 100; t++)
-		json_array_append_new(pts, whatif_point(rp, t, t == cur));
+		json_array_append_new(pts, whatif_point(rp, t, t == cur, whatif_rule));
 	json_object_set_new(o, "points", pts);
+	json_object_set_new(o, "policy_points", whatif_policy_points(rp, cur));
+	json_object_set_new(o, "policy_version", rp->pol != NULL && rp->pol->version != NULL ?
+	    json_string(rp->pol->version) : json_null());
 	json_object_set_new(o, "actual", whatif_actual(rp));
 	return o;
 }
 
 json_t *
 stats_api_whatif(const char *path, const struct tg_config *cfg, const char *router_id,
-    size_t last, time_t now, int *status, char *err, size_t errlen)
+    size_t last, time_t now, const struct stats_whatif_policy *pol, int *status,
+    char *err, size_t errlen)
 {
 	const struct tg_router	*r;
 	const struct tg_model	*strong;
@@ -341,15 +418,22 @@ stats_api_whatif(const char *path, const struct tg_config *cfg, const char *rout
 	rp.strong_id = strong != NULL ? strong->id : NULL;
 	rp.fallback_id = r->fallback < cfg->nmodels ? cfg->models[r->fallback].id : NULL;
 	rp.max = last == 0 || last > STATS_API_WHATIF_MAX ? STATS_API_WHATIF_MAX : last;
-	if ((rp.recs = calloc(rp.max, sizeof(*rp.recs))) == NULL) {
+	rp.pol = pol;
+	rp.pol_ok = 1;
+	if ((rp.recs = calloc(rp.max, sizeof(*rp.recs))) == NULL ||
+	    (rp.lines = calloc(rp.max, sizeof(*rp.lines))) == NULL) {
 		*status = 500;
 		snprintf(err, errlen, "out of memory");
-		return NULL;
+		goto done;
 	}
 	if (declog_scan_back(path, -1, replay_line, &rp, err, errlen) == -1)
 		*status = 500;
 	else
 		o = whatif_json(&rp, r, now);
+done:
+	while (rp.lines != NULL && rp.n > 0)
+		json_decref(rp.lines[--rp.n]);
+	free(rp.lines);
 	free(rp.recs);
 	return o;
 }

@@ -20,6 +20,9 @@
  *    serves.  Errors after the first byte become
  *    an exception frame, as Bedrock sends them, and the stream ends;
  *    when the client goes away the upstream transfer is stopped.
+ *  - struct stream_sink (stream_impl.h) holds those rules of a transfer's
+ *    phases; openai_stream.c's SSE relay runs on it too, so both relays
+ *    have the same limits, fallback and accounting.
  *  - a stream lasts at most upstream.stream_max_seconds.  One cut short
  *    (by the upstream, the cap, the deadline or the client) is recorded
  *    as interrupted, with the usage frame's tokens when it was relayed,
@@ -51,20 +54,16 @@
 
 /* One relayed stream. */
 struct stream_relay {
+	struct stream_sink	 s;		/* decoder, begun, ended (stream_sink_data()) */
 	struct route_ctx	*rc;
 	const struct bedrock_call *call;
-	struct es_decoder	*dec;
 	int			 invoke;	/* InvokeModelWithResponseStream */
-	int			 begun;		/* response headers went out */
-	int			 ended;		/* an exception frame went out */
 	int			 usage_seen;	/* the usage frame was relayed */
 	unsigned char		*held;		/* an exception that came first */
 	size_t			 held_len;
 	enum tg_upstream_err	 held_err;
 	size_t			 text_chars;	/* answer text relayed, code points */
 	enum tg_upstream_err	 up_err;	/* what ended it, for the record */
-	uint64_t		 t_call_ns;	/* when the upstream call started */
-	struct bedrock_result	*res;		/* the attempt stream_push() feeds */
 };
 
 /* ---- pure helpers (tested in tests/unit/test_stream.c) ------------------- */
@@ -305,23 +304,23 @@ stream_begin(struct stream_relay *sr)
 {
 	struct route_ctx	*rc = sr->rc;
 
-	sr->begun = 1;
+	sr->s.begun = 1;
 	rc->d.model = sr->call->model_id;
 	/* Overhead is our time before the upstream call; from here on the
 	 * clock runs for the model. */
-	rc->d.upstream_us = (http_now_ns() - sr->t_call_ns) / 1000;
+	rc->d.upstream_us = (http_now_ns() - sr->s.t_call_ns) / 1000;
 	route_headers(rc);
 	if (sr->invoke)
 		http_add_header(rc->req, "x-amzn-bedrock-content-type", "application/json");
 	return http_stream_begin(rc->req, 200, ES_CTYPE);
 }
 
-/* Queue a frame for the client; stream_on_data() flushes once per chunk
+/* Queue a frame for the client; stream_sink_data() flushes once per chunk
  * from curl, so frames that arrived together leave in one write. */
 static int
 stream_write(struct stream_relay *sr, const void *buf, size_t len)
 {
-	if (!sr->begun && stream_begin(sr) != 0)
+	if (!sr->s.begun && stream_begin(sr) != 0)
 		return -1;
 	return http_stream_put(sr->rc->req, buf, len);
 }
@@ -337,7 +336,7 @@ stream_fail(struct stream_relay *sr, enum tg_upstream_err why, const char *type,
 
 	log_warn("request %s: stream from %s ended with %s: %s", sr->rc->req->request_id,
 	    sr->call->model_id, type, message);
-	sr->ended = 1;
+	sr->s.ended = 1;
 	sr->up_err = why;
 	if (stream_exception_frame(type, message, &f, &n) == ES_OK &&
 	    stream_write(sr, f, n) == 0)
@@ -366,7 +365,7 @@ stream_usage_frame(struct stream_relay *sr, const struct es_message *m)
 	enum es_err		 e;
 	int			 rc;
 
-	if (!sr->begun && stream_begin(sr) != 0)
+	if (!sr->s.begun && stream_begin(sr) != 0)
 		return -1;
 	invoked = sr->rc->router != NULL ? sr->rc->d.model : NULL;
 	e = sr->invoke ? stream_chunk_frame(m, invoked, &u, &f, &n) :
@@ -406,7 +405,7 @@ stream_exception_failure(const struct es_message *m, struct bedrock_result *res)
 
 /* An exception before any byte reached the client: keep it, and make it
  * the call's failure ("fallback: X was throttled upstream (throttling-
- * Exception in the stream)").  Returns 1, or -1 out of memory. */
+ * Exception in the stream)").  Returns 2, or -1 out of memory. */
 static int
 stream_hold(struct stream_relay *sr, const struct es_message *m, struct bedrock_result *res)
 {
@@ -417,21 +416,23 @@ stream_hold(struct stream_relay *sr, const struct es_message *m, struct bedrock_
 	sr->held_len = m->frame_len;
 	stream_exception_failure(m, res);
 	sr->held_err = res->err;
-	return 1;
+	return 2;
 }
 
-/* Relay one frame.  Returns 0, -1 to stop (client gone), or 1 when an
- * exception came before any byte reached the client (stream_hold()). */
+/* stream_sink frame: relay one frame.  Returns 0, -1 to stop (client
+ * gone), or 2 when an exception came before any byte reached the client
+ * (stream_hold()). */
 static int
-stream_frame(struct stream_relay *sr, const struct es_message *m, struct bedrock_result *res)
+stream_frame(void *v, const struct es_message *m, struct bedrock_result *res)
 {
+	struct stream_relay	*sr = v;
 	const struct es_header	*mt = es_find(m, ":message-type");
 	const struct es_header	*et = es_find(m, ":event-type");
 
-	if ((es_string_is(mt, "exception") || es_string_is(mt, "error")) && !sr->begun)
+	if ((es_string_is(mt, "exception") || es_string_is(mt, "error")) && !sr->s.begun)
 		return stream_hold(sr, m, res);
 	if (es_string_is(mt, "exception") || es_string_is(mt, "error")) {
-		sr->ended = 1;
+		sr->s.ended = 1;
 		sr->up_err = stream_exception_class(m);
 		return stream_write(sr, m->frame, m->frame_len);
 	}
@@ -465,96 +466,129 @@ stream_interrupted(struct stream_relay *sr)
 	stream_estimate(sr, &sr->rc->d);
 }
 
-/* What a kill now would record: the stream as interrupted, with what it
- * relayed so far. */
+/* stream_sink progress: what a kill now would record, the stream as
+ * interrupted with what it relayed so far. */
 static void
-stream_progress(struct stream_relay *sr)
+stream_progress(void *v)
 {
+	struct stream_relay	*sr = v;
 	struct tg_decision	 d = sr->rc->d;
 
 	stream_estimate(sr, &d);
 	route_progress(sr->rc, &d);
 }
 
-/* A new attempt's body begins: nothing of an earlier one reached the
- * client (or there would be no new attempt), so start over. */
-static enum bedrock_data
-stream_restart(struct stream_relay *sr)
+/* stream_sink restart: a new attempt's body begins. */
+static void
+stream_restart(void *v)
 {
-	es_decoder_free(sr->dec);
+	struct stream_relay	*sr = v;
+
 	free(sr->held);
 	sr->held = NULL;
 	sr->text_chars = 0;
-	sr->dec = es_decoder_new(sr->rc->req->limits->max_upstream_bytes);
-	return sr->dec != NULL ? BEDROCK_DATA_HELD : BEDROCK_DATA_STOP;
 }
 
-/* es_message_fn: relay one frame.  1: an exception frame ended the
- * stream, 2: an exception came before any byte (stream_hold()), -1: stop. */
-static int
-stream_on_frame(void *v, const struct es_message *m)
+/* stream_sink broken: a frame that does not decode after the first byte. */
+static void
+stream_broken(void *v, const char *message)
 {
-	struct stream_relay	*sr = v;
+	stream_fail(v, TG_UP_BAD_RESPONSE, "internalServerException", message);
+}
+
+static int
+stream_sink_frame(void *v, const struct es_message *m)
+{
+	struct stream_sink	*s = v;
 	int			 rc;
 
-	if ((rc = stream_frame(sr, m, sr->res)) != 0)
-		return rc > 0 ? 2 : -1;
-	return sr->ended ? 1 : 0;
+	if ((rc = s->frame(s->ctx, m, s->res)) != 0)
+		return rc;
+	return s->ended ? 1 : 0;
 }
 
-/* Decode, relay each complete frame.  A frame that does not decode is the
- * call's failure while nothing reached the client, else the stream's end. */
 static enum bedrock_data
-stream_push(struct stream_relay *sr, const char *buf, size_t len,
-    struct bedrock_result *res)
+stream_sink_push(struct stream_sink *s, const char *buf, size_t len)
 {
 	enum es_err		 e = ES_OK;
 	char			 msg[160];
 	int			 rc = 0;
 
-	sr->res = res;
-	if (!sr->ended)
-		rc = es_decoder_each(sr->dec, buf, len, stream_on_frame, sr, &e);
+	if (!s->ended)
+		rc = es_decoder_each(s->dec, buf, len, stream_sink_frame, s, &e);
 	if (rc == 2)
 		return BEDROCK_DATA_BAD;
 	if (rc < 0 && e == ES_OK)
 		return BEDROCK_DATA_STOP;	/* the client went away */
 	if (rc < 0) {
 		log_warn("request %s: the stream from %s could not be decoded: %s",
-		    sr->rc->req->request_id, sr->call->model_id, es_strerror(e));
-		if (!sr->begun)
+		    s->rc->req->request_id, s->call->model_id, es_strerror(e));
+		if (!s->begun)
 			return BEDROCK_DATA_BAD;
-		http_stream_flush(sr->rc->req);
+		http_stream_flush(s->rc->req);
 		snprintf(msg, sizeof(msg), "The model's stream could not be "
 		    "decoded: %s", es_strerror(e));
-		stream_fail(sr, TG_UP_BAD_RESPONSE, "internalServerException", msg);
+		s->broken(s->ctx, msg);
 		return BEDROCK_DATA_STOP;	/* nothing after a bad frame can be trusted */
 	}
-	if (sr->begun && http_stream_flush(sr->rc->req) != 0)
+	if (s->begun && http_stream_flush(s->rc->req) != 0)
 		return BEDROCK_DATA_STOP;
-	if (sr->begun)
-		stream_progress(sr);
-	if (sr->rc->req->client_gone)
+	if (s->begun)
+		s->progress(s->ctx);
+	if (s->rc->req->client_gone)
 		return BEDROCK_DATA_STOP;
-	return sr->begun ? BEDROCK_DATA_SENT : BEDROCK_DATA_HELD;
+	return s->begun ? BEDROCK_DATA_SENT : BEDROCK_DATA_HELD;
 }
 
-/* bedrock_data_fn.  At the end of a clean transfer, a stream of which no
- * whole frame came is not an answer. */
+/* A new attempt's body begins: nothing of an earlier one reached the
+ * client (or there would be no new attempt), so start over. */
 static enum bedrock_data
-stream_on_data(void *v, enum bedrock_body phase, const char *buf, size_t len,
+stream_sink_restart(struct stream_sink *s)
+{
+	es_decoder_free(s->dec);
+	s->restart(s->ctx);
+	s->dec = es_decoder_new(s->rc->req->limits->max_upstream_bytes);
+	return s->dec != NULL ? BEDROCK_DATA_HELD : BEDROCK_DATA_STOP;
+}
+
+enum bedrock_data
+stream_sink_data(void *v, enum bedrock_body phase, const char *buf, size_t len,
     struct bedrock_result *res)
 {
-	struct stream_relay	*sr = v;
+	struct stream_sink	*s = v;
 
+	s->res = res;
 	switch (phase) {
 	case BEDROCK_BODY_START:
-		return stream_restart(sr);
+		return stream_sink_restart(s);
 	case BEDROCK_BODY_END:
-		return sr->begun ? BEDROCK_DATA_SENT : BEDROCK_DATA_BAD;
+		return s->begun ? BEDROCK_DATA_SENT : BEDROCK_DATA_BAD;
 	default:
-		return stream_push(sr, buf, len, res);
+		return stream_sink_push(s, buf, len);
 	}
+}
+
+int
+stream_sink_invoke(struct stream_sink *s, struct bedrock_call *call,
+    struct bedrock_result *res)
+{
+	struct route_ctx	*rc = s->rc;
+	int			 failed;
+
+	if ((s->dec = es_decoder_new(rc->req->limits->max_upstream_bytes)) == NULL) {
+		http_send_error(rc->req, 500, "InternalServerException", "Out of memory");
+		return -2;
+	}
+	s->call = call;
+	call->accept = ES_CTYPE;
+	call->on_data = stream_sink_data;
+	call->ctx = s;
+	s->t_call_ns = http_now_ns();
+	call->deadline_ns = s->t_call_ns +
+	    (uint64_t)rc->req->worker->cfg->stream_max_seconds * 1000000000;
+	failed = route_invoke(rc, call, res) != 0;
+	rc->d.upstream_us = res->upstream_us;
+	return failed ? -1 : 0;
 }
 
 static int
@@ -568,10 +602,10 @@ stream_deadline_passed(const struct stream_relay *sr)
 static void
 stream_end(struct stream_relay *sr, int failed, const struct bedrock_result *res)
 {
-	if (sr->ended || sr->rc->req->client_gone)
+	if (sr->s.ended || sr->rc->req->client_gone)
 		return;
 	if (!failed) {
-		if (es_decoder_finish(sr->dec) != ES_OK)
+		if (es_decoder_finish(sr->s.dec) != ES_OK)
 			stream_fail(sr, TG_UP_BAD_RESPONSE, "modelStreamErrorException",
 			    "The model's stream ended in the middle of a frame");
 		return;
@@ -611,7 +645,7 @@ stream_finish(struct stream_relay *sr, int failed, const struct bedrock_result *
 static void
 stream_relay_held(struct stream_relay *sr, const struct bedrock_result *res)
 {
-	sr->ended = 1;
+	sr->s.ended = 1;
 	sr->up_err = sr->held_err;
 	if (stream_write(sr, sr->held, sr->held_len) == 0)
 		http_stream_flush(sr->rc->req);
@@ -627,32 +661,27 @@ stream_relay(struct route_ctx *rc, const char *action, int invoke)
 	struct stream_relay	 sr = { 0 };
 	int			 failed;
 
-	sr.rc = rc;
+	sr.rc = sr.s.rc = rc;
 	sr.call = &call;
 	sr.invoke = invoke;
-	if ((sr.dec = es_decoder_new(rc->req->limits->max_upstream_bytes)) == NULL) {
-		http_send_error(rc->req, 500, "InternalServerException", "Out of memory");
-		return;
-	}
+	sr.s.frame = stream_frame;
+	sr.s.broken = stream_broken;
+	sr.s.progress = stream_progress;
+	sr.s.restart = stream_restart;
+	sr.s.ctx = &sr;
 	call.action = action;
 	call.body = rc->req->body;
 	call.body_len = rc->req->body_len;
-	call.accept = ES_CTYPE;
-	call.on_data = stream_on_data;
-	call.ctx = &sr;
-	sr.t_call_ns = http_now_ns();
-	call.deadline_ns = sr.t_call_ns +
-	    (uint64_t)rc->req->worker->cfg->stream_max_seconds * 1000000000;
-	failed = route_invoke(rc, &call, &res) != 0;
-	rc->d.upstream_us = res.upstream_us;
-	if (failed && !sr.begun && sr.held != NULL)
+	if ((failed = stream_sink_invoke(&sr.s, &call, &res)) == -2)
+		return;
+	if (failed && !sr.s.begun && sr.held != NULL)
 		stream_relay_held(&sr, &res);
-	else if (failed && !sr.begun) {
+	else if (failed && !sr.s.begun) {
 		route_headers(rc);
 		route_upstream_error(rc, &res);
 	} else
 		stream_finish(&sr, failed, &res);
-	es_decoder_free(sr.dec);
+	es_decoder_free(sr.s.dec);
 	free(sr.held);
 	bedrock_result_free(&res);
 }
@@ -834,12 +863,14 @@ stream_prepare_invoke(struct route_ctx *rc, struct tg_req *req, const char *tena
 	if (req_parse_json(req->body, req->body_len, req->limits->max_json_depth,
 	    &native, msg, sizeof(msg)) != REQ_OK) {
 		route_start(rc, req, tenant, api, r != NULL ? r->id : "");
+		rc->d.reject = TG_RJ_VALIDATION;
 		http_send_error(req, 400, "ValidationException", "%s", msg);
 		return 400;
 	}
 	if (r != NULL && stream_router_provider(cfg, r, &pa, &pb) == NULL) {
 		json_decref(native);
 		route_start(rc, req, tenant, api, r->id);
+		rc->d.reject = TG_RJ_VALIDATION;
 		http_send_error(req, 400, "ValidationException", "router %s mixes "
 		    "providers %s, %s: InvokeModel needs one native body schema; use "
 		    "Converse", r->id, pa, pb);

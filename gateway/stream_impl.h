@@ -1,6 +1,7 @@
 /*
- * stream_impl.h - stream.c's pure parts, exposed for tests/unit/test_stream.c
- * and for openai_stream.c (which classes exception frames as stream.c does).
+ * stream_impl.h - stream.c's pure parts, exposed for tests/unit/test_stream.c,
+ * and what openai_stream.c shares with it (the classing of exception
+ * frames, the token estimate of a stream cut short, struct stream_sink).
  * Nothing else includes this.
  */
 #ifndef TG_STREAM_IMPL_H
@@ -10,10 +11,11 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "bedrock.h"
 #include "decision.h"
 #include "eventstream.h"
 
-struct bedrock_result;
+struct route_ctx;
 struct tg_config;
 struct tg_router;
 
@@ -62,6 +64,49 @@ void		 stream_exception_failure(const struct es_message *m,
  * Bedrock's tokenizers average for English). */
 void		 stream_estimate_tokens(struct tg_decision *d, int usage_seen,
 		    size_t prompt_chars, size_t text_chars);
+
+/*
+ * The rules of a bedrock_data_fn that both relays (ConverseStream and
+ * InvokeModel streams here, OpenAI's SSE in openai_stream.c) follow: each
+ * attempt's body gets a new decoder; frames are handed to `frame` as the
+ * decoder completes them; a stream that does not decode is the call's
+ * failure while nothing reached the client (begun == 0), else `broken`
+ * ends the client's stream; after each chunk from curl the client's
+ * buffer is flushed and `progress` runs (route_progress()); a clean end
+ * without a byte for the client is not an answer.  The relay fills the
+ * callbacks, ctx, rc and call; it sets begun when its headers went out
+ * and ended when it ended the client's stream; dec is the sink's.
+ */
+struct stream_sink {
+	/* 0 go on, 2 an exception came before any byte (res filled by
+	 * stream_exception_failure()), -1 stop (client gone, no memory) */
+	int		(*frame)(void *ctx, const struct es_message *m,
+			    struct bedrock_result *res);
+	void		(*broken)(void *ctx, const char *message);
+	void		(*progress)(void *ctx);
+	void		(*restart)(void *ctx);	/* forget the last attempt */
+	void		*ctx;
+	struct route_ctx *rc;
+	const struct bedrock_call *call;
+	struct es_decoder *dec;
+	struct bedrock_result *res;	/* the attempt being decoded */
+	int		 begun;		/* response headers went out */
+	int		 ended;		/* the relay ended the client's stream */
+	uint64_t	 t_call_ns;	/* when the upstream call started */
+};
+/* bedrock_data_fn over a struct stream_sink (ctx). */
+enum bedrock_data stream_sink_data(void *ctx, enum bedrock_body, const char *buf,
+		    size_t len, struct bedrock_result *res);
+/*
+ * Stream `call` (action and body set) into s through route_invoke()
+ * (retries, the fallback), within upstream.stream_max_seconds; s->rc,
+ * s->ctx and the callbacks are set.  Returns 0 when a whole stream came,
+ * -1 when the call failed (res says why, s->begun whether the client got
+ * bytes), -2 out of memory (the error was sent).  The caller frees s->dec
+ * with es_decoder_free() and res with bedrock_result_free().
+ */
+int		 stream_sink_invoke(struct stream_sink *s, struct bedrock_call *call,
+		    struct bedrock_result *res);
 
 /* Answer text (UTF-8 code points) in a decoded delta of any supported
  * schema (Converse, Anthropic, Nova, Llama, Mistral); 0 when none. */

@@ -7,17 +7,25 @@
 # Amazon Bedrock (and the sample traffic costs real money: a few cents).
 # Without them it starts the Bedrock emulator (tests/bedrock-emulator).
 #
-#   bash packaging/demo.sh [--port N] [--requests N] [--once]
-#     --once   send the traffic, check the stats, stop and exit (for tests)
+#   bash packaging/demo.sh [--port N] [--requests N] [--minutes M] [--keep] [--once]
+#     --keep     keep the demo directory (admin token, API keys, stats and
+#                decision log) from the last run instead of starting afresh
+#     --minutes  spread the sample traffic over M minutes (default 3): a
+#                first burst, the rest in the background while you watch
+#     --once     send all the traffic at once, check the stats, stop and
+#                exit (for tests)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-port=8080 requests=120 once=0
+port=8080 requests=120 once=0 keep=0 minutes=3
+usage="usage: $0 [--port N] [--requests N] [--minutes M] [--keep] [--once]"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--port) port=$2; shift ;;
 	--requests) requests=$2; shift ;;
+	--minutes) minutes=$2; shift ;;
+	--keep) keep=1 ;;
 	--once) once=1 ;;
-	*) echo "usage: $0 [--port N] [--requests N] [--once]" >&2; exit 2 ;;
+	*) echo "$usage" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -33,7 +41,15 @@ trap stop EXIT
 trap 'exit 0' INT TERM
 say() { printf '==> %s\n' "$*"; }
 
-rm -rf "$run" && mkdir -p "$run"
+# The demo's secrets live in $run/demo-secrets (mode 600): with --keep a
+# restart reuses them, so the console's token and the clients' keys stay.
+if [ "$keep" = 1 ] && [ -s "$run/demo-secrets" ] && [ -s "$run/keys" ]; then
+	say "--keep: reusing $run (admin token, API keys, stats, decision log)"
+	rm -f "$run/emu.port" "$run/lighttpd.pid"
+else
+	[ "$keep" = 1 ] && say "--keep: no earlier demo in $run yet; starting one"
+	rm -rf "$run" && mkdir -p "$run"
+fi
 if [ -n "${AWS_ACCESS_KEY_ID:-}${AWS_BEARER_TOKEN_BEDROCK:-}" ] || [ -f "$HOME/.aws/credentials" ]; then
 	say "AWS credentials found: routing to real Amazon Bedrock (us-east-1)"
 	endpoint=""
@@ -54,12 +70,18 @@ keygen() {
 	"$tiergate" keygen "$1" >"$run/$1.key"
 	sed -n 's/^# api key[^:]*: //p' "$run/$1.key"
 }
-key_acme=$(keygen acme)
-key_globex=$(keygen globex)
-grep -h '^apikey' "$run/acme.key" "$run/globex.key" >"$run/keys"
-rm -f "$run/acme.key" "$run/globex.key"
-admin=$(head -c 24 /dev/urandom | base64 | tr -d '/+=' | head -c 32)
-chmod 600 "$run/keys"
+if [ -s "$run/demo-secrets" ]; then
+	. "$run/demo-secrets"
+else
+	key_acme=$(keygen acme)
+	key_globex=$(keygen globex)
+	grep -h '^apikey' "$run/acme.key" "$run/globex.key" >"$run/keys"
+	rm -f "$run/acme.key" "$run/globex.key"
+	admin=$(head -c 24 /dev/urandom | base64 | tr -d '/+=' | head -c 32)
+	chmod 600 "$run/keys"
+	(umask 077; printf 'key_acme=%s\nkey_globex=%s\nadmin=%s\n' "$key_acme" "$key_globex" \
+	    "$admin" >"$run/demo-secrets")
+fi
 sed -e "s|@ENDPOINT@|$endpoint|" -e "s|@RUNDIR@|$run|g" \
     -e "s|@ADMIN_SHA256@|$(printf %s "$admin" | sha256sum | cut -d' ' -f1)|" \
     -e "s|@DATADIR@|$top/packaging|" -e "s|@POLICIES@|$top/lua-policies|g" \
@@ -69,7 +91,7 @@ sed -e "s|@ENDPOINT@|$endpoint|" -e "s|@RUNDIR@|$run|g" \
 
 sed -e "s|@BIND@|127.0.0.1|g" -e "s|@PORT@|$port|g" -e "s|@RUNDIR@|$run|g" \
     -e "s|@TIERGATE@|$tiergate|g" -e "s|@CONFIG@|$run/tiergate.json|g" \
-    -e "s|@CONSOLE@|$top/admin-web/public|g" \
+    -e "s|@CONSOLE@|$top/admin-web/public|g" -e "s|@LIGHTTPD_DIR@|$top/packaging/lighttpd|g" \
     "$top/packaging/lighttpd/tiergate.conf.in" >"$run/lighttpd.conf"
 lighttpd=$(command -v lighttpd || echo /usr/sbin/lighttpd)
 "$lighttpd" -D -f "$run/lighttpd.conf" >"$run/lighttpd-stdout.log" 2>&1 &
@@ -95,24 +117,44 @@ prompts=(
 	"Given the matrix [[2,1],[1,3]], compute its eigenvalues and eigenvectors."
 )
 routers=(claude nova legal-aware)
-say "sending $requests sample requests"
-ok=0
-for ((i = 0; i < requests; i++)); do
-	p=${prompts[$((i % ${#prompts[@]}))]}
-	r=${routers[$((i % ${#routers[@]}))]}
-	key=$key_acme; [ $((i % 3)) = 0 ] && key=$key_globex
-	class=general; [ $((i % 7)) = 0 ] && class=legal
-	code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" \
-	    -H 'Content-Type: application/json' -H "x-tiergate-class: $class" \
-	    --data-binary "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"$p\"}]}],\"inferenceConfig\":{\"maxTokens\":300}}" \
-	    "http://127.0.0.1:$port/model/$r/converse")
-	[ "$code" = 200 ] && ok=$((ok + 1))
-	[ $((i % 20)) = 19 ] && printf '    %d/%d sent, %d answered 200\n' $((i + 1)) "$requests" "$ok"
-done
-say "$ok of $requests requests answered 200"
+# send FROM TO PAUSE: sample requests FROM..TO-1, PAUSE seconds apart;
+# prints "answered N" at the end.
+send() {
+	local i p r key class code ok=0
+	for ((i = $1; i < $2; i++)); do
+		p=${prompts[$((i % ${#prompts[@]}))]}
+		r=${routers[$((i % ${#routers[@]}))]}
+		key=$key_acme; [ $((i % 3)) = 0 ] && key=$key_globex
+		class=general; [ $((i % 7)) = 0 ] && class=legal
+		code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" \
+		    -H 'Content-Type: application/json' -H "x-tiergate-class: $class" \
+		    --data-binary "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"$p\"}]}],\"inferenceConfig\":{\"maxTokens\":300}}" \
+		    "http://127.0.0.1:$port/model/$r/converse")
+		[ "$code" = 200 ] && ok=$((ok + 1))
+		[ "$3" = 0 ] || sleep "$3"
+	done
+	echo "answered $ok"
+}
+if [ "$once" = 1 ]; then
+	first=$requests
+else
+	first=$((requests / 6)); [ "$first" -ge 1 ] || first=1
+fi
+say "sending $first sample requests now"
+before=$(curl -s -H "Authorization: Bearer $admin" "http://127.0.0.1:$port/admin/api/stats?window=1h" |
+    jq -r '.lifetime.requests // 0')
+ok=$(send 0 "$first" 0 | sed -n 's/^answered //p')
+say "$ok of $first requests answered 200"
 total=$(curl -s -H "Authorization: Bearer $admin" "http://127.0.0.1:$port/admin/api/stats?window=1h" |
-    jq -r '.totals.requests // 0')
-say "the stats endpoint counts $total requests"
+    jq -r '.lifetime.requests // 0')
+say "the stats endpoint counts $((total - before)) new requests ($total in all)"
+if [ "$once" = 0 ] && [ "$first" -lt "$requests" ]; then
+	pause=$(awk -v n=$((requests - first)) -v m="$minutes" 'BEGIN { printf "%.2f", m * 60 / n }')
+	say "sending the other $((requests - first)) in the background over $minutes minutes" \
+	    "(one every ${pause}s), so the console's charts fill in while you watch"
+	send "$first" "$requests" "$pause" >"$run/traffic.log" 2>&1 &
+	pids+=($!)
+fi
 
 cat <<MSG
 
@@ -122,10 +164,11 @@ cat <<MSG
                --data '{"messages":[{"role":"user","content":[{"text":"Hello"}]}]}' \\
                http://127.0.0.1:$port/model/claude/converse | jq .
   Files:     $run (config, keys, logs, decision log)
+  Restart:   bash packaging/demo.sh --keep   keeps this token, these keys and the stats
 
 MSG
 if [ "$once" = 1 ]; then
-	[ "$ok" = "$requests" ] && [ "$total" -ge "$requests" ] || { echo "demo check failed" >&2; exit 1; }
+	[ "$ok" = "$requests" ] && [ $((total - before)) -ge "$requests" ] || { echo "demo check failed" >&2; exit 1; }
 	say "demo check passed; stopping"
 	exit 0
 fi

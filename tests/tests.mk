@@ -15,10 +15,12 @@ E2E_TESTS = \
 	tests/e2e/demo.sh \
 	tests/e2e/policy.sh \
 	tests/e2e/fallback.sh \
-	tests/e2e/confidence.sh
+	tests/e2e/confidence.sh \
+	tests/e2e/webserver-errors.sh \
+	tests/e2e/clients.sh
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh tests/e2e/checks.sh \
-	tests/e2e/fixtures/refheads-model.json
+	tests/e2e/fixtures/refheads-model.json tests/e2e/webserver-errors.mjs
 
 if HAVE_CUNIT
 check_PROGRAMS += tests/unit/test_gateway

@@ -14,6 +14,9 @@ let B;
 before(async () => {
   T = await target();
   B = await launch();
+  // model names as the page shows them: the routers document's
+  const rd = await getJson(apiUrl('routers'), T.token);
+  F.setModelNames(rd.model_names, rd.routers);
 });
 
 after(async () => {
@@ -69,7 +72,9 @@ function expectedKpis(s) {
     'cf-spend': F.fmtUSD(t.cf_cost_usd),
     savings: F.fmtUSD(t.savings_usd),
     'savings-pct': F.fmtPct(t.savings_pct),
-    requests: F.fmtInt(t.requests),
+    requests: F.fmtInt(t.answered),
+    rejected: F.fmtInt(t.rejected),
+    failed: F.fmtInt(t.failed),
     cheaper: F.fmtShare(t.routed_cheaper_share),
     fallback: F.fmtShare(t.fallback_rate),
     p50: F.fmtMicros(s.latency.overhead_us.p50),
@@ -99,6 +104,10 @@ async function pageNumbers(page) {
         kpis.p99 = v.querySelector('[data-value="p99"]').textContent;
       } else if (k.dataset.kpi !== 'upstream') {
         kpis[k.dataset.kpi] = v.textContent;
+      }
+      if (k.dataset.kpi === 'requests') {
+        kpis.rejected = k.querySelector('[data-value="rejected"]').textContent;
+        kpis.failed = k.querySelector('[data-value="failed"]').textContent;
       }
     }
     const cell = (tr, col) => {
@@ -153,6 +162,25 @@ test('the numbers on the page equal the stats JSON', { timeout: 120000 }, async 
   const s = await assertPageMatchesStats(page, '24h');
   assert.ok(s.totals.requests > 0 || !T.fixture, 'the fixture has traffic');
   if (!T.fixture && s.totals.requests === 0) console.log('# warning: the stack has no traffic in the last 24h');
+  assert.ok(s.totals.rejected > 0 || !T.fixture, 'the fixture has refused requests');
+  assert.equal(s.totals.answered + s.totals.failed, s.totals.requests, 'answered + failed = requests a model was called for');
+  assert.equal(s.routers.reduce((n, r) => n + r.requests, 0), s.totals.requests,
+    'the routing cards hold the requests a model was called for, no refusal');
+  // names from the price table, the full id on hover; "strongest" only on a
+  // router's strong model, never on a passthrough model or "no answer"
+  const rd = await getJson(apiUrl('routers'), T.token);
+  const strong = Object.fromEntries(rd.routers.map((r) => [r.id, r.strong_model]));
+  const cells = await page.$$eval('#routers .router-card tr[data-key]', (trs) => trs.map((tr) => ({
+    router: tr.closest('.router-card').dataset.router, model: tr.dataset.key,
+    name: tr.querySelector('.model-id').textContent, title: tr.querySelector('.model-id').title,
+    tag: tr.querySelector('.tag').hidden ? '' : tr.querySelector('.tag').textContent })));
+  for (const c of cells) {
+    if (c.model) assert.ok(c.title.includes(c.model), `${c.model}: the full id is on hover (${c.title})`);
+    if (c.model && rd.model_names[c.model]) assert.equal(c.name, rd.model_names[c.model], 'the price table\'s name');
+    assert.equal(c.tag === 'strongest', c.router !== '' && c.model !== '' && c.model === strong[c.router],
+      `${c.router}/${c.model}: "strongest" marks the router's strong model only`);
+  }
+  if (T.fixture) assert.ok(cells.some((c) => c.router === '' && c.tag === ''), 'a passthrough model is never strongest');
   const wanted = new Set(s.routers.map((r) => r.router));
   const shown = await page.$$eval('#routers .router-card', (cs) => cs.map((c) => c.dataset.router));
   assert.deepEqual(new Set(shown), wanted, 'one routing card per router in the stats');
@@ -269,6 +297,38 @@ test('the what-if chart moves when the router changes', { timeout: 60000 }, asyn
   await page.close();
 });
 
+test('the what-if replays the router\'s policy; "threshold only" is the labelled alternative', { timeout: 60000 }, async () => {
+  const routers = (await getJson(apiUrl('routers'), T.token)).routers;
+  const page = await openPage();
+  await signIn(page);
+  await page.waitForSelector('#chart-whatif svg[data-points="101"]');
+  const router = await page.evaluate(() => document.querySelector('#chart-whatif').dataset.router);
+  const w = await getJson(apiUrl('whatif?router=' + encodeURIComponent(router)), T.token);
+  assert.ok(routers.length > 0 && Array.isArray(w.policy_points) && w.policy_points.length === 101,
+    'the API replays the router\'s own policy');
+  const summary = (p) => F.fmtUSD(p.cost_usd) + ' · saves ' + F.fmtPct(p.savings_pct) + ' · quality ' + F.fmtQuality(p.mean_quality);
+  const cur = (pts) => pts.find((p) => p.current);
+  assert.equal(await page.getAttribute('#chart-whatif', 'data-mode'), 'policy', 'the policy replay is the default');
+  assert.equal(await page.textContent('#whatif-current'), summary(cur(w.policy_points)), 'projected by the policy');
+  assert.equal(await page.isVisible('#whatif-mode-note'), false);
+  await page.selectOption('#whatif-mode', 'threshold');
+  await page.waitForSelector('#chart-whatif[data-mode="threshold"]');
+  assert.equal(await page.textContent('#whatif-current'), summary(cur(w.points)), 'projected by the threshold rule');
+  assert.match(await page.textContent('#whatif-mode-note'), /Threshold only/, 'the alternative says what it ignores');
+  assert.match(await page.textContent('#whatif-mode option[value="threshold"]'), /ignores the policy/);
+  await page.selectOption('#whatif-mode', 'policy');
+  await page.waitForSelector('#chart-whatif[data-mode="policy"]');
+  // a router whose policy has its own rules: the two replays differ
+  const differs = [];
+  for (const r of routers) {
+    const x = await getJson(apiUrl('whatif?router=' + encodeURIComponent(r.id)), T.token);
+    if (JSON.stringify(x.points) !== JSON.stringify((x.policy_points || []).map(({ refused, ...p }) => p))) differs.push(r.id);
+  }
+  if (T.fixture) assert.ok(differs.includes('code-router'), 'code-router\'s pinned class changes the replay');
+  assert.deepEqual(page.errors, [], 'no JavaScript errors');
+  await page.close();
+});
+
 /** A zero-traffic answer of the same shape as a real stats answer. */
 function zeroStats(s) {
   const zt = (t) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, typeof v === 'number' ? 0 : v]));
@@ -365,13 +425,30 @@ async function noHorizontalScroll(page) {
   return page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
 }
 
-test('laptop and phone widths have no horizontal scroll', { timeout: 90000 }, async () => {
-  for (const [name, viewport] of [['laptop', { width: 1366, height: 900 }], ['phone', { width: 390, height: 844 }]]) {
+/** Router cards whose table is wider than the card (a column cut off or
+ * behind a scrollbar), with the visible right edge of their Savings cells. */
+async function cutRouterCards(page) {
+  return page.$$eval('#routers .router-card', (cards) => cards.map((c) => {
+    const wrap = c.querySelector('.table-wrap');
+    const sav = c.querySelector('th[data-col="savings_usd"], th:last-child');
+    return { router: c.dataset.router, scroll: wrap.scrollWidth, client: wrap.clientWidth,
+      savingsRight: sav ? Math.round(sav.getBoundingClientRect().right) : null,
+      cardRight: Math.round(c.getBoundingClientRect().right) };
+  }).filter((x) => x.scroll > x.client + 1 || (x.savingsRight !== null && x.savingsRight > x.cardRight)));
+}
+
+test('1400 px, 1366 px and phone widths: no horizontal scroll, no router card cut off', { timeout: 120000 }, async () => {
+  const viewports = [['wide', { width: 1400, height: 900 }], ['laptop', { width: 1366, height: 900 }],
+    ['phone', { width: 390, height: 844 }]];
+  for (const [name, viewport] of viewports) {
     const page = await openPage({ viewport });
     await signIn(page);
     await page.waitForSelector('#chart-whatif svg[data-points="101"]');
     const w = await noHorizontalScroll(page);
     assert.ok(w.scroll <= w.client, `${name}: scrollWidth ${w.scroll} > ${w.client}`);
+    const cards = await page.$$eval('#routers .router-card', (cs) => cs.length);
+    if (T.fixture) assert.ok(cards >= 3, `${name}: the fixture shows several routers (${cards})`);
+    assert.deepEqual(await cutRouterCards(page), [], `${name}: a router card cuts off its columns`);
     await shot(page, 'console-' + name, { fullPage: true });
     if (name === 'laptop' && process.env.CONSOLE_SCREENSHOT) await readmeShot(page, process.env.CONSOLE_SCREENSHOT);
     await page.close();

@@ -41,6 +41,22 @@ const PRICES = {
   'meta.llama3-70b-instruct-v1:0': { input: 2.65, output: 3.5 },
   'mistral.mystery-v9': null,
   'amazon.titan-text-express-v1': { input: 0.2, output: 0.6 },
+  'amazon.nova-micro-v1:0': { input: 0.035, output: 0.14 },
+  'amazon.nova-lite-v1:0': { input: 0.06, output: 0.24 },
+  'us.amazon.nova-premier-v1:0': { input: 2.5, output: 12.5 },
+};
+
+/* Display names, as packaging/prices.json gives them ("mistral.mystery-v9"
+ * has none: the console shows its id). */
+const NAMES = {
+  'anthropic.claude-3-haiku-20240307-v1:0': 'Claude 3 Haiku',
+  'anthropic.claude-3-5-sonnet-20240620-v1:0': 'Claude 3.5 Sonnet',
+  'meta.llama3-8b-instruct-v1:0': 'Llama 3 8B Instruct',
+  'meta.llama3-70b-instruct-v1:0': 'Llama 3 70B Instruct',
+  'amazon.titan-text-express-v1': 'Titan Text G1 Express',
+  'amazon.nova-micro-v1:0': 'Nova Micro',
+  'amazon.nova-lite-v1:0': 'Nova Lite',
+  'us.amazon.nova-premier-v1:0': 'Nova Premier',
 };
 
 const ROUTERS = [
@@ -50,6 +66,9 @@ const ROUTERS = [
   { id: 'code-router', name: 'Code router', description: 'Llama 3 8B/70B, experimental class on an unpriced model',
     threshold: 35, fallback_model: 'meta.llama3-70b-instruct-v1:0', policy: 'tenants.lua',
     models: ['meta.llama3-8b-instruct-v1:0', 'meta.llama3-70b-instruct-v1:0', 'mistral.mystery-v9'] },
+  { id: 'nova-tiers-router-with-a-long-name', name: 'Nova tiers', description: 'Nova Micro, Lite and Premier (a cross-region profile)',
+    threshold: 10, fallback_model: 'amazon.nova-lite-v1:0', policy: 'default.lua',
+    models: ['amazon.nova-micro-v1:0', 'amazon.nova-lite-v1:0', 'us.amazon.nova-premier-v1:0'] },
 ];
 
 function perM(p) {
@@ -77,7 +96,8 @@ function ruleChoice(cands, threshold, strong) {
 }
 
 function makeDecision(r, ts, i) {
-  const router = r() < 0.08 ? null : ROUTERS[r() < 0.7 ? 0 : 1];
+  const pick = r();
+  const router = r() < 0.08 ? null : ROUTERS[pick < 0.55 ? 0 : pick < 0.8 ? 1 : 2];
   const tenant = ['acme', 'acme', 'globex', 'initech', ''][Math.floor(r() * 5)];
   const klass = router && router.id === 'code-router'
     ? (r() < 0.15 ? 'experimental' : 'code')
@@ -90,6 +110,7 @@ function makeDecision(r, ts, i) {
     upstream_ms: Math.round((300 + r() * r() * 3000) * 10) / 10, overhead_us: Math.round(25 + r() * r() * 160),
     attempts: 1, fallback: null, upstream_error: null, status: 200 };
   base.time = new Date(base.ts * 1000).toISOString();
+  if (r() < 0.03) return refused(base, router);
   if (!router) return passthrough(base);
   const strong = strongOf(router.models);
   const candidates = router.models.map((m) => {
@@ -136,6 +157,13 @@ function makeDecision(r, ts, i) {
   return finish({ ...base, router: router.id, threshold: router.threshold, candidates, chosen, model, reason, cf_model: strong });
 }
 
+/** A request refused before any model was called (as the gateway logs it). */
+function refused(base, router) {
+  return { ...base, router: router ? router.id : '', threshold: null, candidates: [], chosen: null,
+    model: null, reason: '', input_tokens: 0, output_tokens: 0, upstream_ms: 0, attempts: 0,
+    cost: null, cf_model: null, cf_cost: null, status: 400, rejected: 'validation' };
+}
+
 function passthrough(base) {
   const m = 'amazon.titan-text-express-v1';
   return finish({ ...base, router: '', threshold: null, candidates: [], chosen: m, model: m,
@@ -179,7 +207,7 @@ const round9 = (v) => (v === null ? null : Math.round(v * 1e9) / 1e9);
 function emptyAgg() {
   return { requests: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0,
     cost: 0, unpriced: 0, cf: 0, cfUnpriced: 0, saveCost: 0, saveCf: 0, basis: 0,
-    cheaper: 0, fallbacks: 0, upErr: 0, e5xx: 0 };
+    cheaper: 0, fallbacks: 0, upErr: 0, e5xx: 0, failed: 0 };
 }
 
 function add(a, d) {
@@ -197,6 +225,21 @@ function add(a, d) {
   if (d.fallback) a.fallbacks++;
   if (d.upstream_error) a.upErr++;
   if (d.status >= 500) a.e5xx++;
+  if (d.status >= 300) a.failed++;
+}
+
+/** The "rejected" object of the stats document. */
+function rejectedOf(list) {
+  const count = (key) => {
+    const m = {};
+    for (const d of list) m[key(d)] = (m[key(d)] || 0) + 1;
+    return m;
+  };
+  const asList = (m, label) => Object.entries(m).sort((x, y) => y[1] - x[1])
+    .map(([k, n]) => ({ [label]: k, requests: n }));
+  return { requests: list.length, by_status: count((d) => String(d.status)),
+    by_reason: count((d) => d.rejected), by_router: asList(count((d) => d.router), 'router'),
+    by_tenant: asList(count((d) => d.tenant), 'tenant'), rows: [] };
 }
 
 function money(a) {
@@ -211,8 +254,9 @@ function money(a) {
   };
 }
 
-function totalsOf(a) {
-  return { requests: a.requests, input_tokens: a.input_tokens, output_tokens: a.output_tokens,
+function totalsOf(a, rejected = 0) {
+  return { requests: a.requests, answered: a.requests - a.failed, failed: a.failed, rejected,
+    input_tokens: a.input_tokens, output_tokens: a.output_tokens,
     cache_read_tokens: 0, cache_write_tokens: 0, ...money(a),
     routed_cheaper: a.cheaper, routed_cheaper_share: a.requests ? Math.round((a.cheaper / a.requests) * 1e4) / 1e4 : 0,
     fallbacks: a.fallbacks, fallback_rate: a.requests ? Math.round((a.fallbacks / a.requests) * 1e4) / 1e4 : 0,
@@ -257,7 +301,7 @@ function routersOf(list) {
   });
 }
 
-function seriesOf(list, from, g, n) {
+function seriesOf(list, from, g, n, refusedHere) {
   const buckets = Array.from({ length: n }, () => []);
   for (const d of list) buckets[Math.floor((d.ts - from) / g)].push(d);
   const models = [...new Set(list.map((d) => d.model).filter(Boolean))].sort();
@@ -270,7 +314,8 @@ function seriesOf(list, from, g, n) {
       by[model] = { requests: ma.requests, cost_usd: money(ma).cost_usd, unpriced_requests: ma.unpriced };
     }
     return { t: from + k * g, requests: a.requests, cost_usd: m.cost_usd, unpriced_requests: a.unpriced,
-      cf_cost_usd: m.cf_cost_usd, savings_usd: m.savings_usd, fallbacks: a.fallbacks, by_model: by };
+      cf_cost_usd: m.cf_cost_usd, savings_usd: m.savings_usd, fallbacks: a.fallbacks,
+      rejected: refusedHere.filter((d) => Math.floor((d.ts - from) / g) === k).length, by_model: by };
   });
   return { granularity_s: g, models, points };
 }
@@ -286,9 +331,12 @@ function tenantsOf(all, now, tfrom, tg) {
   });
 }
 
-function stats(all, now, name) {
+function stats(everything, now, name) {
   const [g, n, tg] = WINDOWS[name];
   const from = Math.floor(now / g) * g - (n - 1) * g;
+  const all = everything.filter((d) => !d.rejected);
+  const refusedAll = everything.filter((d) => d.rejected);
+  const refusedHere = refusedAll.filter((d) => d.ts >= from && d.ts <= now);
   const list = all.filter((d) => d.ts >= from && d.ts <= now);
   const a = emptyAgg();
   list.forEach((d) => add(a, d));
@@ -304,7 +352,8 @@ function stats(all, now, name) {
     window: { name, from, to: now, granularity_s: g, buckets: n },
     versions: { tiergate: '0.1.0-fixture', predictor: 'tg-fixture-0000', policy: 'default.lua sha256:fixture' },
     stats_since: all.length ? Math.floor(all[0].ts) : now,
-    totals: totalsOf(a),
+    totals: totalsOf(a, refusedHere.length),
+    rejected: rejectedOf(refusedHere),
     fallbacks_by_reason: reasons,
     upstream_errors_by_type: errs,
     status_classes: { '2xx': list.filter((d) => d.status < 300).length, '4xx': 0, '5xx': a.e5xx },
@@ -316,8 +365,8 @@ function stats(all, now, name) {
         routed_cheaper_share: t.routed_cheaper_share, input_tokens: ca.input_tokens, output_tokens: ca.output_tokens };
     }),
     by_tenant: { from: tfrom, granularity_s: tg, tenants: tenantsOf(all, now, tfrom, tg) },
-    series: seriesOf(list, from, g, n),
-    lifetime: totalsOf(life),
+    series: seriesOf(list, from, g, n, refusedHere),
+    lifetime: totalsOf(life, refusedAll.length),
   };
 }
 
@@ -325,10 +374,14 @@ function iso(t) {
   return new Date(t * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
-function whatif(all, now, id, last) {
-  const router = ROUTERS.find((x) => x.id === id);
-  const strong = strongOf(router.models);
-  const list = all.filter((d) => d.router === id && d.status < 300 && d.candidates.length).slice(-last);
+/** The fixture's stand-in for each router's own policy: code-router pins
+ * class "experimental" to mistral.mystery-v9 (as makeDecision does). */
+function policyChoice(router, d, t, strong) {
+  if (router.id === 'code-router' && d.class === 'experimental') return 'mistral.mystery-v9';
+  return ruleChoice(d.candidates, t, strong);
+}
+
+function whatifPoints(router, list, strong, choose) {
   const points = [];
   for (let t = 0; t <= 100; t++) {
     const a = emptyAgg();
@@ -336,7 +389,7 @@ function whatif(all, now, id, last) {
     let qSum = 0;
     let qN = 0;
     for (const d of list) {
-      const pick = d.confidence < d.min_confidence ? router.fallback_model : ruleChoice(d.candidates, t, strong);
+      const pick = d.confidence < d.min_confidence ? router.fallback_model : choose(d, t);
       if (pick === strong) strongN++;
       const c = d.candidates.find((x) => x.model === pick);
       if (c && typeof c.quality === 'number') {
@@ -351,13 +404,23 @@ function whatif(all, now, id, last) {
       mean_quality: qN ? Math.round((qSum / qN) * 1e4) / 1e4 : null, unpriced_requests: a.unpriced,
       current: t === Math.round(router.threshold) });
   }
+  return points;
+}
+
+function whatif(all, now, id, last) {
+  const router = ROUTERS.find((x) => x.id === id);
+  const strong = strongOf(router.models);
+  const list = all.filter((d) => d.router === id && d.status < 300 && d.candidates.length).slice(-last);
+  const points = whatifPoints(router, list, strong, (d, t) => ruleChoice(d.candidates, t, strong));
+  const policyPoints = whatifPoints(router, list, strong, (d, t) => policyChoice(router, d, t, strong))
+    .map((p) => ({ ...p, refused: 0 }));
   const act = emptyAgg();
   list.forEach((d) => add(act, d));
   const am = money(act);
   return { schema_version: 1, generated_at: now, router: id, current_threshold: router.threshold,
     strong_model: strong, decisions: list.length,
     from: list.length ? Math.floor(list[0].ts) : null, to: list.length ? Math.floor(list[list.length - 1].ts) : null,
-    points,
+    points, policy_points: policyPoints, policy_version: 'fixture-' + router.policy,
     actual: { strong_share: list.length ? Math.round((list.filter((d) => d.model === strong).length / list.length) * 1e4) / 1e4 : null,
       cost_usd: am.cost_usd, cf_cost_usd: am.cf_cost_usd, savings_usd: am.savings_usd, savings_pct: am.savings_pct } };
 }
@@ -374,8 +437,9 @@ function routersDoc(now) {
     id: r.id, name: r.name, description: r.description,
     arn: 'arn:aws:bedrock:us-east-1:123456789012:prompt-router/' + r.id,
     threshold: r.threshold, fallback_model: r.fallback_model, strong_model: strongOf(r.models), policy: r.policy,
-    models: r.models.map((m) => ({ id: m, provider: m.split('.')[0], priced: !!PRICES[m],
-      price: PRICES[m] ? { ...PRICES[m], cache_read: 0, cache_write: 0 } : null })) })) };
+    models: r.models.map((m) => ({ id: m, name: NAMES[m] || null, provider: m.split('.')[0], priced: !!PRICES[m],
+      price: PRICES[m] ? { ...PRICES[m], cache_read: 0, cache_write: 0 } : null })) })),
+  model_names: NAMES };
 }
 
 /* ---- HTTP ---- */

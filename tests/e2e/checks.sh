@@ -94,8 +94,37 @@ tg_check_bad_input() {
 	tg_bad 431 Validation "header flood" -H "$ct" "${hdrs[@]}" --data "$(tg_converse_body hi)" "$u"
 	tg_bad 404 ResourceNotFound "unknown router ARN" -H "$ct" --data "$(tg_converse_body hi)" \
 	    "$TG_URL/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aprompt-router%2Fnope/converse"
+	tg_check_model_ids
 	# The worker keeps serving after all of that.
 	tg_check_passthrough
+}
+
+# Model ids: Bedrock's grammar first, router ARNs of the configured account
+# only, passthrough "known" (the e2e default); none of them leaves tiergate.
+tg_check_model_ids() {
+	local ct='Content-Type: application/json' body before id
+	body=$(tg_converse_body hi)
+	before=$(tg_emu_requests)
+	# (CR, LF and NUL in the path are refused by the web server itself.)
+	for id in '..%2F..%2Fetc%2Fpasswd' 'http%3A%2F%2F169.254.169.254%2Flatest' 'a%20b' \
+	    'caf%C3%A9' 'a%7Cb'; do
+		tg_bad 400 Validation "model id $id" -H "$ct" --data "$body" "$TG_URL/model/$id/converse"
+	done
+	tg_bad 400 Validation "unknown model id (passthrough known)" -H "$ct" --data "$body" \
+	    "$TG_URL/model/no.such-model-v1/converse"
+	tg_expect 'grep -q "The provided model identifier is invalid" "$TG_RUN/bad.body"' \
+	    "unknown model: not Bedrock's message: $(cat "$TG_RUN/bad.body")"
+	tg_bad 403 AccessDenied "router ARN of another account" -H "$ct" --data "$body" \
+	    "$TG_URL/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A999999999999%3Aprompt-router%2Fsupport/converse"
+	tg_bad 400 Validation "foundation-model ARN of an unknown model" -H "$ct" --data "$body" \
+	    "$TG_URL/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A%3Afoundation-model%2Fno.such-model-v1/converse"
+	tg_expect '[ "$(tg_emu_requests)" = "$before" ]' "a refused model id reached the upstream"
+	# known: the price table's models pass, also as a foundation-model ARN
+	tg_post /model/amazon.titan-text-express-v1/converse "$body"
+	tg_expect '[ "$TG_STATUS" = 200 ]' "price-table model: HTTP $TG_STATUS: $TG_OUT"
+	tg_post "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A%3Afoundation-model%2Famazon.nova-micro-v1%3A0/converse" "$body"
+	tg_expect '[ "$TG_STATUS" = 200 ]' "foundation-model ARN of a known model: HTTP $TG_STATUS: $TG_OUT"
+	tg_ok
 }
 
 tg_emu_requests() {
@@ -170,13 +199,18 @@ tg_check_no_secrets() {
 # The keys file is reloaded when it changes: a new key works within about
 # a second; a broken file is rejected and the previous keys keep serving.
 tg_check_keys_reload() {
-	local new=tg-e2eReloadedKey0000000000000000000000000
+	local new=tg-e2eReloadedKey0000000000000000000000000 n
 	cp "$TG_RUN/keys" "$TG_RUN/keys.new"
 	printf 'apikey reloaded sha256:%s\n' "$(tg_sha256 "$new")" >>"$TG_RUN/keys.new"
 	mv "$TG_RUN/keys.new" "$TG_RUN/keys"
 	sleep 1.2
 	TG_AUTHZ="Bearer $new" tg_post /model/support/converse "$(tg_converse_body hi)"
 	tg_expect '[ "$TG_STATUS" = 200 ]' "a key added to the keys file was refused: HTTP $TG_STATUS"
+	n=$(grep -c '^apikey\|^sigv4' "$TG_RUN/keys")
+	tg_expect 'grep -q "api keys: reloaded $TG_RUN/keys ($n keys)" "$TG_RUN/tiergate.log"' \
+	    "the reload was not logged with the number of keys ($n)"
+	tg_expect 'grep -q "api keys: $((n - 1)) keys from $TG_RUN/keys" "$TG_RUN/tiergate.log"' \
+	    "the keys loaded at start were not logged with their number"
 	printf 'apikey broken not-a-hash\n' >"$TG_RUN/keys.new"
 	mv "$TG_RUN/keys.new" "$TG_RUN/keys"
 	sleep 1.2

@@ -29,11 +29,13 @@ POL=$top_srcdir/lua-policies/default.lua
 
 # The standard config (every Claude/Nova/Llama model has a strength and a
 # predictor stand-in the fixture lacks), the fixture as predictor, and two
-# routers: "careful" (min_confidence 0.5, fallback haiku) and "unlabelled"
+# routers ("support" set to min_confidence 0, i.e. off): "careful"
+# (min_confidence 0.5, fallback haiku) and "unlabelled"
 # (mistral-large: strength only; mixtral: a head of its own, no strength).
 TG_CONFIG_EXTRA=", \"predictor\": { \"model\": \"$TG_RUN/refheads.so\" }" tg_write_config
 jq --arg h "$HAIKU" --arg s "$SONNET" --arg l "$LARGE" --arg m "$MIXTRAL" --arg p "$POL" '
   .models[$l] = { "strength": 0.6 } |
+  .routers |= map(if .id == "support" then .min_confidence = 0 else . end) |
   .models[$m] = { "predictor": "gpt-4-1106-preview" } |
   .routers += [
     { "id": "careful", "models": [$h, $s], "fallback": $h,
@@ -74,8 +76,8 @@ tg_expect '[ "$(last .fallback)" = null ] && near "$(last .confidence)" 0.9' "ca
 tg_ok
 
 # Strengths, not the stand-ins the fixture lacks: haiku 0.47 and sonnet
-# 1.12 on the shared signal.  Without min_confidence the CJK prompt is
-# only logged with its confidence.
+# 1.12 on the shared signal.  With min_confidence 0 (off; the default is
+# 0.5) the CJK prompt is only logged with its confidence.
 tg_post /model/support/converse "$(tg_converse_body "$CJK")"
 tg_expect '[ "$TG_STATUS" = 200 ] && [ "$(tg_header x-tiergate-model)" = "$SONNET" ]' \
     "support, CJK: $TG_STATUS $(tg_header x-tiergate-model) ($(tg_header x-tiergate-reason))"
@@ -116,10 +118,15 @@ tg_expect '[ "$(jq .fallbacks_by_reason.low_confidence <<<"$b")" = 1 ]' "rebuilt
 tg_expect '[ -n "$a" ] && [ "$a" = "$b" ]' "rebuilt stats differ from the live file"
 tg_ok
 
-# check-config: a strength-only candidate needs the reference heads (the
-# compiled-in default model has none yet: an error naming them); a
-# candidate with neither predictor nor strength is a warning.
-jq 'del(.predictor)' "$TG_RUN/tiergate.json" >"$TG_RUN/nohead.json"
+# check-config: a strength-only candidate needs the reference heads (a
+# model without them, the fixture less its (weak) and (strong): an error
+# naming them); a candidate with neither predictor nor strength is a
+# warning.
+jq '.models |= map(select(.name != "(weak)" and .name != "(strong)"))' \
+    "$top_srcdir/tests/e2e/fixtures/refheads-model.json" >"$TG_RUN/norefs-model.json"
+"$TIERGATE" compile-model "$TG_RUN/norefs-model.json" --so -o "$TG_RUN/norefs.so" \
+    >"$TG_RUN/compile2.log" 2>&1 || tg_fail "compile-model: $(cat "$TG_RUN/compile2.log")"
+jq --arg so "$TG_RUN/norefs.so" '.predictor.model = $so' "$TG_RUN/tiergate.json" >"$TG_RUN/nohead.json"
 tg_expect '! "$TIERGATE" check-config "$TG_RUN/nohead.json" 2>"$TG_RUN/nohead.err" >/dev/null' \
     "check-config accepted a strength-only candidate without reference heads"
 tg_expect 'grep -qF "(weak)" "$TG_RUN/nohead.err"' "check-config error: $(cat "$TG_RUN/nohead.err")"

@@ -134,7 +134,7 @@ tg_write_config() {
   "credentials": { "source": "env" },
   "upstream": { "connect_timeout_ms": 2000, "timeout_ms": ${TG_TIMEOUT_MS:-20000},
                 "retries": 2, "retry_base_ms": 20, "retry_cap_ms": 200 },
-  "server": { "threads": ${TG_THREADS:-8}, "allow_passthrough": true },
+  "server": { "threads": ${TG_THREADS:-8}, "passthrough": "${TG_PASSTHROUGH:-known}" },
   "api_keys_file": "$TG_RUN/keys",
   "admin_token_sha256": "$(tg_sha256 "$TG_ADMIN_TOKEN")",
   "log": { "path": "$TG_RUN/tiergate.log", "level": "info" },
@@ -186,6 +186,7 @@ tg_subst() {	# TEMPLATE OUT
 	    -e "s|@RUNDIR@|$TG_RUN|g" -e "s|@TIERGATE@|$TIERGATE|g" \
 	    -e "s|@CONFIG@|$TG_RUN/tiergate.json|g" -e "s|@CONSOLE@|$TG_CONSOLE|g" \
 	    -e "s|@FCGI_PORT@|${TG_FCGI_PORT:-0}|g" \
+	    -e "s|@LIGHTTPD_DIR@|$top_srcdir/packaging/lighttpd|g" \
 	    -e "s|@MODDIR@|/usr/lib/apache2/modules|g" \
 	    -e "s|@USER@|${TG_APACHE_USER:-www-data}|g" \
 	    -e "s|@GROUP@|${TG_APACHE_GROUP:-www-data}|g" "$1" >"$2"

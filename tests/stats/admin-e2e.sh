@@ -7,7 +7,11 @@
 tg_need jq
 tg_init admin
 tg_start_emulator
-tg_write_config
+# a router whose policy is not the threshold rule: class "legal" is pinned
+# to the strongest model (the what-if must replay that, not the rule)
+TG_ROUTERS_EXTRA=',{ "id": "pinned", "models": ["anthropic.claude-3-haiku-20240307-v1:0",
+  "anthropic.claude-3-5-sonnet-20240620-v1:0"], "response_quality_difference": 100,
+  "policy": "'"$top_srcdir"'/lua-policies/examples/class_pinned.lua" }' tg_write_config
 tg_start_lighttpd
 
 # admin GET: admin_get PATH [curl args]; body in $A_OUT, status in $A_STATUS
@@ -28,6 +32,27 @@ for i in $(seq 1 $N); do
 done
 tg_post /model/nova/converse "$(tg_converse_body 'What is 2+2?')"
 tg_expect '[ "$TG_STATUS" = 200 ]' "nova converse: HTTP $TG_STATUS"
+tg_ok
+P=3
+for i in $(seq 1 $P); do
+	tg_post /model/pinned/converse "$(tg_converse_body "Clause $i: may the tenant sublet?")" -H 'x-tiergate-class: legal'
+	tg_expect '[ "$TG_STATUS" = 200 ] && [ "$(tg_header x-tiergate-model)" = anthropic.claude-3-5-sonnet-20240620-v1:0 ]' \
+	    "pinned legal $i: HTTP $TG_STATUS, model $(tg_header x-tiergate-model)"
+done
+tg_ok
+
+# --- refused before any model was called: counted apart -------------------------
+# 2 invalid bodies on support (tenant acme), 1 unknown router, 1 wrong key.
+R=4
+tg_post /model/support/converse '{"messages": 7}'
+tg_expect '[ "$TG_STATUS" = 400 ]' "invalid body: HTTP $TG_STATUS"
+tg_post /model/support/converse 'not json'
+tg_expect '[ "$TG_STATUS" = 400 ]' "not JSON: HTTP $TG_STATUS"
+tg_post /model/no-such-router/converse "$(tg_converse_body hi)"
+tg_expect '[ "$TG_STATUS" = 400 ]' "unknown router: HTTP $TG_STATUS"
+TG_AUTHZ="Bearer tg-wrong-key" tg_post /model/support/converse "$(tg_converse_body hi)"
+tg_expect '[ "$TG_STATUS" = 401 ] || [ "$TG_STATUS" = 403 ]' "wrong key: HTTP $TG_STATUS"
+WRONG_KEY_STATUS=$TG_STATUS
 tg_ok
 
 # --- authentication ------------------------------------------------------------
@@ -55,21 +80,36 @@ tg_expect '[ "$A_STATUS" = 200 ]' "stats: HTTP $A_STATUS: $A_OUT"
 tg_expect 'grep -qi "^Cache-Control: *no-store" "$TG_RUN/admin.h"' "no Cache-Control: no-store"
 j() { printf %s "$A_OUT" | jq -r "$1"; }
 tg_expect '[ "$(j .schema_version)" = 1 ]' "schema_version"
-tg_expect '[ "$(j .totals.requests)" = $((N + 1)) ]' "totals.requests $(j .totals.requests) != $((N + 1))"
-tg_expect '[ "$(j .lifetime.requests)" = $((N + 1)) ]' "lifetime.requests"
+tg_expect '[ "$(j .totals.requests)" = $((N + 1 + P)) ]' "totals.requests $(j .totals.requests) != $((N + 1 + P))"
+tg_expect '[ "$(j .lifetime.requests)" = $((N + 1 + P)) ]' "lifetime.requests"
 tg_expect '[ "$(j ".routers[] | select(.router == \"support\") | .requests")" = $N ]' "support router requests"
 tg_expect '[ "$(j "[.routers[] | select(.router == \"support\") | .models[].requests] | add")" = $N ]' \
     "per-model requests do not add up"
-tg_expect '[ "$(j "[.series.points[].requests] | add")" = $((N + 1)) ]' "series does not add up"
+tg_expect '[ "$(j "[.series.points[].requests] | add")" = $((N + 1 + P)) ]' "series does not add up"
 tg_expect '[ "$(j ".series.points | length")" = 60 ]' "1h: 60 points"
 tg_expect '[ "$(j ".totals.cost_usd > 0 and .totals.cf_cost_usd >= .totals.cost_usd")" = true ]' "costs"
-tg_expect '[ "$(j ".latency.upstream_ms.count")" = $((N + 1)) ]' "latency count"
+tg_expect '[ "$(j ".latency.upstream_ms.count")" = $((N + 1 + P)) ]' "latency count"
 tg_expect '[ "$(j ".latency.overhead_us.p50 != null")" = true ]' "overhead p50"
 tg_expect '[ "$(j ".by_tenant.tenants[0].tenant")" = acme ]' "tenant acme"
+tg_expect '[ "$(j .totals.answered)" = $((N + 1 + P)) ] && [ "$(j .totals.failed)" = 0 ]' "answered/failed"
+tg_expect '[ "$(j .totals.rejected)" = $R ] && [ "$(j .rejected.requests)" = $R ]' "rejected: $(j -c .rejected)"
+tg_expect '[ "$(j .totals.unpriced_requests)" = 0 ]' "a refusal counted as unpriced"
+tg_expect '[ "$(j ".rejected.by_status[\"400\"]")" = 3 ]' \
+    "rejected by status: $(j -c .rejected.by_status)"
+tg_expect '[ "$(j ".rejected.by_status[\"$WRONG_KEY_STATUS\"]")" = 1 ]' "rejected wrong key"
+tg_expect '[ "$(j ".rejected.by_reason.validation")" = 2 ] && [ "$(j ".rejected.by_reason.unknown_model")" = 1 ] &&
+    [ "$(j ".rejected.by_reason.auth")" = 1 ]' "rejected by reason: $(j -c .rejected.by_reason)"
+tg_expect '[ "$(j ".rejected.rows[] | select(.router == \"support\" and .tenant == \"acme\" and .reason == \"validation\") | .requests")" = 2 ]' \
+    "rejected per router and tenant: $(j -c .rejected.rows)"
+tg_expect '[ "$(j ".rejected.rows[] | select(.reason == \"auth\") | .router + \"/\" + .tenant")" = support/ ]' \
+    "a refused key is counted under the router it named, with no tenant"
+tg_expect '[ "$(j "[.routers[].models[] | select(.model == \"\")] | length")" = 0 ]' "a refusal appeared as a model"
+tg_expect '[ "$(j "[.series.points[].rejected] | add")" = $R ]' "series rejected does not add up"
+tg_expect '[ "$(j .lifetime.rejected)" = $R ]' "lifetime.rejected"
 for w in 24h:96 7d:168 30d:30; do
 	admin_get "/admin/api/stats?window=${w%:*}" "${auth[@]}"
 	tg_expect '[ "$A_STATUS" = 200 ] && [ "$(j ".series.points | length")" = ${w#*:} ]' "window ${w%:*}"
-	tg_expect '[ "$(j .totals.requests)" = $((N + 1)) ]' "window ${w%:*} totals"
+	tg_expect '[ "$(j .totals.requests)" = $((N + 1 + P)) ]' "window ${w%:*} totals"
 done
 admin_get "/admin/api/stats?window=2h" "${auth[@]}"
 tg_expect '[ "$A_STATUS" = 400 ]' "bad window: HTTP $A_STATUS"
@@ -80,7 +120,7 @@ admin_get "/admin/api/decisions?limit=5" "${auth[@]}"
 tg_expect '[ "$A_STATUS" = 200 ] && [ "$(j ".decisions | length")" = 5 ]' "decisions page 1: $A_OUT"
 first=$(j '[.decisions[].request_id] | join(" ")')
 before=$(j .next_before)
-tg_expect '[ "$(j .decisions[0].router)" = nova ]' "newest first"
+tg_expect '[ "$(j .decisions[0].rejected)" = auth ] && [ "$(j .decisions[$R].router)" = pinned ]' "newest first"
 tg_expect '[ "$(j ".decisions[0] | has(\"prompt\")")" = false ]' "prompt leaked"
 all=$first
 while [ "$before" != null ]; do
@@ -89,8 +129,8 @@ while [ "$before" != null ]; do
 	all="$all $(j '[.decisions[].request_id] | join(" ")')"
 	before=$(j .next_before)
 done
-tg_expect '[ "$(printf "%s\n" $all | sort -u | wc -l)" = $((N + 1)) ]' "pages did not cover every decision once"
-tg_expect '[ "$(wc -l <"$TG_RUN/decisions.jsonl")" = $((N + 1)) ]' "decision log lines"
+tg_expect '[ "$(printf "%s\n" $all | sort -u | wc -l)" = $((N + 1 + P + R)) ]' "pages did not cover every decision once"
+tg_expect '[ "$(wc -l <"$TG_RUN/decisions.jsonl")" = $((N + 1 + P + R)) ]' "decision log lines"
 admin_get "/admin/api/decisions?limit=0" "${auth[@]}"
 tg_expect '[ "$A_STATUS" = 400 ]' "limit=0: HTTP $A_STATUS"
 admin_get "/admin/api/decisions?before=abc" "${auth[@]}"
@@ -103,6 +143,18 @@ tg_expect '[ "$A_STATUS" = 200 ]' "whatif: HTTP $A_STATUS: $A_OUT"
 tg_expect '[ "$(j .decisions)" = $N ] && [ "$(j ".points | length")" = 101 ]' "whatif size"
 tg_expect '[ "$(j ".points[] | select(.current) | .threshold")" = 20 ]' "current threshold"
 tg_expect '[ "$(j ".points[0].strong_share >= .points[100].strong_share")" = true ]' "monotone ends"
+# the router's own policy, replayed: for the default policy it is the
+# threshold rule at every threshold; for class_pinned.lua the pinned class
+# stays on the strongest model where the rule alone would move it
+tg_expect '[ "$(j ".policy_points | length")" = 101 ] && [ "$(j .policy_version)" != null ]' "policy points"
+tg_expect '[ "$(j "[range(101) as \$t | (.points[\$t].cost_usd - .policy_points[\$t].cost_usd | fabs) < 1e-12
+    and .points[\$t].strong_share == .policy_points[\$t].strong_share] | all")" = true ]' \
+    "the default policy's replay differs from the threshold rule"
+admin_get "/admin/api/whatif?router=pinned" "${auth[@]}"
+tg_expect '[ "$A_STATUS" = 200 ] && [ "$(j .decisions)" = $P ]' "whatif pinned: $A_OUT"
+tg_expect '[ "$(j .points[100].strong_share)" = 0 ] && [ "$(j .policy_points[100].strong_share)" = 1 ]' \
+    "pinned: rule $(j .points[100].strong_share), policy $(j .policy_points[100].strong_share) at 100"
+tg_expect '[ "$(j ".policy_points[100].cost_usd > .points[100].cost_usd")" = true ]' "pinned: policy cost"
 admin_get "/admin/api/whatif?router=nope" "${auth[@]}"
 tg_expect '[ "$A_STATUS" = 404 ]' "whatif unknown router: HTTP $A_STATUS"
 admin_get /admin/api/routers "${auth[@]}"
@@ -115,7 +167,11 @@ admin_get /metrics "${auth[@]}"
 tg_expect '[ "$A_STATUS" = 200 ]' "/metrics: HTTP $A_STATUS"
 tg_expect 'grep -qi "^Content-Type: *text/plain; version=0.0.4" "$TG_RUN/admin.h"' "metrics content type"
 sum=$(printf %s "$A_OUT" | awk '/^tiergate_requests_total\{/ { s += $NF } END { print s }')
-tg_expect '[ "$sum" = $((N + 1)) ]' "tiergate_requests_total sums to $sum"
+tg_expect '[ "$sum" = $((N + 1 + P)) ]' "tiergate_requests_total sums to $sum"
+sum=$(printf %s "$A_OUT" | awk '/^tiergate_rejected_requests_total\{/ { s += $NF } END { print s }')
+tg_expect '[ "$sum" = $R ]' "tiergate_rejected_requests_total sums to $sum"
+tg_expect 'printf %s "$A_OUT" | grep -qF "tiergate_rejected_requests_total{router=\"support\",tenant=\"acme\",status=\"400\",reason=\"validation\"} 2"' \
+    "rejected series by router, tenant, status, reason"
 PROMTOOL=${PROMTOOL:-$(command -v promtool || true)}
 if [ -n "$PROMTOOL" ] && [ -x "$PROMTOOL" ]; then
 	printf '%s\n' "$A_OUT" | "$PROMTOOL" check metrics || tg_fail "promtool check metrics"
@@ -140,6 +196,7 @@ for w in 1h 30d; do
 	a=$("${STATS[@]}" show --stats "$TG_RUN/stats.bin" --window $w --at $now | jq -c 'del(.stats_since)')
 	b=$("${STATS[@]}" show --stats "$TG_RUN/rebuilt.bin" --window $w --at $now | jq -c 'del(.stats_since)')
 	tg_expect '[ -n "$a" ] && [ "$a" = "$b" ]' "rebuilt stats ($w) differ from the live file"
+	tg_expect '[ "$(printf %s "$b" | jq .rejected.requests)" = $R ]' "rebuilt stats ($w) lost the refusals"
 done
 tg_ok
 echo "$TG_CHECKS passed, 0 failed"

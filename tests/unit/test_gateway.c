@@ -56,6 +56,7 @@
 #include "decision.h"
 #include "http.h"
 #include "jsonpos.h"
+#include "modelid.h"
 #include "request.h"
 #include "sigv4.h"
 
@@ -577,7 +578,7 @@ test_config_good(void)
 	CU_ASSERT_EQUAL(cfg->deadline_ms, 45000);
 	CU_ASSERT_EQUAL(cfg->stream_max_seconds, 90);
 	CU_ASSERT_EQUAL(cfg->threads, 16);
-	CU_ASSERT_EQUAL(cfg->allow_passthrough, 0);
+	CU_ASSERT_EQUAL(cfg->passthrough, TG_PT_NONE);
 	snprintf(want, sizeof(want), "%s/keys", fixdir);
 	CU_ASSERT_STRING_EQUAL(cfg->api_keys_file, want);
 	CU_ASSERT_STRING_EQUAL(cfg->admin_token_sha256,
@@ -756,7 +757,8 @@ test_config_defaults(void)
 	CU_ASSERT_EQUAL(cfg->deadline_ms, 240000);	/* twice timeout_ms */
 	CU_ASSERT_EQUAL(cfg->stream_max_seconds, 300);
 	CU_ASSERT_EQUAL(cfg->threads, 8);
-	CU_ASSERT_EQUAL(cfg->allow_passthrough, 1);
+	CU_ASSERT_EQUAL(cfg->passthrough, TG_PT_KNOWN);
+	CU_ASSERT_EQUAL(cfg->naccounts, 0);
 	CU_ASSERT_PTR_NULL(cfg->api_keys_file);
 	CU_ASSERT_PTR_NULL(cfg->admin_token_sha256);
 	CU_ASSERT_PTR_NULL(cfg->log_path);
@@ -2595,6 +2597,7 @@ test_auth_keygen(void)
 	after(out2, "is not stored): ", key2, sizeof(key2));
 	CU_ASSERT_EQUAL(strncmp(key, "tg-", 3), 0);
 	CU_ASSERT_EQUAL(strlen(key), 43);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "append the next line to the file that api_keys_file names"));
 	CU_ASSERT_STRING_NOT_EQUAL(key, key2);
 	tmp_write("keys", out, path, sizeof(path));
 	k = auth_keys_load(path, err, sizeof(err));
@@ -2817,7 +2820,7 @@ config_diff(const struct tg_config *a, const struct tg_config *b)
 	    a->timeout_ms != b->timeout_ms || a->retries != b->retries ||
 	    a->retry_base_ms != b->retry_base_ms || a->retry_cap_ms != b->retry_cap_ms ||
 	    a->deadline_ms != b->deadline_ms || a->stream_max_seconds != b->stream_max_seconds ||
-	    a->threads != b->threads || a->allow_passthrough != b->allow_passthrough ||
+	    a->threads != b->threads || a->passthrough != b->passthrough ||
 	    a->log_prompts != b->log_prompts)
 		return "numbers";
 	if (memcmp(&a->limits, &b->limits, sizeof(a->limits)) != 0)
@@ -3050,6 +3053,136 @@ static const struct test jsonpos_tests[] = {
 	{ NULL, NULL }
 };
 
+
+/* Bedrock's modelId grammar (ConversationalModelId in the service model). */
+static void
+test_modelid_grammar(void)
+{
+	static const struct { const char *id; enum modelid_kind kind; const char *acct; } good[] = {
+		{ "anthropic.claude-3-haiku-20240307-v1:0", MODELID_PLAIN, "" },
+		{ "us.anthropic.claude-3-7-sonnet-20250219-v1:0", MODELID_PLAIN, "" },
+		{ "amazon.titan-text-express-v1", MODELID_PLAIN, "" },
+		{ "support", MODELID_PLAIN, "" },
+		{ "my_router-2", MODELID_PLAIN, "" },
+		{ "no.such-model-v1", MODELID_PLAIN, "" },
+		{ "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+		  MODELID_FOUNDATION_ARN, "" },
+		{ "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0",
+		  MODELID_PROFILE_ARN, "123456789012" },
+		{ "arn:aws:bedrock:us-east-1:123456789012:prompt-router/support",
+		  MODELID_ROUTER_ARN, "123456789012" },
+		{ "arn:aws-us-gov:bedrock:us-gov-west-1:123456789012:default-prompt-router/x.y:1",
+		  MODELID_ROUTER_ARN, "123456789012" },
+		{ "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abcdefgh1234",
+		  MODELID_OTHER_ARN, "123456789012" },
+		{ "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.titan/abcdefgh1234",
+		  MODELID_OTHER_ARN, "123456789012" },
+		{ "arn:aws:bedrock:us-east-1:123456789012:prompt/ABCDE12345:3",
+		  MODELID_OTHER_ARN, "123456789012" },
+		{ "arn:aws:sagemaker:us-east-1:123456789012:endpoint/my-endpoint",
+		  MODELID_OTHER_ARN, "123456789012" },
+	};
+	static const char *const bad[] = {
+		"", "../../etc/passwd", "http://169.254.169.254/latest", "a b", "a/b",
+		"a\r\nb", "a%00b", "a__b", "_a", "caf\xc3\xa9",
+		"arn:aws:bedrock:us-east-1:12345678901:prompt-router/x",
+		"arn:aws:bedrock:us-east-1:123456789012:prompt-router/",
+		"arn:aws:bedrock:us-east-1:123456789012:prompt-router/a/b",
+		"arn:aws:bedrock:US-EAST-1:123456789012:prompt-router/x",
+		"arn:aws:bedrock:us-east-1::foundation-model/Anthropic.claude",
+		"arn:aws:bedrock:us-east-1:123456789012:provisioned-model/short",
+		"arn:aws:bedrock:us-east-1:123456789012:unknown-type/x",
+		"arn:aws:sagemaker:us-east-1:123456789012:endpoint/a_b",
+	};
+	struct modelid	 m;
+	char		 longid[MODELID_MAX + 2];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (modelid_parse(good[i].id, &m) != 0 || m.kind != good[i].kind)
+			fprintf(stderr, "\n  modelid_parse(%s): kind %d\n", good[i].id, m.kind);
+		CU_ASSERT_EQUAL(modelid_parse(good[i].id, &m), 0);
+		CU_ASSERT_EQUAL(m.kind, good[i].kind);
+		CU_ASSERT_STRING_EQUAL(m.account, good[i].acct);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (modelid_parse(bad[i], &m) == 0)
+			fprintf(stderr, "\n  modelid_parse(%s) accepted it\n", bad[i]);
+		CU_ASSERT_EQUAL(modelid_parse(bad[i], &m), -1);
+		CU_ASSERT_EQUAL(m.kind, MODELID_INVALID);
+	}
+	modelid_parse("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.a.b", &m);
+	CU_ASSERT_STRING_EQUAL(m.resource, "us.a.b");
+	CU_ASSERT_STRING_EQUAL(m.region, "us-east-1");
+	memset(longid, 'a', sizeof(longid) - 1);
+	longid[MODELID_MAX] = '\0';
+	CU_ASSERT_EQUAL(modelid_parse(longid, &m), 0);
+	longid[MODELID_MAX] = 'a';
+	longid[MODELID_MAX + 1] = '\0';
+	CU_ASSERT_EQUAL(modelid_parse(longid, &m), -1);
+}
+
+/* server.passthrough, its old name allow_passthrough, and accounts. */
+static void
+test_config_passthrough(void)
+{
+	static const struct { const char *server, *top; enum tg_passthrough pt; size_t nacc; } ok[] = {
+		{ "{}", "", TG_PT_KNOWN, 0 },
+		{ "{\"passthrough\": \"none\"}", "", TG_PT_NONE, 0 },
+		{ "{\"passthrough\": \"any\"}", "", TG_PT_ANY, 0 },
+		{ "{\"allow_passthrough\": true}", "", TG_PT_KNOWN, 0 },
+		{ "{\"allow_passthrough\": false}", "", TG_PT_NONE, 0 },
+		{ "{}", "\"account_id\": \"123456789012\",", TG_PT_KNOWN, 1 },
+		{ "{}", "\"accounts\": [\"111111111111\", \"222222222222\"],", TG_PT_KNOWN, 2 },
+	};
+	static const char *const bad[] = {
+		"\"server\": {\"passthrough\": \"all\"},",
+		"\"server\": {\"passthrough\": true},",
+		"\"server\": {\"passthrough\": \"any\", \"allow_passthrough\": true},",
+		"\"accounts\": [],", "\"accounts\": [\"12345\"],", "\"accounts\": \"123456789012\",",
+	};
+	struct tg_config *cfg;
+	char		 text[1024], path[512], err[512];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text), "{%s \"server\": %s, \"models\": "
+		    "{\"a.m1\": {}, \"amazon.nova-lite-v1:0\": {\"name\": \"My Lite\"}}, "
+		    "\"routers\": [{\"id\": \"r\", \"models\": [\"a.m1\"]}], "
+		    "\"price_table\": \"%s/packaging/prices.json\"}\n",
+		    ok[i].top, ok[i].server, srcroot);
+		cfg = load_text(text, path, sizeof(path), err, sizeof(err));
+		if (cfg == NULL)
+			fprintf(stderr, "\n  %s: %s\n", text, err);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+		CU_ASSERT_EQUAL(cfg->passthrough, ok[i].pt);
+		CU_ASSERT_EQUAL(cfg->naccounts, ok[i].nacc);
+		CU_ASSERT(config_model_known(cfg, "a.m1"));
+		CU_ASSERT(config_model_known(cfg, "amazon.nova-pro-v1:0"));	/* price table */
+		CU_ASSERT(!config_model_known(cfg, "no.such-model-v1"));
+		/* display names: the price table's, for passthrough models too */
+		CU_ASSERT_STRING_EQUAL(config_model_name(cfg, "amazon.nova-pro-v1:0"), "Nova Pro");
+		CU_ASSERT_PTR_NULL(config_model_name(cfg, "a.m1"));
+		CU_ASSERT_STRING_EQUAL(config_model_name(cfg, "amazon.nova-lite-v1:0"), "My Lite");
+		CU_ASSERT_PTR_NULL(config_model_name(cfg, "no.such-model-v1"));
+		CU_ASSERT_EQUAL(config_account_ok(cfg, "999999999999"), ok[i].nacc == 0);
+		if (ok[i].nacc == 2) {
+			CU_ASSERT(config_account_ok(cfg, "222222222222"));
+			/* without account_id, the routers' ARNs name the first account */
+			CU_ASSERT_STRING_EQUAL(cfg->account_id, "111111111111");
+		}
+		config_free(cfg);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "{%s \"models\": {\"a.m1\": {}}}\n", bad[i]);
+		cfg = load_text(text, path, sizeof(path), err, sizeof(err));
+		if (cfg != NULL)
+			fprintf(stderr, "\n  accepted: %s\n", text);
+		CU_ASSERT_PTR_NULL(cfg);
+		config_free(cfg);
+	}
+}
+
 static const struct test config_tests[] = {
 	{ "every section of good.json", test_config_good },
 	{ "prices: table, override, cache defaults, unpriced, free", test_config_prices },
@@ -3072,6 +3205,9 @@ static const struct test config_tests[] = {
 	{ "a bad price-table entry is never $0",
 	  test_config_price_table_bad_entries },
 	{ "the shipped packaging/prices.json", test_config_shipped_price_table },
+	{ "passthrough none/known/any, allow_passthrough, accounts",
+	  test_config_passthrough },
+	{ "Bedrock's modelId grammar", test_modelid_grammar },
 	{ NULL, NULL }
 };
 

@@ -241,6 +241,152 @@ test_totals_unpriced(void)
 	stats_close(st);
 }
 
+/* A request refused before any model was called. */
+static void
+mkrej(struct tg_decision *d, time_t t, const char *router, const char *tenant,
+    int status, enum tg_reject why)
+{
+	memset(d, 0, sizeof(*d));
+	d->time = t;
+	d->request_id = "fedcba9876543210fedcba9876543210";
+	d->router = router;
+	d->tenant = tenant;
+	d->request_class = "";
+	d->api = "converse";
+	d->reason = "";
+	d->status = status;
+	d->reject = why;
+}
+
+static json_int_t
+jint(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+/* Refusals are counted by status, reason, router and tenant, and never as
+ * a model, spend or unpriced; a failure no model answered is not unpriced
+ * either. */
+static void
+test_rejected_apart(void)
+{
+	struct stats		*st = fresh("rj.stats");
+	struct tg_decision	 d;
+	json_t			*o, *tot, *rj, *pt;
+	char			*m;
+	size_t			 len, i;
+	json_int_t		 rej_pts = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	mkdec(&d, T0, "rt", HAIKU, "", "acme", 0);
+	stats_record(st, &d, d.time);
+	mkdec(&d, T0 + 1, "rt", HAIKU, "", "acme", 0);	/* failed upstream */
+	d.model = NULL;
+	d.cost_known = 0;
+	d.cf_known = 0;
+	d.upstream_err = TG_UP_UNAVAILABLE;
+	d.status = 503;
+	stats_record(st, &d, d.time);
+	for (i = 0; i < 3; i++) {
+		mkrej(&d, T0 + 2, "rt", "acme", 400, TG_RJ_VALIDATION);
+		stats_record(st, &d, d.time);
+	}
+	mkrej(&d, T0 + 3, "", "", 403, TG_RJ_AUTH);
+	stats_record(st, &d, d.time);
+	mkrej(&d, T0 + 70, "", "beta", 404, TG_RJ_UNKNOWN_MODEL);
+	stats_record(st, &d, d.time);
+
+	o = window(st, "1h", T0 + 120);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	tot = json_object_get(o, "totals");
+	CU_ASSERT_EQUAL(jint(tot, "requests"), 2);
+	CU_ASSERT_EQUAL(jint(tot, "answered"), 1);
+	CU_ASSERT_EQUAL(jint(tot, "failed"), 1);
+	CU_ASSERT_EQUAL(jint(tot, "rejected"), 5);
+	CU_ASSERT_EQUAL(jint(tot, "unpriced_requests"), 0);
+	CU_ASSERT_EQUAL(jint(tot, "cf_unpriced_requests"), 0);
+	CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(tot, "cost_usd")),
+	    0.000875, 1e-12);
+	rj = json_object_get(o, "rejected");
+	CU_ASSERT_EQUAL(jint(rj, "requests"), 5);
+	CU_ASSERT_EQUAL(jint(json_object_get(rj, "by_status"), "400"), 3);
+	CU_ASSERT_EQUAL(jint(json_object_get(rj, "by_status"), "403"), 1);
+	CU_ASSERT_EQUAL(jint(json_object_get(rj, "by_status"), "404"), 1);
+	CU_ASSERT_EQUAL(jint(json_object_get(rj, "by_reason"), "validation"), 3);
+	CU_ASSERT_EQUAL(jint(json_object_get(rj, "by_reason"), "auth"), 1);
+	CU_ASSERT_EQUAL(jint(json_object_get(rj, "by_reason"), "unknown_model"), 1);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(
+	    json_object_get(rj, "by_router"), 0), "router")), "rt");
+	CU_ASSERT_EQUAL(jint(json_array_get(json_object_get(rj, "by_tenant"), 0),
+	    "requests"), 3);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(rj, "rows")), 3);
+	/* no refusal became a model row: the router has its two requests only */
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(o, "routers")), 1);
+	CU_ASSERT_EQUAL(jint(json_array_get(json_object_get(o, "routers"), 0), "requests"), 2);
+	/* nor a tenant's requests */
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(json_object_get(o, "by_tenant"),
+	    "tenants")), 1);
+	json_array_foreach(json_object_get(json_object_get(o, "series"), "points"), i, pt)
+		rej_pts += jint(pt, "rejected");
+	CU_ASSERT_EQUAL(rej_pts, 5);
+	CU_ASSERT_EQUAL(jint(json_object_get(o, "lifetime"), "rejected"), 5);
+	CU_ASSERT_EQUAL(jint(json_object_get(o, "lifetime"), "requests"), 2);
+	json_decref(o);
+
+	/* the 30d window reads the day ring */
+	o = window(st, "30d", T0 + 120);
+	CU_ASSERT_EQUAL(jint(json_object_get(o, "rejected"), "requests"), 5);
+	json_decref(o);
+
+	m = metrics_text(st, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_PTR_NOT_NULL(strstr(m, "# TYPE tiergate_rejected_requests_total counter\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(m, "tiergate_rejected_requests_total{router=\"rt\","
+	    "tenant=\"acme\",status=\"400\",reason=\"validation\"} 3\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(m, "tiergate_rejected_requests_total{router=\"\","
+	    "tenant=\"\",status=\"403\",reason=\"auth\"} 1\n"));
+	CU_ASSERT_PTR_NULL(strstr(m, "tiergate_requests_total{router=\"\""));
+	free(m);
+	stats_close(st);
+}
+
+/* A refusal survives the decision log: written with "rejected", read back;
+ * a line from before the key counts as refused when no model was tried. */
+static void
+test_declog_rejected(void)
+{
+	struct tg_decision	 d, back;
+	char			 buf[DECLOG_MAX_LINE];
+	json_t			*o;
+	ssize_t			 n;
+
+	mkrej(&d, T0, "rt", "acme", 400, TG_RJ_VALIDATION);
+	n = declog_format(&d, buf, sizeof(buf));
+	CU_ASSERT_FATAL(n > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, ",\"rejected\":\"validation\"}"));
+	o = json_loadb(buf, (size_t)n, 0, NULL);
+	CU_ASSERT_FATAL(declog_parse(o, &back) == 0);
+	CU_ASSERT_EQUAL(back.reject, TG_RJ_VALIDATION);
+	json_decref(o);
+	mkdec(&d, T0, "rt", HAIKU, "", "acme", 0);
+	n = declog_format(&d, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, ",\"rejected\":null}"));
+	o = json_loadb(buf, (size_t)n, 0, NULL);
+	CU_ASSERT_FATAL(declog_parse(o, &back) == 0);
+	CU_ASSERT_EQUAL(back.reject, TG_RJ_NONE);
+	json_decref(o);
+	o = json_loads("{\"v\":1,\"ts\":1795366800.5,\"router\":\"rt\",\"model\":null,"
+	    "\"status\":404,\"attempts\":0}", 0, NULL);
+	CU_ASSERT_FATAL(declog_parse(o, &back) == 0);
+	CU_ASSERT_EQUAL(back.reject, TG_RJ_UNRECORDED);
+	json_decref(o);
+	o = json_loads("{\"v\":1,\"ts\":1795366800.5,\"model\":null,\"status\":503,"
+	    "\"attempts\":3,\"upstream_error\":\"unavailable\"}", 0, NULL);
+	CU_ASSERT_FATAL(declog_parse(o, &back) == 0);
+	CU_ASSERT_EQUAL(back.reject, TG_RJ_NONE);
+	json_decref(o);
+}
+
 /* --- time: minutes, days, windows, ring reuse ------------------------ */
 
 static void
@@ -638,7 +784,8 @@ test_whatif(void)
 
 	mkcfg(&cfg, models, &r, idx);
 	write_log(tpath("w.log"), 200, 0);
-	o = stats_api_whatif(tpath("w.log"), &cfg, "rt", 1000, T0, &status, err, sizeof(err));
+	o = stats_api_whatif(tpath("w.log"), &cfg, "rt", 1000, T0, NULL, &status, err,
+	    sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(o, "decisions")), 200);
 	pts = json_object_get(o, "points");
@@ -662,16 +809,88 @@ test_whatif(void)
 	CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(json_object_get(o, "actual"),
 	    "strong_share")), 0.25, 1e-9);
 	json_decref(o);
-	CU_ASSERT_PTR_NULL(stats_api_whatif(tpath("w.log"), &cfg, "nope", 10, T0, &status,
+	CU_ASSERT_PTR_NULL(stats_api_whatif(tpath("w.log"), &cfg, "nope", 10, T0, NULL, &status,
 	    err, sizeof(err)));
 	CU_ASSERT_EQUAL(status, 404);
 	/* a request logged below its min_confidence replays on the fallback
 	 * (haiku) at every threshold: at t = 0, 1 of 4 leaves sonnet */
 	write_log_confidence(tpath("wc.log"), 4);
-	o = stats_api_whatif(tpath("wc.log"), &cfg, "rt", 1000, T0, &status, err, sizeof(err));
+	o = stats_api_whatif(tpath("wc.log"), &cfg, "rt", 1000, T0, NULL, &status, err,
+	    sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 	p0 = json_array_get(json_object_get(o, "points"), 0);
 	CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(p0, "strong_share")), 0.75, 1e-9);
+	json_decref(o);
+}
+
+/* A stand-in for the router's policy: newest-first adds, oldest-first
+ * runs; picks sonnet below threshold 50, haiku from 50, refuses every
+ * tenth decision. */
+struct fake_pol {
+	size_t	 n, runs;
+	int	 order_ok;
+};
+
+static int
+fake_add(void *ctx, json_t *line)
+{
+	(void)line;
+	((struct fake_pol *)ctx)->n++;
+	return 0;
+}
+
+static void
+fake_run(void *ctx, double t, void (*out)(void *, size_t, const char *), void *arg)
+{
+	struct fake_pol	*fp = ctx;
+	size_t		 i;
+
+	fp->runs++;
+	for (i = fp->n; i-- > 0;) {
+		if (i % 10 == 0)
+			out(arg, i, NULL);
+		else
+			out(arg, i, t < 50 ? SONNET : HAIKU);
+	}
+}
+
+static void
+test_whatif_policy(void)
+{
+	struct tg_config	 cfg;
+	struct tg_model		 models[2];
+	struct tg_router	 r;
+	struct fake_pol		 fp = { 0, 0, 1 };
+	struct stats_whatif_policy pol = { &fp, "fake-1", fake_add, fake_run };
+	size_t			 idx[2];
+	char			 err[256];
+	int			 status = 0;
+	json_t			*o, *pp, *p10, *p60;
+
+	mkcfg(&cfg, models, &r, idx);
+	write_log(tpath("wp.log"), 200, 0);
+	o = stats_api_whatif(tpath("wp.log"), &cfg, "rt", 1000, T0, &pol, &status, err,
+	    sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(fp.n, 200);
+	CU_ASSERT_EQUAL(fp.runs, 101);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(o, "policy_version")), "fake-1");
+	pp = json_object_get(o, "policy_points");
+	CU_ASSERT_EQUAL_FATAL(json_array_size(pp), 101);
+	p10 = json_array_get(pp, 10);
+	p60 = json_array_get(pp, 60);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(p10, "refused")), 20);
+	CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(p10, "strong_share")), 1.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(p60, "strong_share")), 0.0, 1e-9);
+	CU_ASSERT(json_is_true(json_object_get(json_array_get(pp, 20), "current")));
+	/* the threshold rule is still there, and differs */
+	CU_ASSERT(json_number_value(json_object_get(json_array_get(
+	    json_object_get(o, "points"), 10), "strong_share")) < 1.0);
+	json_decref(o);
+	/* without a replayer: policy_points is null */
+	o = stats_api_whatif(tpath("wp.log"), &cfg, "rt", 1000, T0, NULL, &status, err,
+	    sizeof(err));
+	CU_ASSERT(json_is_null(json_object_get(o, "policy_points")));
 	json_decref(o);
 }
 
@@ -826,9 +1045,12 @@ main(void)
 	CU_add_test(s, "decision log format and parse", test_declog_roundtrip);
 	CU_add_test(s, "decisions paged backwards", test_decisions_paging);
 	CU_add_test(s, "what-if replay of the default policy", test_whatif);
+	CU_add_test(s, "what-if replay of the router's own policy", test_whatif_policy);
 	CU_add_test(s, "routers document; no secrets anywhere", test_routers_no_secrets);
 	CU_add_test(s, "metrics text", test_metrics);
 	CU_add_test(s, "low-confidence fallback: log, stats, metrics", test_low_confidence);
+	CU_add_test(s, "refused requests counted apart", test_rejected_apart);
+	CU_add_test(s, "refusals in the decision log", test_declog_rejected);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures();

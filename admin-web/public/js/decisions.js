@@ -54,8 +54,8 @@ function requestCell(d, td) {
 }
 
 function modelCell(d, td) {
-  twoLines(td, d.model ? F.shortModel(d.model) : 'no answer', d.chosen && d.chosen !== d.model ? 'chosen: ' + F.shortModel(d.chosen) : '');
-  td.title = d.model || '';
+  twoLines(td, d.model ? F.shortModel(d.model) : d.rejected ? 'refused: ' + d.rejected : 'no answer', d.chosen && d.chosen !== d.model ? 'chosen: ' + F.shortModel(d.chosen) : '');
+  td.title = d.model ? F.modelTitle(d.model) : d.rejected ? 'refused before any model was called (' + d.rejected + ', HTTP ' + d.status + ')' : '';
 }
 
 function reasonCell(d, td) {

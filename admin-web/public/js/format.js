@@ -117,16 +117,39 @@ export function fmtTime(t) {
   return d.toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
 }
 
+/* Display names by model id, from the price table and the config
+ * (/admin/api/routers "model_names"); set before anything renders. */
+let modelNames = {};
+
+let strongModels = {};
+
+/** Registers /admin/api/routers' model_names (display names by id) and each
+ * router's strong (counterfactual) model. */
+export function setModelNames(map, routers = []) {
+  modelNames = map && typeof map === 'object' ? map : {};
+  strongModels = {};
+  for (const r of routers || []) if (r && r.id) strongModels[r.id] = r.strong_model || null;
+}
+
+/** The router's strong model id, or null (passthrough "", unknown router). */
+export function strongModelOf(router) {
+  return strongModels[router] || null;
+}
+
 /**
- * Shortens a Bedrock model id for legends and tables (the full id is in the
- * element's title): drops the provider prefix and the "-vN:M" version suffix,
- * "anthropic.claude-3-haiku-20240307-v1:0" -> "claude-3-haiku-20240307".
+ * A model's display name: its name from the price table or the config
+ * ("Claude 3.5 Sonnet"), else the id itself, never a mangled piece of it.
+ * The full id goes in the element's title (see modelTitle()).
  */
 export function shortModel(id) {
   if (typeof id !== 'string' || id === '') return '(none)';
-  const dot = id.indexOf('.');
-  const rest = dot > 0 && dot < 12 ? id.slice(dot + 1) : id;
-  return rest.replace(/-v\d+:\d+$/, '') || rest;
+  return typeof modelNames[id] === 'string' && modelNames[id] !== '' ? modelNames[id] : id;
+}
+
+/** The hover text of a model's name: the full id (and its name). */
+export function modelTitle(id) {
+  if (typeof id !== 'string' || id === '') return '';
+  return shortModel(id) === id ? id : shortModel(id) + ' — ' + id;
 }
 
 /** A model that answered, or "(no answer)" for "" (the request failed before any model answered). */

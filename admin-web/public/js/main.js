@@ -3,7 +3,7 @@
 // views render what the admin API answers.
 import { apiGet, getToken, setToken, apiBase } from './api.js';
 import { $, setText } from './dom.js';
-import { fmtTime } from './format.js';
+import { fmtTime, setModelNames } from './format.js';
 import { renderStats } from './overview.js';
 import { renderRouterOptions, renderWhatif, whatifMessage } from './whatif.js';
 import { renderNewest, renderOlder, olderCursor, decisionsMessage } from './decisions.js';
@@ -16,6 +16,7 @@ const state = {
   window: WINDOWS.includes(params.get('window')) ? params.get('window') : sessionGet('tiergate.window') || '24h',
   router: sessionGet('tiergate.router') || '',
   routers: [],
+  whatif: null,
   timer: null,
   statsSeq: 0,
   statsAbort: null,
@@ -130,8 +131,6 @@ async function loadStats() {
 }
 
 async function loadWhatif() {
-  const routers = await apiGet('routers');
-  state.routers = routers.routers;
   state.router = renderRouterOptions(state.routers, state.router);
   if (!state.router) return;
   await loadWhatifFor(state.router);
@@ -141,7 +140,8 @@ async function loadWhatifFor(id) {
   try {
     const d = await apiGet('whatif', { router: id });
     if (id !== state.router) return;
-    renderWhatif(d, state.routers.find((r) => r.id === id));
+    state.whatif = d;
+    renderWhatif(d, state.routers.find((r) => r.id === id), $('whatif-mode').value);
   } catch (err) {
     if (err.kind === 'auth' || err.kind === 'down') throw err;
     whatifMessage(describe(err));
@@ -171,8 +171,18 @@ async function loadOlder() {
 }
 
 /** One refresh of everything; the first failure decides the message. */
+/** The routers document, and the display names of models it carries (once
+ * per refresh, before anything shows a model). */
+async function loadRouters() {
+  const d = await apiGet('routers');
+  setModelNames(d.model_names || {}, d.routers);
+  state.routers = d.routers;
+}
+
 async function refresh() {
-  const results = await Promise.allSettled([loadStats(), loadWhatif(), loadDecisions()]);
+  const first = await Promise.allSettled([loadRouters()]);
+  const results = first[0].status === 'rejected' ? first
+    : await Promise.allSettled([loadStats(), loadWhatif(), loadDecisions()]);
   const errs = results.filter((r) => r.status === 'rejected').map((r) => r.reason)
     .filter((e) => !(e && e.name === 'AbortError'));
   const auth = errs.find((e) => e.kind === 'auth');
@@ -235,6 +245,9 @@ function bind() {
   $('banner-retry').addEventListener('click', () => refresh());
   $('decisions-more').addEventListener('click', loadOlder);
   $('whatif-router').addEventListener('change', onRouter);
+  $('whatif-mode').addEventListener('change', () => {
+    if (state.whatif) renderWhatif(state.whatif, state.routers.find((r) => r.id === state.router), $('whatif-mode').value);
+  });
   for (const b of document.querySelectorAll('[data-window]')) b.addEventListener('click', onWindow);
 }
 

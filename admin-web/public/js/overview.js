@@ -37,7 +37,10 @@ function renderKpis(s) {
   setKpi('savings', F.fmtUSD(t.savings_usd));
   kpi('savings').title = 'Over ' + F.fmtInt(t.savings_basis_requests) + ' requests priced on both the model used and the strongest model';
   setKpi('savings-pct', F.fmtPct(t.savings_pct));
-  setKpi('requests', F.fmtInt(t.requests), t.errors_5xx ? F.fmtInt(t.errors_5xx) + ' answered 5xx' : 'no 5xx answers');
+  // answered, rejected before any model (4xx) and failed upstream (5xx)
+  setKpi('requests', F.fmtInt(t.answered ?? t.requests));
+  setText(kpi('requests').querySelector('[data-value="rejected"]'), F.fmtInt(t.rejected ?? 0));
+  setText(kpi('requests').querySelector('[data-value="failed"]'), F.fmtInt(t.failed ?? t.errors_5xx ?? 0));
   setKpi('cheaper', F.fmtShare(t.routed_cheaper_share), F.fmtInt(t.routed_cheaper) + ' requests');
   setKpi('fallback', F.fmtShare(t.fallback_rate), F.fmtInt(t.fallbacks) + ' fallbacks');
   setText(kpi('overhead').querySelector('[data-value="p50"]'), F.fmtMicros(oh.p50));
@@ -114,15 +117,15 @@ function routerCard(id) {
   const wrap = h('div', 'table-wrap', '', card);
   const table = h('table', 'data router-models', '', wrap);
   h('caption', 'visually-hidden', 'Models of router ' + F.fmtRouter(id), table);
-  const st = new SortTable(table, modelColumns(), { sortKey: 'requests', rowKey: (m) => m.model });
+  const st = new SortTable(table, modelColumns(id), { sortKey: 'requests', rowKey: (m) => m.model });
   const entry = { card, summary, bar, table: st };
   routerCards.set(id, entry);
   return entry;
 }
 
-function modelColumns() {
+function modelColumns(router) {
   return [
-    { key: 'model', label: 'Model', cell: (m, td) => modelCell(td, m) },
+    { key: 'model', label: 'Model', cell: (m, td) => modelCell(td, m, router) },
     { key: 'requests', label: 'Requests', numeric: true, cell: (m, td) => setText(td, F.fmtInt(m.requests)) },
     { key: 'share', label: 'Share', numeric: true, cell: (m, td) => setText(td, F.fmtShare(m.share)) },
     { key: 'cost_usd', label: 'Spend', numeric: true, cell: (m, td) => setMoney(td, m.cost_usd, m.unpriced_requests) },
@@ -130,7 +133,10 @@ function modelColumns() {
   ];
 }
 
-function modelCell(td, m) {
+/* "strongest" marks the router's counterfactual model (its priciest priced
+ * candidate, /admin/api/routers strong_model): never a passthrough model,
+ * never "no answer". */
+function modelCell(td, m, router) {
   let sw = td.querySelector('.swatch');
   if (!sw) {
     td.replaceChildren();
@@ -140,10 +146,11 @@ function modelCell(td, m) {
   }
   sw.style.background = colorFor(m.model);
   setText(td.querySelector('.model-id'), F.fmtModel(m.model));
-  td.querySelector('.model-id').title = m.model;
+  td.querySelector('.model-id').title = F.modelTitle(m.model) || 'no model answered (upstream error)';
+  const strongest = router !== '' && m.model !== '' && m.model === F.strongModelOf(router);
   const tag = td.querySelector('.tag');
-  setText(tag, m.cheaper ? '' : 'strongest');
-  tag.hidden = !!m.cheaper;
+  setText(tag, strongest ? 'strongest' : '');
+  tag.hidden = !strongest;
 }
 
 function renderShareBar(bar, r) {

@@ -102,6 +102,7 @@ export class SortTable {
       this.columns.forEach((c, k) => {
         const td = tr.cells[k];
         td.dataset.col = c.key;
+        td.dataset.label = c.label;	/* the column name, shown on narrow screens */
         c.cell(r, td);
       });
     });

@@ -1,5 +1,7 @@
 // whatif.js: the threshold what-if (/admin/api/whatif?router=ID) for the
-// router picked in the selector (/admin/api/routers).
+// router picked in the selector (/admin/api/routers), replayed with the
+// router's own policy (policy_points) or, as a labelled alternative, with
+// the threshold rule alone (points).
 import * as F from './format.js';
 import { $, setText } from './dom.js';
 import { WhatIfChart } from './charts.js';
@@ -26,9 +28,21 @@ export function renderRouterOptions(routers, selected) {
   return pick;
 }
 
-function tipRows(d) {
+/** The points to show for the chosen mode, and the mode really shown. */
+export function whatifSeries(d, mode) {
+  if (mode === 'threshold' || !Array.isArray(d.policy_points)) return { mode: 'threshold', points: d.points };
+  return { mode: 'policy', points: d.policy_points };
+}
+
+function modeNote(d, wanted, shown) {
+  if (wanted === 'policy' && shown !== 'policy') return 'The router\'s policy could not be replayed (see the gateway log): showing the threshold rule alone.';
+  if (shown === 'threshold') return 'Threshold only: the default policy\'s rule, ignoring this router\'s own rules (classes, tenants, budgets).';
+  return '';
+}
+
+function tipRows(points) {
   return (i) => {
-    const p = d.points[i];
+    const p = points[i];
     return {
       title: 'response_quality_difference = ' + p.threshold + (p.current ? ' (current)' : ''),
       rows: [
@@ -37,13 +51,14 @@ function tipRows(d) {
         { label: 'Savings', value: F.fmtUSD(p.savings_usd) + ' (' + F.fmtPct(p.savings_pct) + ')' },
         { color: QUALITY_COLOR, label: 'Mean predicted quality', value: F.fmtQuality(p.mean_quality) },
         { color: STRONG_COLOR, dashed: true, label: 'Strong-model share', value: F.fmtShare(p.strong_share) },
+        ...(p.refused > 0 ? [{ label: 'Refused by the policy', value: F.fmtInt(p.refused) }] : []),
       ],
     };
   };
 }
 
-function renderSummary(d, router) {
-  const cur = d.points.find((p) => p.current);
+function renderSummary(d, router, points) {
+  const cur = points.find((p) => p.current);
   setText($('whatif-threshold'), d.current_threshold === null || d.current_threshold === undefined ? F.NONE : String(d.current_threshold));
   setText($('whatif-decisions'), F.fmtInt(d.decisions) + (d.decisions ? ', ' + F.fmtDay(d.from) + ' – ' + F.fmtDay(d.to) : ''));
   setText($('whatif-current'), cur
@@ -54,17 +69,23 @@ function renderSummary(d, router) {
   setText($('whatif-strong'), F.shortModel(d.strong_model || (router && router.strong_model) || ''));
 }
 
-/** Renders one /admin/api/whatif answer. */
-export function renderWhatif(d, router) {
+/** Renders one /admin/api/whatif answer in `mode` ('policy' or 'threshold'). */
+export function renderWhatif(d, router, mode = 'policy') {
   if (!chart) {
     chart = new WhatIfChart($('chart-whatif'), {
       label: 'Projected cost and quality against the response quality difference threshold',
     });
   }
-  const pick = (f) => d.points.map((p) => (typeof p[f] === 'number' ? p[f] : NaN));
+  const shown = whatifSeries(d, mode);
+  const points = shown.points;
+  const pick = (f) => points.map((p) => (typeof p[f] === 'number' ? p[f] : NaN));
   chart.host.dataset.router = d.router;
+  chart.host.dataset.mode = shown.mode;
+  const note = modeNote(d, mode, shown.mode);
+  setText($('whatif-mode-note'), note);
+  $('whatif-mode-note').hidden = note === '';
   chart.update({
-    points: d.points,
+    points,
     current: Math.round(d.current_threshold),
     leftFormat: F.fmtUSDAxis,
     rightFormat: (v) => v.toFixed(2),
@@ -77,9 +98,9 @@ export function renderWhatif(d, router) {
       { key: 'strong', label: 'Strong-model share (right)', color: STRONG_COLOR, dashed: true, thin: true, values: pick('strong_share') },
     ],
     empty: d.decisions === 0 ? 'No logged decisions for this router yet' : '',
-    tipRows: tipRows(d),
+    tipRows: tipRows(points),
   });
-  renderSummary(d, router);
+  renderSummary(d, router, points);
   whatifMessage('');
 }
 
