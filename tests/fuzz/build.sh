@@ -19,7 +19,7 @@ FUZZ_CC=${FUZZ_CC:-}
 # The sources each harness links, instrumented (paths under top_srcdir).
 fuzz_sources() {
 	case $1 in
-	request)	echo gateway/request.c gateway/stream.c ;;
+	request)	echo gateway/request.c gateway/stream.c gateway/modelid.c ;;
 	eventstream)	echo gateway/eventstream.c ;;
 	config)		echo gateway/config.c gateway/jsonpos.c ;;
 	keys)		echo gateway/auth.c gateway/filemode.c ;;

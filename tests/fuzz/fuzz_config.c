@@ -18,7 +18,7 @@ fuzz_check(const struct tg_config *cfg)
 {
 	size_t	 i, j;
 
-	assert(cfg->nrouters > 0 || cfg->allow_passthrough);
+	assert(cfg->nrouters > 0 || cfg->passthrough != TG_PT_NONE);
 	for (i = 0; i < cfg->nrouters; i++) {
 		assert(cfg->routers[i].id != NULL && cfg->routers[i].nmodels > 0);
 		assert(cfg->routers[i].fallback < cfg->nmodels);

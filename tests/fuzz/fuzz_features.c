@@ -6,7 +6,8 @@
  * The input is used twice: as JSON, through pred_features_converse() (any
  * object: the function promises never to fail on odd input), and as text,
  * through pred_features_prompt() with the input split at NUL bytes into
- * the prompt and up to 8 earlier turns, and pred_estimate_tokens().  Every
+ * the prompt (passed in place, unterminated) and up to 8 earlier turns,
+ * and pred_estimate_tokens().  Every
  * feature must be a finite number: the model's trees compare them.
  */
 #include <assert.h>
@@ -54,7 +55,9 @@ fuzz_prompt(const uint8_t *data, size_t size, float *f)
 	/* p is at a NUL of the input (not the one fuzz_cstr() added) */
 	for (p = s + plen; (size_t)(p - s) < size && n < FUZZ_TURNS; p += strlen(p))
 		turns[n++] = ++p;
-	pred_features_prompt(s, plen, turns, n, f);
+	/* the prompt is (pointer, length): pass the input itself, which has
+	 * no NUL after it, so that ASan sees a read past the length */
+	pred_features_prompt((const char *)data, plen, turns, n, f);
 	fuzz_finite(f);
 	(void)pred_estimate_tokens((const char *)data, size);
 	free(s);

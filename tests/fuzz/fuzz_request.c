@@ -5,7 +5,9 @@
  * ConverseStream) and req_parse_json() (InvokeModel, then stream_view(),
  * gateway/stream.c, which turns a native body into the Converse-shaped view
  * that routing reads), and, as a C string, a request path to
- * req_parse_model_path() and a string to req_utf8_sanitize().
+ * req_parse_model_path() and modelid_parse() (gateway/modelid.c, Bedrock's
+ * model-id grammar, run on every id a client sends) and a string to
+ * req_utf8_sanitize().
  *
  * Besides crashes and sanitizer reports it checks properties that must
  * hold for every input: the view of any JSON object passes the Converse
@@ -16,6 +18,7 @@
  */
 #include <assert.h>
 
+#include "modelid.h"
 #include "request.h"
 #include "fuzz.h"
 
@@ -68,6 +71,18 @@ fuzz_invoke(const uint8_t *data, size_t size)
 	json_decref(root);
 }
 
+/* A classified id's resource is a part of it. */
+static void
+fuzz_modelid(const char *id)
+{
+	struct modelid	 m;
+	int		 rc = modelid_parse(id, &m);
+
+	assert((rc == 0) == (m.kind != MODELID_INVALID));
+	if (rc == 0)
+		assert(m.resource >= id && m.resource <= id + strlen(id));
+}
+
 /* A decoded id encodes to one segment that decodes to the same id. */
 static void
 fuzz_path(const char *path)
@@ -79,6 +94,7 @@ fuzz_path(const char *path)
 	if (req_parse_model_path(path, id, sizeof(id), action, sizeof(action)) != REQ_OK)
 		return;
 	assert(id[0] != '\0');
+	fuzz_modelid(id);
 	if (req_encode_segment(id, enc, sizeof(enc)) != 0)
 		return;
 	snprintf(again, sizeof(again), "/model/%s/%s", enc, action);
@@ -109,6 +125,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_invoke(data, size);
 	s = fuzz_cstr(data, size);
 	fuzz_path(s);
+	fuzz_modelid(s);
 	fuzz_utf8(s);
 	free(s);
 	return 0;
