@@ -5,7 +5,7 @@
  * tiergate take either (pointer, length), a C string or a file.  These
  * helpers make the last two from the first, with nothing kept between
  * runs: every string and file made here is freed or removed by the caller
- * in the same run (fuzz_free(), fuzz_file_done()).
+ * in the same run (free(), fuzz_file_done()).
  */
 #ifndef TG_FUZZ_H
 #define TG_FUZZ_H
