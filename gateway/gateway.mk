@@ -10,8 +10,10 @@ libtgcore_a_SOURCES = \
 	gateway/gateway.h \
 	gateway/http.c gateway/http.h \
 	gateway/jsonpos.c gateway/jsonpos.h \
+	gateway/listen.c gateway/listen.h \
 	gateway/log.c gateway/log.h \
 	gateway/modelid.c gateway/modelid.h \
+	gateway/priv.c gateway/priv.h \
 	gateway/request.c gateway/request.h \
 	gateway/route.c gateway/route.h \
 	gateway/serve.c \

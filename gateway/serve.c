@@ -1,8 +1,12 @@
 /*
  * serve.c - process start-up and the serving loop: FastCGI with a pool of
  * threads (each with its own FCGX_Request, CURL handle and Lua states), or
- * one plain CGI request.  Start-up phases, in order: config, log, upstream
- * credentials, client keys, stats, decision log, predictor, workers.
+ * one plain CGI request.  Start-up phases, in order: options (a malformed
+ * --listen, or root without --user/--allow-root, is a usage error), config,
+ * the listening socket, the privilege drop (--user), then, as that user:
+ * log, upstream credentials, client keys, stats, decision log, predictor,
+ * workers.  Everything after the drop is opened as the user, so that
+ * reloads and log reopening keep working without root.
  */
 #include "autoconf.h"
 
@@ -27,9 +31,11 @@
 #include "gateway.h"
 #include "http.h"
 #include "journal.h"
+#include "listen.h"
 #include "log.h"
 #include "policy.h"
 #include "pred.h"
+#include "priv.h"
 #include "stats.h"
 #include "usage.h"
 
@@ -393,10 +399,6 @@ serve_fastcgi(struct tg_server *s, const char *listen_addr)
 	sigset_t	 set;
 	int		 i, n = s->cfg->threads, started = 0;
 
-	if (listen_addr != NULL && (s->listen_fd = FCGX_OpenSocket(listen_addr, 1024)) < 0) {
-		log_err("cannot listen on %s: %s", listen_addr, strerror(errno));
-		return 1;
-	}
 	if (serve_open_journal(s) != 0)
 		return 1;
 	sigemptyset(&set);
@@ -441,52 +443,152 @@ serve_cgi(struct tg_server *s)
 	return 0;
 }
 
-int
-gw_cmd_serve(int argc, char **argv)
+struct serve_opts {
+	const char		*config;
+	const char		*listen_arg;	/* as given, for messages */
+	struct listen_addr	 listen;
+	const char		*user;		/* --user, or NULL */
+	struct priv_user	 pw;
+	int			 allow_root;
+	int			 threads;
+};
+
+/* --user and --allow-root against who we are. */
+static int
+serve_parse_user(struct serve_opts *o)
+{
+	char	 err[512];
+
+	if (o->user != NULL && o->allow_root)
+		return tg_usage_error("serve", "--user and --allow-root exclude each other");
+	if (o->user != NULL && geteuid() != 0)
+		return tg_usage_error("serve", "--user %s: only root can change user", o->user);
+	if (o->user != NULL && priv_lookup(o->user, &o->pw, err, sizeof(err)) != 0)
+		return tg_usage_error("serve", "%s", err);
+	if (geteuid() == 0 && o->user == NULL && !o->allow_root)
+		return tg_usage_error("serve", "refusing to serve as root: pass --user "
+		    "NAME to drop to NAME once the socket is bound (or --allow-root)");
+	return 0;
+}
+
+/* Options, checked before anything is opened: every problem is a usage
+ * error (exit 2).  Returns 0, or the exit status. */
+static int
+serve_parse(int argc, char **argv, struct serve_opts *o)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "allow-root", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 } };
-	const char	*path = serve_default_config(), *listen_addr = NULL;
-	char		 err[1024];
-	int		 ch, threads = 0, rc = 1;
+	char	 err[512];
+	int	 ch;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":c:l:t:", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': path = optarg; break;
-		case 'l': listen_addr = optarg; break;
-		case 't': threads = atoi(optarg); break;
+		case 'c': o->config = optarg; break;
+		case 'l': o->listen_arg = optarg; break;
+		case 't': o->threads = atoi(optarg); break;
+		case 'u': o->user = optarg; break;
+		case 'R': o->allow_root = 1; break;
 		default: return tg_getopt_error("serve", ch, argv);
 		}
 	}
 	if (optind < argc)
 		return tg_usage_error("serve", "unexpected argument '%s'", argv[optind]);
-	signal(SIGPIPE, SIG_IGN);
-	if ((srv.cfg = config_load(path, err, sizeof(err))) == NULL) {
+	if (o->listen_arg != NULL && listen_parse(o->listen_arg, &o->listen, err, sizeof(err)) != 0)
+		return tg_usage_error("serve", "%s", err);
+	return serve_parse_user(o);
+}
+
+static void
+serve_cgi_misconfigured(void)
+{
+	printf("Status: 500 Internal Server Error\r\nContent-Type: "
+	    "application/json\r\nx-amzn-ErrorType: InternalServerException"
+	    "\r\n\r\n{\"message\":\"tiergate is misconfigured; see the "
+	    "server log\"}");
+}
+
+/* What needs root: bind the --listen socket (a Unix socket is given to the
+ * --user), then drop to --user.  Messages go to stderr: the log is opened
+ * after, as the user.  Returns 0 or -1. */
+static int
+serve_bind_and_drop(struct tg_server *s, const struct serve_opts *o)
+{
+	char	 err[512];
+
+	if (o->listen_arg != NULL &&
+	    (s->listen_fd = FCGX_OpenSocket(o->listen.bind, 1024)) < 0) {
+		fprintf(stderr, "tiergate: cannot listen on %s: %s\n", o->listen.bind,
+		    strerror(errno));
+		return -1;
+	}
+	if (o->user == NULL)
+		return 0;
+	if (o->listen_arg != NULL && o->listen.is_unix &&
+	    chown(o->listen.bind, o->pw.uid, o->pw.gid) != 0) {
+		fprintf(stderr, "tiergate: chown %s: %s\n", o->listen.bind, strerror(errno));
+		return -1;
+	}
+	if (priv_drop(&o->pw, err, sizeof(err)) != 0) {
 		fprintf(stderr, "tiergate: %s\n", err);
-		if (FCGX_IsCGI() && listen_addr == NULL)
-			printf("Status: 500 Internal Server Error\r\nContent-Type: "
-			    "application/json\r\nx-amzn-ErrorType: InternalServerException"
-			    "\r\n\r\n{\"message\":\"tiergate is misconfigured; see the "
-			    "server log\"}");
+		return -1;
+	}
+	return 0;
+}
+
+/* The log, then a word on how we serve: who, and where. */
+static void
+serve_open_log(struct tg_server *s, const struct serve_opts *o)
+{
+	if (log_open(s->cfg->log_path, serve_log_level(s->cfg->log_level)) != 0)
+		fprintf(stderr, "tiergate: log %s: %s\n", s->cfg->log_path, strerror(errno));
+	if (o->user != NULL)
+		log_info("running as user %s (uid %ld, gid %ld)", o->pw.name,
+		    (long)o->pw.uid, (long)o->pw.gid);
+	else if (geteuid() == 0)
+		log_warn("running as root (--allow-root): consider --user NAME");
+	if (o->listen_arg != NULL && !o->listen.loopback)
+		log_warn("listening on %s, which is not a loopback address: anyone "
+		    "who can reach it can send FastCGI requests to tiergate",
+		    o->listen.bind);
+}
+
+int
+gw_cmd_serve(int argc, char **argv)
+{
+	struct serve_opts o = { .config = serve_default_config() };
+	char		 err[1024];
+	int		 rc;
+
+	if ((rc = serve_parse(argc, argv, &o)) != 0)
+		return rc;
+	rc = 1;
+	signal(SIGPIPE, SIG_IGN);
+	if ((srv.cfg = config_load(o.config, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "tiergate: %s\n", err);
+		if (FCGX_IsCGI() && o.listen_arg == NULL)
+			serve_cgi_misconfigured();
 		return 1;
 	}
-	if (threads > 0)
-		srv.cfg->threads = threads;
-	if (log_open(srv.cfg->log_path, serve_log_level(srv.cfg->log_level)) != 0)
-		fprintf(stderr, "tiergate: log %s: %s\n", srv.cfg->log_path, strerror(errno));
+	if (o.threads > 0)
+		srv.cfg->threads = o.threads;
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "tiergate: FCGX_Init failed\n");
+		goto done;
+	}
+	if (serve_bind_and_drop(&srv, &o) != 0)
+		goto done;
+	serve_open_log(&srv, &o);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (serve_credentials(&srv) != 0 || serve_open_shared(&srv) != 0)
 		goto done;
-	if (FCGX_Init() != 0) {
-		log_err("FCGX_Init failed");
-		goto done;
-	}
-	rc = FCGX_IsCGI() && listen_addr == NULL ? serve_cgi(&srv) :
-	    serve_fastcgi(&srv, listen_addr);
+	rc = FCGX_IsCGI() && o.listen_arg == NULL ? serve_cgi(&srv) :
+	    serve_fastcgi(&srv, o.listen_arg != NULL ? o.listen.bind : NULL);
 done:
 	pred_loader_free(srv.pred);
 	declog_close(srv.declog);

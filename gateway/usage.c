@@ -12,7 +12,8 @@
 
 const struct tg_command_doc tg_command_docs[] = {
 	{ "serve", "serve FastCGI (the default) or one CGI request",
-	    "tiergate [serve] [-c CONFIG] [--listen ADDR] [--threads N]",
+	    "tiergate [serve] [-c CONFIG] [--listen ADDR] [--threads N]\n"
+	    "           [--user NAME | --allow-root]",
 	    "tiergate(8), tiergate.conf(5)" },
 	{ "check-config", "validate a config file, its keys file and policies",
 	    "tiergate check-config FILE",

@@ -91,6 +91,7 @@ sed -e "s|@ENDPOINT@|$endpoint|" -e "s|@RUNDIR@|$run|g" \
 
 sed -e "s|@BIND@|127.0.0.1|g" -e "s|@PORT@|$port|g" -e "s|@RUNDIR@|$run|g" \
     -e "s|@TIERGATE@|$tiergate|g" -e "s|@CONFIG@|$run/tiergate.json|g" \
+    -e "s|@TIERGATE_ARGS@|--allow-root|g" \
     -e "s|@CONSOLE@|$top/admin-web/public|g" -e "s|@LIGHTTPD_DIR@|$top/packaging/lighttpd|g" \
     "$top/packaging/lighttpd/tiergate.conf.in" >"$run/lighttpd.conf"
 lighttpd=$(command -v lighttpd || echo /usr/sbin/lighttpd)

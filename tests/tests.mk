@@ -3,14 +3,15 @@
 # their tests in their own fragments.
 
 TESTS += tests/bedrock-emulator/selftest.sh
-TESTS += tests/cli/help.sh
-EXTRA_DIST += tests/cli/help.sh
+TESTS += tests/cli/help.sh tests/cli/listen.sh
+EXTRA_DIST += tests/cli/help.sh tests/cli/listen.sh
 EXTRA_DIST += tests/package.json tests/package-lock.json tests/bedrock-emulator
 
 E2E_TESTS = \
 	tests/e2e/lighttpd.sh \
 	tests/e2e/apache.sh \
 	tests/e2e/cgi.sh \
+	tests/e2e/nginx.sh \
 	tests/e2e/signing.sh \
 	tests/e2e/demo.sh \
 	tests/e2e/policy.sh \

@@ -23,5 +23,5 @@ if [ ! -d "$tests_dir/node_modules/@smithy/signature-v4" ] ||
 fi
 
 cd "$tests_dir" || exit 1
-node --test bedrock-emulator/test/ || exit 1
+node --test bedrock-emulator/test/*.test.mjs || exit 1
 exit 0

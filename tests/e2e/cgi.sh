@@ -5,6 +5,7 @@
 tg_need jq
 tg_init cgi
 tg_start_emulator
+tg_copy_for_web_user
 tg_write_config
 tg_start_apache_cgi
 tg_check_router_converse

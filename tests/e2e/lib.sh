@@ -9,6 +9,7 @@
 #   tg_start_lighttpd           # sets TG_URL (tiergate spawned by mod_fastcgi)
 #   tg_start_apache             # sets TG_URL (tiergate --listen + mod_proxy_fcgi)
 #   tg_start_apache_cgi         # sets TG_URL (tiergate as CGI under mod_cgid)
+#   tg_start_nginx              # sets TG_URL, TG_H2_URL (tiergate --listen + fastcgi_pass)
 #   tg_post PATH BODY [curl args...]   # prints body; status in $TG_STATUS
 #
 # Credentials used everywhere (never real ones):
@@ -23,7 +24,11 @@
 : "${NODE:=$(command -v node)}"
 : "${LIGHTTPD:=$(command -v lighttpd || echo /usr/sbin/lighttpd)}"
 : "${APACHE2:=$(command -v apache2 || echo /usr/sbin/apache2)}"
+: "${NGINX:=$(command -v nginx || echo /usr/sbin/nginx)}"
 : "${TG_CONSOLE:=$top_srcdir/admin-web/public}"
+# tiergate refuses to serve as root without --user or --allow-root; the
+# tests run it as whoever runs them (root on CI), reading the source tree.
+: "${TG_TIERGATE_ARGS=--allow-root}"
 
 TG_KEY=tg-e2eTestKeyAcme0000000000000000000000000
 TG_KEY2=tg-e2eTestKeyGlobex000000000000000000000000
@@ -45,6 +50,7 @@ tg_need() {
 		          [ -d "$top_srcdir/tests/node_modules" ] || tg_skip "tests/node_modules missing (cd tests && npm ci)" ;;
 		lighttpd) [ -x "$LIGHTTPD" ] || tg_skip "lighttpd not installed" ;;
 		apache2)  [ -x "$APACHE2" ] || tg_skip "apache2 not installed" ;;
+		nginx)    [ -x "$NGINX" ] || tg_skip "nginx not installed" ;;
 		*)        command -v "$t" >/dev/null || tg_skip "$t not installed" ;;
 		esac
 	done
@@ -64,6 +70,7 @@ tg_cleanup() {
 	for p in "${TG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	[ -f "$TG_RUN/lighttpd.pid" ] && kill "$(cat "$TG_RUN/lighttpd.pid" 2>/dev/null)" 2>/dev/null
 	[ -f "$TG_RUN/apache.pid" ] && kill "$(cat "$TG_RUN/apache.pid" 2>/dev/null)" 2>/dev/null
+	[ -f "$TG_RUN/nginx.pid" ] && kill "$(cat "$TG_RUN/nginx.pid" 2>/dev/null)" 2>/dev/null
 	sleep 0.2
 	for p in "${TG_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	pkill -f "$TG_RUN/" 2>/dev/null
@@ -125,7 +132,7 @@ KEYS
 # fragment starting with a comma); TG_CONFIG_EXTRA top-level keys likewise.
 tg_write_config() {
 	tg_write_keys
-	local pol="$top_srcdir/lua-policies/default.lua"
+	local pol=${TG_POLICY:-$top_srcdir/lua-policies/default.lua}
 	cat >"$TG_RUN/tiergate.json" <<CONF
 {
   "region": "us-east-1",
@@ -142,7 +149,7 @@ tg_write_config() {
   "stats": { "path": "$TG_RUN/stats.bin" },
   "limits": { "max_body_bytes": 1048576, "max_json_depth": 32,
               "max_upstream_bytes": 4194304, "max_headers": 64 },
-  "price_table": "$top_srcdir/packaging/prices.json",
+  "price_table": "${TG_PRICES:-$top_srcdir/packaging/prices.json}",
   "models": {
     "anthropic.claude-3-haiku-20240307-v1:0":    { "strength": 0.47, "predictor": "mixtral-8x7b-instruct" },
     "anthropic.claude-3-5-sonnet-20240620-v1:0": { "strength": 1.12, "predictor": "gpt-4-1106-preview" },
@@ -184,9 +191,11 @@ CONF
 tg_subst() {	# TEMPLATE OUT
 	sed -e "s|@BIND@|127.0.0.1|g" -e "s|@PORT@|$TG_PORT|g" \
 	    -e "s|@RUNDIR@|$TG_RUN|g" -e "s|@TIERGATE@|$TIERGATE|g" \
+	    -e "s|@TIERGATE_ARGS@|$TG_TIERGATE_ARGS|g" \
 	    -e "s|@CONFIG@|$TG_RUN/tiergate.json|g" -e "s|@CONSOLE@|$TG_CONSOLE|g" \
 	    -e "s|@FCGI_PORT@|${TG_FCGI_PORT:-0}|g" \
 	    -e "s|@LIGHTTPD_DIR@|$top_srcdir/packaging/lighttpd|g" \
+	    -e "s|@H2_PORT@|${TG_H2_PORT:-0}|g" -e "s|@LOCATIONS@|$TG_RUN/nginx-locations.conf|g" \
 	    -e "s|@MODDIR@|/usr/lib/apache2/modules|g" \
 	    -e "s|@USER@|${TG_APACHE_USER:-www-data}|g" \
 	    -e "s|@GROUP@|${TG_APACHE_GROUP:-www-data}|g" "$1" >"$2"
@@ -212,7 +221,7 @@ tg_start_tiergate_listen() {
 	tg_upstream_env
 	TG_FCGI_PORT=$(tg_port)
 	TIERGATE_CONFIG="$TG_RUN/tiergate.json" "$TIERGATE" serve \
-	    --listen "127.0.0.1:$TG_FCGI_PORT" >"$TG_RUN/tiergate-stdout.log" 2>&1 &
+	    --listen "127.0.0.1:$TG_FCGI_PORT" $TG_TIERGATE_ARGS >"$TG_RUN/tiergate-stdout.log" 2>&1 &
 	TG_PIDS+=($!)
 	TG_TIERGATE_PID=$!
 }
@@ -228,10 +237,56 @@ tg_start_apache() {
 	tg_wait_http "$TG_URL/healthz"
 }
 
+# nginx with packaging/nginx/tiergate.conf.in in front of `tiergate --listen`:
+# HTTP/1.1 on TG_URL, clear-text HTTP/2 (prior knowledge) on TG_H2_URL.
+# Started as root, nginx's workers run as www-data and read the console from
+# a copy in the run directory.
+tg_start_nginx() {
+	tg_need nginx
+	tg_start_tiergate_listen
+	TG_PORT=$(tg_port) TG_H2_PORT=$(tg_port)
+	if [ "$(id -u)" = 0 ] && [ "$TG_CONSOLE" != "$TG_RUN/share/console" ]; then
+		mkdir -p "$TG_RUN/share"
+		cp -R "$TG_CONSOLE" "$TG_RUN/share/console"
+		chmod -R a+rX "$TG_RUN/share"
+		TG_CONSOLE=$TG_RUN/share/console
+	fi
+	tg_subst "$top_srcdir/packaging/nginx/tiergate-locations.conf.in" "$TG_RUN/nginx-locations.conf"
+	TG_APACHE_USER=${TG_NGINX_USER:-www-data} tg_subst \
+	    "$top_srcdir/packaging/nginx/tiergate.conf.in" "$TG_RUN/nginx.conf"
+	[ "$(id -u)" = 0 ] || sed -i '/^user /d' "$TG_RUN/nginx.conf"
+	"$NGINX" -p "$TG_RUN" -c "$TG_RUN/nginx.conf" -e "$TG_RUN/nginx-error.log" \
+	    >"$TG_RUN/nginx-stdout.log" 2>&1 &
+	TG_PIDS+=($!)
+	TG_URL=http://127.0.0.1:$TG_PORT
+	TG_H2_URL=http://127.0.0.1:$TG_H2_PORT
+	tg_wait_http "$TG_URL/healthz"
+}
+
+# tg_copy_for_web_user: copy what a web server's unprivileged user must
+# read (the binary, the console, the default policy, the price table) into
+# the run directory, so that the test does not depend on where the clone
+# lives (under /root, mode 0700 on Debian, www-data can read nothing).
+# Call before tg_write_config; sets TIERGATE, TG_CONSOLE, TG_POLICY, TG_PRICES.
+tg_copy_for_web_user() {
+	local d=$TG_RUN/share
+	mkdir -p "$d/bin" "$d/policies"
+	cp "$TIERGATE" "$d/bin/tiergate"
+	cp -R "$TG_CONSOLE" "$d/console"
+	cp "$top_srcdir/lua-policies/default.lua" "$d/policies/default.lua"
+	cp "$top_srcdir/packaging/prices.json" "$d/prices.json"
+	chmod -R a+rX "$d"
+	TIERGATE=$d/bin/tiergate TG_CONSOLE=$d/console
+	TG_POLICY=$d/policies/default.lua TG_PRICES=$d/prices.json
+}
+
 # CGI under Apache: tiergate runs as the Apache user, so the run dir and the
-# files tiergate writes must be writable by it.
+# files tiergate writes must be writable by it, and what it reads must be
+# readable (tg_copy_for_web_user, before tg_write_config).
 tg_start_apache_cgi() {
 	tg_need apache2
+	[ "$TIERGATE" = "$TG_RUN/share/bin/tiergate" ] ||
+	    tg_fail "tg_start_apache_cgi: call tg_copy_for_web_user before tg_write_config"
 	TG_PORT=$(tg_port)
 	chmod 777 "$TG_RUN"
 	[ "$(id -u)" = 0 ] && chown "${TG_APACHE_USER:-www-data}" "$TG_RUN/keys"

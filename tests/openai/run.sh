@@ -19,7 +19,7 @@ tg_start_lighttpd
 
 export TG_URL EMU_URL TG_KEY TG_KEY2 TG_RUN TG_ADMIN_TOKEN
 cd "$top_srcdir/tests" || exit 1
-node --test --test-concurrency=1 openai/ || exit 1
+node --test --test-concurrency=1 openai/*.test.mjs || exit 1
 if [ ! -x "$APACHE2" ]; then
 	echo "apache2 not installed: the Apache pass was not run"
 	exit 0

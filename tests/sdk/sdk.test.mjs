@@ -25,10 +25,13 @@ const RUN = `${process.pid}-${Date.now()}`;
 // The client as an application configures it for Bedrock, with tiergate's
 // endpoint and a tiergate-issued key pair.  maxAttempts 1: the SDK's own
 // retries would hide what the gateway answered.  HTTP/1.1 here (as behind
-// most TLS proxies); the SDK's default HTTP/2 handler has its own test.
+// most TLS proxies); the SDK's default HTTP/2 handler has its own test,
+// on TG_H2_URL when the web server serves clear-text HTTP/2 on a port of its
+// own (nginx 1.22), else on TG_URL.
 function client({ secret = TG_SECRET, maxAttempts = 1, http2 = false, systemClockOffset = 0 } = {}) {
   return new BedrockRuntimeClient({
-    region: 'us-east-1', endpoint: TG_URL, maxAttempts, systemClockOffset,
+    region: 'us-east-1', endpoint: http2 ? (process.env.TG_H2_URL || TG_URL) : TG_URL,
+    maxAttempts, systemClockOffset,
     credentials: { accessKeyId: TG_AKID, secretAccessKey: secret },
     ...(http2 ? {} : { requestHandler: new NodeHttpHandler() }),
   });
