@@ -519,6 +519,9 @@ declog_parse_reject(json_t *o, const struct tg_decision *d)
 	return TG_RJ_NONE;
 }
 
+/* Past any time a decision can carry (year 33658) and well inside time_t. */
+#define DECLOG_MAX_TS	1e12
+
 int
 declog_parse(json_t *o, struct tg_decision *d)
 {
@@ -526,8 +529,11 @@ declog_parse(json_t *o, struct tg_decision *d)
 	json_t	*v;
 
 	memset(d, 0, sizeof(*d));
+	/* ts is Unix seconds when tiergate wrote the line; a value outside
+	 * [0, DECLOG_MAX_TS) is not one, and converting it to time_t would be
+	 * undefined behaviour (found by tests/fuzz/fuzz_declog). */
 	if (!json_is_object(o) || json_integer_value(json_object_get(o, "v")) != 1 ||
-	    !jnum(o, "ts", &ts))
+	    !jnum(o, "ts", &ts) || !(ts >= 0 && ts < DECLOG_MAX_TS))
 		return -1;
 	d->time = (time_t)floor(ts);
 	d->request_id = jstr(o, "request_id");

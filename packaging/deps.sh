@@ -1,9 +1,10 @@
 #!/bin/bash
 # packaging/deps.sh - install everything tiergate needs on Debian 12, as
 # root: the build dependencies, the test tools (real lighttpd, Apache,
-# nginx, Chromium, promtool, wrk, jq, systemd-analyze), Node.js, and the
-# pinned npm packages of the tests (the Bedrock emulator, the AWS SDK,
-# playwright-core) from the lockfile.  Safe to run again.
+# nginx, Chromium, promtool, wrk, jq, systemd-analyze, clang with libFuzzer
+# for tests/fuzz), Node.js, and the pinned npm packages of the tests (the
+# Bedrock emulator, the AWS SDK, playwright-core) from the lockfile.  Safe
+# to run again.
 #
 # Node.js: the tests need Node >= 20.19 (playwright-core and the AWS SDK
 # require 20; 20.19 loads the console's ES modules without a package.json
@@ -25,7 +26,8 @@ BUILD_PKGS="build-essential autoconf automake libtool pkg-config
   libfcgi-dev libcurl4-openssl-dev libjansson-dev liblua5.4-dev libssl-dev
   libcunit1-dev libxgboost-dev"
 DEMO_PKGS="lighttpd lighttpd-modules-lua curl jq ca-certificates"
-TEST_PKGS="apache2 nginx prometheus wrk chromium procps systemd man-db"
+TEST_PKGS="apache2 nginx prometheus wrk chromium procps systemd man-db
+  clang-14 libclang-rt-14-dev"
 
 say() { printf '==> %s\n' "$*"; }
 

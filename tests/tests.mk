@@ -36,3 +36,8 @@ EXTRA_DIST += tests/unit/fixtures/gateway
 # Benchmarks: run by hand (tests/bench/README.md), not by make check.
 EXTRA_DIST += tests/bench/bench-gateway.sh tests/bench/bench-concurrency.sh \
 	tests/bench/run-all.sh tests/bench/wrk/converse.lua
+
+# libFuzzer harnesses (tests/fuzz/README.md): make check runs each for a
+# fixed number of executions; skipped (77) without clang and libFuzzer.
+TESTS += tests/fuzz/check.sh
+EXTRA_DIST += tests/fuzz
