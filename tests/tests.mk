@@ -41,3 +41,7 @@ EXTRA_DIST += tests/bench/bench-gateway.sh tests/bench/bench-concurrency.sh \
 # fixed number of executions; skipped (77) without clang and libFuzzer.
 TESTS += tests/fuzz/check.sh
 EXTRA_DIST += tests/fuzz
+# the harnesses check.sh builds with clang in the build tree
+CLEANFILES += tests/fuzz/fuzz_request tests/fuzz/fuzz_eventstream \
+	tests/fuzz/fuzz_config tests/fuzz/fuzz_keys tests/fuzz/fuzz_declog \
+	tests/fuzz/fuzz_sigv4 tests/fuzz/fuzz_features

@@ -12,6 +12,7 @@ tg_need jq lighttpd apache2
 	tg_skip "@aws-sdk/client-bedrock-runtime missing (cd tests && npm ci)"
 tg_init weberr
 tg_start_emulator
+tg_copy_for_web_user	# Apache serves the console as its own user: not from a clone in /root (0700)
 tg_write_config
 tg_start_lighttpd
 LIGHTTPD_URL=$TG_URL
