@@ -63,6 +63,10 @@ enum pred_err	pred_read_file(const char *path, size_t cap, char **buf, size_t *l
 		    char *msg, size_t msglen);
 /* Lowercase hex SHA-256 of buf into hex[65]. */
 void		pred_sha256_hex(const void *buf, size_t len, char hex[65]);
+/* Whether the exclusion list `text` (exclude.c: source prefixes and
+ * "model:NAME" lines; NULL = empty) names s: as a model when is_model,
+ * else as a source that one of its prefixes starts. */
+int		pred_excluded(const char *text, const char *s, int is_model);
 /* sigmoid as XGBoost computes it, in float. */
 float		pred_sigmoid(float);
 

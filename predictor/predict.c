@@ -23,6 +23,7 @@
 
 #include "eval.h"
 #include "pred.h"
+#include "pred_impl.h"
 #include "usage.h"
 
 #define PT_LINE_MAX	(16u << 20)	/* bytes of one JSONL record */
@@ -406,7 +407,7 @@ fail:
 }
 
 /* --exclude-file: read it whole (1 MiB cap); its source lines are matched
- * by excluded_by_file(). */
+ * by pred_excluded(). */
 static int
 load_exclusions(struct pt_ctx *c)
 {
@@ -582,29 +583,6 @@ in_dev(const json_t *dev, const char *source)
 	return 0;
 }
 
-/* Whether a line of the exclusion file (comments after '#', blanks
- * trimmed; "model:" lines are for train) is a prefix of source. */
-static int
-excluded_by_file(const char *text, const char *source)
-{
-	const char	*p = text, *e, *q;
-	size_t		 n;
-
-	while (p != NULL && *p) {
-		e = p + strcspn(p, "\n");
-		q = memchr(p, '#', (size_t)(e - p));
-		n = (size_t)((q != NULL ? q : e) - p);
-		while (n > 0 && isspace((unsigned char)p[n - 1]))
-			n--;
-		while (n > 0 && isspace((unsigned char)*p))
-			p++, n--;
-		if (n > 0 && strncmp(p, "model:", 6) != 0 && strncmp(source, p, n) == 0)
-			return 1;
-		p = *e ? e + 1 : e;
-	}
-	return 0;
-}
-
 static int
 source_excluded(const struct pt_ctx *c, const char *source)
 {
@@ -613,7 +591,7 @@ source_excluded(const struct pt_ctx *c, const char *source)
 	for (i = 0; i < c->o.nexprefix; i++)
 		if (strncmp(source, c->o.exprefix[i], strlen(c->o.exprefix[i])) == 0)
 			return 1;
-	return c->o.exfile != NULL && excluded_by_file(c->o.exfile, source);
+	return c->o.exfile != NULL && pred_excluded(c->o.exfile, source, 0);
 }
 
 /* --sources prefixes and --dev-only names must both accept the source,

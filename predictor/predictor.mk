@@ -7,7 +7,7 @@ noinst_LIBRARIES += libpred.a
 libpred_a_SOURCES = \
 	predictor/pred.h predictor/pred_feat.h predictor/pred_impl.h \
 	predictor/features.c predictor/model.c predictor/loader.c \
-	predictor/default.c predictor/train.c predictor/train_shared.c \
+	predictor/default.c predictor/exclude.c predictor/train.c predictor/train_shared.c \
 	predictor/train_impl.h predictor/compile.c
 nodist_libpred_a_SOURCES = predictor/default_model.c
 libpred_a_CPPFLAGS = $(AM_CPPFLAGS) $(XGBOOST_CFLAGS)

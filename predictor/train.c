@@ -307,37 +307,10 @@ prefix_in_list(const char *list, const char *s)
 	return 0;
 }
 
-/* The exclusion file's entry for s: 1 when a line (comments after '#',
- * blanks trimmed) "model:NAME" names it (is_model) or a source line is a
- * prefix of it. */
-static int
-excluded_by_file(const char *text, const char *s, int is_model)
-{
-	const char *p = text, *e, *q;
-	size_t n;
-
-	while (p != NULL && *p) {
-		e = p + strcspn(p, "\n");
-		q = memchr(p, '#', (size_t)(e - p));
-		n = (size_t)((q != NULL ? q : e) - p);
-		while (n > 0 && isspace((unsigned char)p[n - 1]))
-			n--;
-		while (n > 0 && isspace((unsigned char)*p))
-			p++, n--;
-		if (is_model && n > 6 && !strncmp(p, "model:", 6) &&
-		    n - 6 == strlen(s) && !strncmp(p + 6, s, n - 6))
-			return 1;
-		if (!is_model && n > 0 && strncmp(p, "model:", 6) && !strncmp(s, p, n))
-			return 1;
-		p = *e ? e + 1 : e;
-	}
-	return 0;
-}
-
 static int
 source_excluded(const struct train_opts *o, const char *text, const char *src)
 {
-	return prefix_in_list(o->exclude, src) || excluded_by_file(text, src, 0);
+	return prefix_in_list(o->exclude, src) || pred_excluded(text, src, 0);
 }
 
 /* The label family of a source: the part before its first '/'. */
@@ -392,7 +365,7 @@ record_score(struct dataset *ds, const struct train_opts *o, const char *exfile,
 {
 	int idx, am;
 
-	if (excluded_by_file(exfile, name, 1))
+	if (pred_excluded(exfile, name, 1))
 		return 0;
 	if ((am = all_index(ds, name)) < 0 || add_all_score(ds, r, am, v) == -1)
 		return -1;
