@@ -347,8 +347,6 @@ find_model(struct pt_ctx *c, const char *name, double strength, size_t placed,
 {
 	ssize_t	 i = pred_model_find(c->model, name);
 
-	c->iref[0] = pred_model_find(c->model, PRED_HEAD_WEAK);
-	c->iref[1] = pred_model_find(c->model, PRED_HEAD_STRONG);
 	if (i >= 0 && (size_t)i < PRED_MAX_MODELS) {
 		*idx = (size_t)i;
 		return 0;
@@ -451,6 +449,8 @@ load_model(struct pt_ctx *c)
 		}
 		c->model = c->owned;
 	}
+	c->iref[0] = pred_model_find(c->model, PRED_HEAD_WEAK);
+	c->iref[1] = pred_model_find(c->model, PRED_HEAD_STRONG);
 	if (find_model(c, c->o.weak, c->o.sw, PT_PLACED_W, &c->iw) == -1 ||
 	    find_model(c, c->o.strong, c->o.ss, PT_PLACED_S, &c->is) == -1)
 		return PT_EXIT_USAGE;
@@ -632,12 +632,12 @@ predict_rec(struct pt_ctx *c, const struct pt_rec *r)
 	pred_features_prompt(r->prompt, r->plen, r->nturns ? r->turns : NULL,
 	    r->nturns, c->f);
 	pred_predict(c->model, c->f, c->quality);
-	if (c->iref[0] < 0 || c->iref[1] < 0)
-		return;
-	c->quality[PT_PLACED_W] = pred_quality_at_strength(c->quality[c->iref[0]],
-	    c->quality[c->iref[1]], c->o.sw);
-	c->quality[PT_PLACED_S] = pred_quality_at_strength(c->quality[c->iref[0]],
-	    c->quality[c->iref[1]], c->o.ss);
+	if (c->iw == PT_PLACED_W)
+		c->quality[PT_PLACED_W] = pred_quality_at_strength(c->quality[c->iref[0]],
+		    c->quality[c->iref[1]], c->o.sw);
+	if (c->is == PT_PLACED_S)
+		c->quality[PT_PLACED_S] = pred_quality_at_strength(c->quality[c->iref[0]],
+		    c->quality[c->iref[1]], c->o.ss);
 }
 
 typedef int (*pt_each)(struct pt_ctx *, const struct pt_rec *, void *);
