@@ -207,7 +207,8 @@ route_predict(struct route_ctx *rc)
 	int			 ok;
 
 	pm = rc->req->worker->pred != NULL ? pred_loader_get(rc->req->worker->pred) : NULL;
-	ok = pm != NULL && pred_features_converse(rc->conv.root, f) == 0;
+	ok = pm != NULL && pred_features_converse_for(rc->conv.root, f,
+	    pred_model_features_used(pm)) == 0;
 	if (ok) {
 		route_heads(pm, rc->req->worker->cfg, rc->router, &h);
 		for (i = 0; i < rc->router->nmodels && i < TG_MAX_CANDIDATES; i++) {

@@ -120,6 +120,7 @@ gen_prologue(struct gen *g)
 	    "\tconst char\t *version;\n\tvoid\t\t(*predict)(const float *f, float *quality);\n"
 	    "\tvoid\t\t(*predict_subset)(const float *f, const size_t *idx, size_t n,\n"
 	    "\t\t\t    float *quality);\n"
+	    "\tint\t\t  features_used;\n"
 	    "};\n\n", g->input, g->sha, PRED_COMPILED_ABI);
 	fprintf(g->out,
 	    "/* One level: right when f >= threshold, or when f is NaN and the\n"
@@ -270,7 +271,8 @@ gen_descriptor(struct gen *g)
 	    PRED_COMPILED_MAGIC, PRED_COMPILED_ABI, PRED_SCHEMA_VERSION, PRED_NFEATURES,
 	    g->pm->count);
 	put_string(g->out, g->pm->version);
-	fprintf(g->out, ",\n\tpredict,\n\tpredict_subset,\n};\n");
+	fprintf(g->out, ",\n\tpredict,\n\tpredict_subset,\n\t%zu,\n};\n",
+	    pred_trees_features_used(g->pm));
 }
 
 /* Write the whole C file.  Returns 0, or -1 with a message on stderr. */

@@ -396,6 +396,7 @@ struct scan {
 	size_t		 letters, upper, digits;	/* ASCII, by classify() */
 	size_t		 spaces, punct, punct_total;
 	uint64_t	 seen[SEEN_BITS / 64];	/* distinct-word bitmap */
+	int		 ngrams;	/* compute the hashed n-grams too */
 };
 
 /* Counts the word if it is a keyword: the normalised bytes must match,
@@ -439,12 +440,14 @@ end_word(struct scan *s, struct wacc *a, const unsigned char *w,
 	a->numbers += ws.digits > 0;
 	/* letters: 1 + 1 per 8; digits: 1 per 3 (most words have none) */
 	a->tok2 += (alpha ? 2 * (1 + alpha / 8) : 0) + (ws.digits ? 2 * ((ws.digits + 2) / 3) : 0);
-	s->f[F_WORD1 + (h >> (32 - F_WORD1_BITS))] += 1.0f;
-	s->f[affix_bucket(ws.affix[0], 1)] += 1.0f;
-	s->f[affix_bucket(ws.affix[1], 2)] += 1.0f;
-	if (a->prev_wh != 0) {
-		bg = wmix(a->prev_wh * 0x85EBCA77u + h);
-		s->f[F_WORD2 + (bg >> (32 - F_WORD2_BITS))] += 1.0f;
+	if (s->ngrams) {
+		s->f[F_WORD1 + (h >> (32 - F_WORD1_BITS))] += 1.0f;
+		s->f[affix_bucket(ws.affix[0], 1)] += 1.0f;
+		s->f[affix_bucket(ws.affix[1], 2)] += 1.0f;
+		if (a->prev_wh != 0) {
+			bg = wmix(a->prev_wh * 0x85EBCA77u + h);
+			s->f[F_WORD2 + (bg >> (32 - F_WORD2_BITS))] += 1.0f;
+		}
 	}
 	bit = h & (SEEN_BITS - 1);
 	a->distinct += !(s->seen[bit >> 6] >> (bit & 63) & 1);
@@ -798,6 +801,7 @@ scan_init(struct scan *s, float *f)
 	memset(f, 0, PRED_NFEATURES * sizeof(float));
 	memset(s, 0, sizeof(*s));
 	s->f = f;
+	s->ngrams = 1;
 }
 
 /* Derived features, computed once all texts are scanned. */
@@ -946,14 +950,23 @@ scan_messages(struct scan *s, const json_t *msgs)
 	s->f[F_LAST_TOKENS] = (float)((tok + 1) / 2);
 }
 
+_Static_assert(F_DENSE_END == PRED_NDENSE, "pred.h's PRED_NDENSE is the dense count");
+
 int
 pred_features_converse(const json_t *req, float out[PRED_NFEATURES])
+{
+	return pred_features_converse_for(req, out, PRED_NFEATURES);
+}
+
+int
+pred_features_converse_for(const json_t *req, float out[PRED_NFEATURES], size_t used)
 {
 	const json_t *tc, *tools;
 	struct scan s;
 	size_t n;
 
 	scan_init(&s, out);
+	s.ngrams = used > PRED_NDENSE;
 	if (!json_is_object(req))
 		return -1;
 	n = scan_blocks(&s, json_object_get(req, "system"), 1);

@@ -330,6 +330,7 @@ pred_model_parse(const char *buf, size_t len, const char *name_hint,
 	pred_sha256_hex(buf, len, hex);
 	snprintf(pm->version, sizeof(pm->version), "%.*s-%.12s", PRED_MAX_NAME - 1,
 	    json_is_string(name) ? json_string_value(name) : name_hint, hex);
+	pm->features_used = pred_trees_features_used(pm);
 	json_decref(doc);
 	return pm;
 fail:
@@ -368,7 +369,8 @@ pred_model_wrap(const struct pred_compiled *c, struct pred_model *pm, char *msg,
 	enum pred_err e;
 	int i;
 
-	if (c->magic != PRED_COMPILED_MAGIC || c->abi != PRED_COMPILED_ABI)
+	if (c->magic != PRED_COMPILED_MAGIC || c->abi < PRED_COMPILED_ABI_MIN ||
+	    c->abi > PRED_COMPILED_ABI)
 		return fail(PRED_E_FORMAT, msg, msglen, "not a tiergate compiled model (ABI %u)", c->abi);
 	if (c->schema_version != PRED_SCHEMA_VERSION || c->nfeatures != PRED_NFEATURES)
 		return fail(PRED_E_SCHEMA, msg, msglen,
@@ -386,6 +388,8 @@ pred_model_wrap(const struct pred_compiled *c, struct pred_model *pm, char *msg,
 		pm->names[i] = c->names[i];
 	snprintf(pm->version, sizeof(pm->version), "%s", c->version);
 	pm->compiled = c;
+	pm->features_used = c->abi >= 3 && c->features_used >= 0 &&
+	    c->features_used <= PRED_NFEATURES ? (size_t)c->features_used : PRED_NFEATURES;
 	return PRED_OK;
 }
 
@@ -501,6 +505,27 @@ const char *
 pred_model_version(const struct pred_model *pm)
 {
 	return pm->version;
+}
+
+size_t
+pred_model_features_used(const struct pred_model *pm)
+{
+	return pm->features_used;
+}
+
+size_t
+pred_trees_features_used(const struct pred_model *pm)
+{
+	size_t m, k, used = 0;
+	const struct pred_trees *t;
+
+	for (m = 0; pm->trees != NULL && m < pm->count; m++) {
+		t = &pm->trees[m];
+		for (k = 0; k < t->nnodes; k++)
+			if (t->nodes[k].left >= 0 && (size_t)t->nodes[k].feat + 1 > used)
+				used = (size_t)t->nodes[k].feat + 1;
+	}
+	return used;
 }
 
 /* The margin of one tree-set: base margin plus every tree's leaf, summed in

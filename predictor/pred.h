@@ -19,6 +19,7 @@
 
 #define PRED_SCHEMA_VERSION	2	/* bump when the feature vector changes */
 #define PRED_NFEATURES		580	/* see predictor/FEATURES.md */
+#define PRED_NDENSE		68	/* dense features: indices 0..67, then n-grams */
 #define PRED_MAX_MODELS		32	/* model names per ensemble */
 #define PRED_MAX_NAME		128	/* bytes of a model name, with the NUL */
 
@@ -43,6 +44,12 @@ const char	*pred_strerror(enum pred_err);
  * read.  Never fails on odd input (wrong types are skipped); returns 0, or
  * -1 only when req is not an object (out is then all zero). */
 int	 pred_features_converse(const json_t *req, float out[PRED_NFEATURES]);
+/* The same, for a model that reads only features [0, used)
+ * (pred_model_features_used()): when used <= PRED_NDENSE the hashed
+ * n-grams are not computed and stay 0, the dense features are the same
+ * as pred_features_converse()'s.  Otherwise identical to it. */
+int	 pred_features_converse_for(const json_t *req, float out[PRED_NFEATURES],
+	    size_t used);
 
 /* Features of a training record: the prompt and optional earlier user turns
  * (oldest first).  Same code path as pred_features_converse(). */
@@ -82,6 +89,9 @@ const char	*pred_model_name(const struct pred_model *, size_t i);
 ssize_t		 pred_model_find(const struct pred_model *, const char *name);
 /* e.g. "default-3fa2c1d09e4b" (name and SHA-256 prefix of the JSON). */
 const char	*pred_model_version(const struct pred_model *);
+/* 1 + the highest feature index any of the model's trees splits on (0 for
+ * a model of constants): the features the gateway must compute for it. */
+size_t		 pred_model_features_used(const struct pred_model *);
 
 /* Predicted quality in 0..1 for each of the pred_model_count() models,
  * in pred_model_name() order.  Thread-safe, allocation-free. */
@@ -157,7 +167,8 @@ int	pred_cmd_compile_model(int argc, char **argv);	/* `tiergate compile-model ..
  * so that it compiles with nothing but a C compiler. */
 #define PRED_COMPILED_SYMBOL	"tiergate_model_v1"
 #define PRED_COMPILED_MAGIC	0x74676d31u	/* "tgm1" */
-#define PRED_COMPILED_ABI	2
+#define PRED_COMPILED_ABI	3	/* 3 added features_used; 2 is still loaded */
+#define PRED_COMPILED_ABI_MIN	2
 struct pred_compiled {
 	uint32_t	  magic;		/* PRED_COMPILED_MAGIC */
 	uint32_t	  abi;			/* PRED_COMPILED_ABI */
@@ -170,6 +181,8 @@ struct pred_compiled {
 	/* quality[idx[k]] for k < n; idx[k] < nmodels (checked by the caller) */
 	void		(*predict_subset)(const float *f, const size_t *idx,
 			    size_t n, float *quality);
+	/* ABI 3: 1 + the highest feature index any tree splits on */
+	int		  features_used;
 };
 
 #endif

@@ -49,12 +49,15 @@ struct pred_model {
 	struct pred_trees	*trees;		/* count entries, or NULL */
 	/* compiled (.so or built in) */
 	const struct pred_compiled *compiled;
+	size_t			 features_used;	/* pred_model_features_used() */
 	void			*dl;
 };
 
 /* Parse a model document (already read into memory). */
 struct pred_model *pred_model_parse(const char *buf, size_t len,
 	    const char *name_hint, enum pred_err *err, char *msg, size_t msglen);
+/* 1 + the highest feature index the interpreted trees split on. */
+size_t		pred_trees_features_used(const struct pred_model *);
 /* Check a compiled descriptor and wrap it; model is caller storage. */
 enum pred_err	pred_model_wrap(const struct pred_compiled *, struct pred_model *,
 		    char *msg, size_t msglen);

@@ -14,7 +14,6 @@
 #define MAX_RECORDS	5000000
 #define MAX_ALL_NAMES	512		/* model names of the shared signal */
 #define MAX_FAMILIES	64		/* label families (source prefixes) */
-#define PRED_NDENSE	68		/* dense features: indices 0..67 */
 
 struct train_opts {
 	const char	*data[MAX_DATA];

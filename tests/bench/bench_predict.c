@@ -4,7 +4,10 @@
  * Not part of `make check` (it is built by it, so that it keeps compiling);
  * run it with tests/bench/bench-predict.sh.  Method in tests/bench/README.md.
  *
- * 1. Full path: pred_features_converse() on a parsed Converse request
+ * 1. Full path: pred_features_converse_for() on a parsed Converse request
+ *    (the features the model reads, as the gateway computes them: the
+ *    default model reads the 68 dense ones only; "all feat" is the whole
+ *    580-feature vector, "used feat" what the gateway computes)
  *    (system prompt + one user message) and pred_predict() with the
  *    compiled-in default model (all its models), or pred_predict_subset()
  *    of the two models a router compares (as the gateway does), for 200,
@@ -151,7 +154,7 @@ time_full(const struct pred_model *m, const struct sample *sk, const size_t *idx
 
 	for (i = 0; i < calls; i++) {
 		t0 = now_ns();
-		pred_features_converse(sk->req, f);
+		pred_features_converse_for(sk->req, f, pred_model_features_used(m));
 		if (n == 0)
 			pred_predict(m, f, q);
 		else
@@ -182,29 +185,41 @@ router_pair(const struct pred_model *m, size_t idx[3])
 	return n;
 }
 
+/* Median ns of the features [0, used) of sample sk. */
+static uint64_t
+time_features(const struct sample *sk, size_t used, size_t calls, uint64_t *t)
+{
+	float		 f[PRED_NFEATURES];
+	uint64_t	 t0;
+	size_t		 i;
+
+	for (i = 0; i < calls; i++) {
+		t0 = now_ns();
+		pred_features_converse_for(sk->req, f, used);
+		t[i] = now_ns() - t0;
+		sink = f[0];
+	}
+	return quantile(t, calls, 0.5);
+}
+
 static void
 bench_full(const struct pred_model *m, struct sample *s, size_t calls,
     uint64_t *t)
 {
-	float		 f[PRED_NFEATURES], q[PRED_MAX_MODELS];
+	float		 q[PRED_MAX_MODELS];
 	uint64_t	 t0;
 	size_t		 i, k, idx[3], n = router_pair(m, idx);
 
-	printf("%-9s %11s %11s %11s %11s %11s %11s\n", "prompt", "full p50",
-	    "full p90", n == 3 ? "2+conf p50" : "2-model p50", "features", "trees",
+	printf("%-9s %11s %11s %11s %11s %11s %11s %11s\n", "prompt", "full p50",
+	    "full p90", n == 3 ? "2+conf p50" : "2-model p50", "all feat", "used feat", "trees",
 	    n == 3 ? "2+conf trees" : "2 trees");
 	for (k = 0; k < NSIZES; k++) {
-		uint64_t	 p50, p90, p50sub, feat, trees, trees2;
+		uint64_t	 p50, p90, p50sub, feat, used, trees, trees2;
 
 		p50 = time_full(m, &s[k], idx, 0, calls, t, &p90);
 		p50sub = time_full(m, &s[k], idx, n, calls, t, NULL);
-		for (i = 0; i < calls; i++) {
-			t0 = now_ns();
-			pred_features_converse(s[k].req, f);
-			t[i] = now_ns() - t0;
-			sink = f[0];
-		}
-		feat = quantile(t, calls, 0.5);
+		feat = time_features(&s[k], PRED_NFEATURES, calls, t);
+		used = time_features(&s[k], pred_model_features_used(m), calls, t);
 		for (i = 0; i < calls; i++) {
 			t0 = now_ns();
 			pred_predict(m, s[k].f, q);
@@ -219,9 +234,9 @@ bench_full(const struct pred_model *m, struct sample *s, size_t calls,
 			sink = q[idx[0]];
 		}
 		trees2 = quantile(t, calls, 0.5);
-		printf("%6zu B  %8llu ns %8llu ns %8llu ns %8llu ns %8llu ns %8llu ns\n",
+		printf("%6zu B  %8llu ns %8llu ns %8llu ns %8llu ns %8llu ns %8llu ns %8llu ns\n",
 		    s[k].len, (unsigned long long)p50, (unsigned long long)p90,
-		    (unsigned long long)p50sub, (unsigned long long)feat,
+		    (unsigned long long)p50sub, (unsigned long long)feat, (unsigned long long)used,
 		    (unsigned long long)trees, (unsigned long long)trees2);
 	}
 }

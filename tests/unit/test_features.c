@@ -334,6 +334,28 @@ test_converse_parity(void)
 	json_decref(req);
 }
 
+/* For a model that reads the dense features only, the n-grams are left
+ * at 0 and every dense feature is the same as in the full vector. */
+static void
+test_converse_dense_only(void)
+{
+	json_t *req = parse("{\"system\":[{\"text\":\"Be brief.\"}],\"messages\":[{\"role\":\"user\","
+	    "\"content\":[{\"text\":\"Solve 3x + 5 = 20 step by step, then write a haiku about it.\"}]},"
+	    "{\"role\":\"assistant\",\"content\":[{\"text\":\"x = 5\"}]},{\"role\":\"user\","
+	    "\"content\":[{\"text\":\"Now in Python: def f(x): return 3*x+5 \u00e9t\u00e9 ?\"}]}]}");
+	int i;
+
+	CU_ASSERT_EQUAL(pred_features_converse(req, fa), 0);
+	CU_ASSERT_EQUAL(pred_features_converse_for(req, fb, PRED_NDENSE), 0);
+	CU_ASSERT_EQUAL(memcmp(fa, fb, PRED_NDENSE * sizeof(float)), 0);
+	for (i = PRED_NDENSE; i < PRED_NFEATURES; i++)
+		CU_ASSERT_EQUAL(fb[i], 0.0f);
+	CU_ASSERT(bucket_sum(fa, PRED_NDENSE, PRED_NFEATURES - PRED_NDENSE) > 0);
+	CU_ASSERT_EQUAL(pred_features_converse_for(req, fb, PRED_NDENSE + 1), 0);
+	CU_ASSERT_EQUAL(memcmp(fa, fb, sizeof(fa)), 0);
+	json_decref(req);
+}
+
 static void
 test_converse_blocks(void)
 {
@@ -410,6 +432,7 @@ main(void)
 		return 99;
 	s = CU_add_suite("features", NULL, NULL);
 	CU_add_test(s, "deterministic", test_deterministic);
+	CU_add_test(s, "dense features only", test_converse_dense_only);
 	CU_add_test(s, "empty", test_empty);
 	CU_add_test(s, "1 MB garbage", test_megabyte_garbage);
 	CU_add_test(s, "NUL and invalid UTF-8", test_nul_and_invalid_utf8);

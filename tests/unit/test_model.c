@@ -184,6 +184,10 @@ test_default_equals_json(void)
 	CU_ASSERT_EQUAL(pred_model_find(def, "no-such-model"), -1);
 	CU_ASSERT(nrows >= 1000);
 	CU_ASSERT(max_diff(pm, def) <= 1e-6);
+	/* the shipped model splits on the dense features only, so the gateway
+	 * computes no n-grams for it; the compiled descriptor says the same */
+	CU_ASSERT_EQUAL(pred_model_features_used(pm), PRED_NDENSE);
+	CU_ASSERT_EQUAL(pred_model_features_used(def), PRED_NDENSE);
 	pred_model_free(pm);
 	pred_model_free((struct pred_model *)def);	/* no-op */
 	CU_ASSERT_PTR_NOT_NULL(pred_model_name(pred_model_default(), 0));
@@ -261,6 +265,8 @@ test_xgboost_equal(void)
 	ps = pred_model_load_so(path("fresh.so"), &e, msg, sizeof(msg));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ps);
 	CU_ASSERT_STRING_EQUAL(pred_model_version(pj), pred_model_version(ps));
+	CU_ASSERT(pred_model_features_used(pj) > 0);
+	CU_ASSERT_EQUAL(pred_model_features_used(pj), pred_model_features_used(ps));
 	/* every other row gets missing values, which follow default_left */
 	if ((nanrows = malloc(nrows * PRED_NFEATURES * sizeof(float))) == NULL)
 		CU_FAIL_FATAL("out of memory");
@@ -506,6 +512,30 @@ patch(const char *file, const char *from, const char *to)
 	free(buf);
 }
 
+/* A descriptor of ABI 2 (before features_used) still loads, and is taken
+ * to read every feature; an ABI this build does not know is refused. */
+static void
+test_so_abi(char **gen, const char *want)
+{
+	enum pred_err e;
+	char msg[512], old[128];
+	struct pred_model *pm;
+
+	CU_ASSERT_EQUAL_FATAL(pred_cmd_compile_model(4, gen), 0);
+	snprintf(old, sizeof(old), "u, 2, %d, %d, ", PRED_SCHEMA_VERSION, PRED_NFEATURES);
+	patch(path("schema.c"), want, old);
+	CU_ASSERT_EQUAL_FATAL(cc(path("schema.c"), path("abi2.so")), 0);
+	pm = pred_model_load_so(path("abi2.so"), &e, msg, sizeof(msg));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pm);
+	CU_ASSERT_EQUAL(pred_model_features_used(pm), PRED_NFEATURES);
+	pred_model_free(pm);
+	snprintf(old, sizeof(old), "u, 99, %d, %d, ", PRED_SCHEMA_VERSION, PRED_NFEATURES);
+	CU_ASSERT_EQUAL_FATAL(pred_cmd_compile_model(4, gen), 0);
+	patch(path("schema.c"), want, old);
+	CU_ASSERT_EQUAL_FATAL(cc(path("schema.c"), path("abi99.so")), 0);
+	expect_so_reject(path("abi99.so"), PRED_E_FORMAT);
+}
+
 static void
 test_so_rejects(void)
 {
@@ -527,6 +557,7 @@ test_so_rejects(void)
 	patch(path("schema.c"), want, bad);
 	CU_ASSERT_EQUAL_FATAL(cc(path("schema.c"), path("schema.so")), 0);
 	expect_so_reject(path("schema.so"), PRED_E_SCHEMA);
+	test_so_abi(gen, want);
 	/* duplicated model names */
 	CU_ASSERT_EQUAL_FATAL(pred_cmd_compile_model(4, gen), 0);
 	patch(path("schema.c"), "\t\"gpt-4-1106-preview\",", "\t\"mixtral-8x7b-instruct\",");
