@@ -11,6 +11,13 @@
 -- of status >= 400 without x-amzn-RequestId (which tiergate sends on every
 -- answer, Bedrock- or OpenAI-shaped) did not come from tiergate, and is
 -- rewritten here.  No secret, header or path of the request is echoed.
+--
+-- Under /v1/ (the OpenAI-compatible API) the same errors are answered in
+-- OpenAI's shape instead, {"error": {"message", "type", "param", "code"}},
+-- which the OpenAI SDKs read.  That needs the request's path: where
+-- lighttpd refused the request before it could parse the request line
+-- (a request line or header block over its limits), no path is known
+-- and the answer stays Bedrock-shaped.
 
 local types = {
   [400] = { "ValidationException", "The request could not be read (request line, header or path)" },
@@ -30,6 +37,27 @@ local types = {
   [504] = { "ModelTimeoutException", "tiergate did not answer in time" },
 }
 
+-- OpenAI's error type and code for a status (the codes tiergate's own
+-- OpenAI-shaped errors use; see gateway/openai.c).
+local function openai_type(status)
+  if status == 401 then return "authentication_error", "null" end
+  if status == 403 then return "permission_error", "null" end
+  if status == 404 then return "invalid_request_error", '"not_found"' end
+  if status == 408 or status == 504 then return "server_error", '"timeout"' end
+  if status == 413 then return "invalid_request_error", '"request_too_large"' end
+  if status >= 500 then return "server_error", "null" end
+  return "invalid_request_error", "null"
+end
+
+-- The request's path, or nil where lighttpd has none (request not parsed).
+local function request_path(r)
+  local ok, p = pcall(function() return r.req_attr["uri.path"] end)
+  if ok and type(p) == "string" and p ~= "" then return p end
+  ok, p = pcall(function() return r.req_attr["request.uri"] end)
+  if ok and type(p) == "string" then return p end
+  return nil
+end
+
 local r = lighty.r
 local status = r.req_item.http_status
 if status < 400 or r.resp_header["x-amzn-RequestId"] ~= nil then
@@ -38,8 +66,14 @@ end
 local t = types[status] or (status >= 500 and
   { "InternalServerException", "The web server could not answer" } or
   { "ValidationException", "The request was refused by the web server" })
-local body = '{"message":"' .. t[2] .. '"}'
+local path = request_path(r)
 r.resp_header["Content-Type"] = "application/json"
+if path ~= nil and path:sub(1, 4) == "/v1/" then
+  local otype, code = openai_type(status)
+  r.resp_body.set({ '{"error":{"message":"' .. t[2] .. '","type":"' .. otype ..
+    '","param":null,"code":' .. code .. '}}' })
+  return status
+end
 r.resp_header["x-amzn-ErrorType"] = t[1]
-r.resp_body.set({ body })
+r.resp_body.set({ '{"message":"' .. t[2] .. '"}' })
 return status

@@ -67,6 +67,20 @@ tg_bad() {
 	tg_ok
 }
 
+# tg_oa_bad STATUS TYPE DESCRIPTION curl-args...: an OpenAI-shaped error
+# ({"error": {"message", "type": TYPE, "param", "code"}}, no x-amzn-ErrorType).
+tg_oa_bad() {
+	local want=$1 type=$2 what=$3 st; shift 3
+	st=$(curl -s -o "$TG_RUN/bad.body" -D "$TG_RUN/bad.h" -w '%{http_code}' \
+	    -H "Authorization: Bearer $TG_KEY" "$@")
+	tg_expect '[ "$st" = "$want" ]' "$what: want HTTP $want, got $st: $(head -c 300 "$TG_RUN/bad.body")"
+	tg_expect 'jq -e --arg t "$type" ".error.type == \$t and (.error.message | length > 0) and
+	    (.error | has(\"param\") and has(\"code\"))" "$TG_RUN/bad.body" >/dev/null' \
+	    "$what: not OpenAI's error of type $type: $(head -c 300 "$TG_RUN/bad.body")"
+	tg_expect '! grep -qi "^x-amzn-ErrorType:" "$TG_RUN/bad.h"' "$what: x-amzn-ErrorType on an OpenAI error"
+	tg_ok
+}
+
 tg_check_bad_input() {
 	local u="$TG_URL/model/support/converse" ct='Content-Type: application/json'
 	local deep big hdrs=() i

@@ -67,6 +67,10 @@ tg_bad 404 ResourceNotFound "a console file that does not exist" "$TG_URL/admin/
 head -c 34000000 /dev/zero | tr '\0' 'a' >"$TG_RUN/huge.json"
 tg_bad 413 Validation "body over nginx's cap" -H 'Content-Type: application/json' \
     --data-binary @"$TG_RUN/huge.json" "$TG_URL/model/support/converse"
+# ... and under /v1/ in OpenAI's shape (errors raised before nginx has a
+# URI, like a header over its buffers, stay Bedrock-shaped: see below)
+tg_oa_bad 413 invalid_request_error "/v1/: body over nginx's cap" -H 'Content-Type: application/json' \
+    --data-binary @"$TG_RUN/huge.json" "$TG_URL/v1/chat/completions"
 rm -f "$TG_RUN/huge.json"
 tg_bad 431 Validation "a header over nginx's buffers" -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' b)" \
     "$TG_URL/model/support/converse"
@@ -99,5 +103,8 @@ fi
 kill "$TG_TIERGATE_PID"; wait "$TG_TIERGATE_PID" 2>/dev/null
 tg_bad 503 ServiceUnavailable "tiergate not running" -H 'Content-Type: application/json' \
     --data "$(tg_converse_body hi)" "$TG_URL/model/support/converse"
+tg_oa_bad 503 server_error "/v1/: tiergate not running" -H 'Content-Type: application/json' \
+    --data '{"model":"support","messages":[{"role":"user","content":"hi"}]}' "$TG_URL/v1/chat/completions"
+tg_oa_bad 503 server_error "/v1/models: tiergate not running" "$TG_URL/v1/models"
 tg_check_no_secrets
 echo "$TG_CHECKS passed, 0 failed"

@@ -48,6 +48,58 @@ err_case() {
 	tg_ok
 }
 
+# oa_case URL PROTO STATUS TYPE DESCRIPTION curl-args...: under /v1/ the
+# answer is OpenAI-shaped: STATUS, Content-Type application/json, a body
+# {"error": {"message": ..., "type": TYPE, "param", "code"}} and no
+# x-amzn-ErrorType.
+oa_case() {
+	local url=$1 proto=$2 want=$3 type=$4 what=$5 got t ct et; shift 5
+	local p=(); [ "$proto" = h2c ] && p=(--http2-prior-knowledge)
+	got=$(curl -s -o "$TG_RUN/e.body" -D "$TG_RUN/e.h" -w '%{http_code} %{time_total}' \
+	    --max-time 10 "${p[@]}" -H "Authorization: Bearer $TG_KEY" "$@" "$url")
+	t=${got#* }; got=${got%% *}
+	ct=$(grep -i '^content-type:' "$TG_RUN/e.h" | tail -1 | tr -d '\r' | cut -d' ' -f2-)
+	et=$(grep -i '^x-amzn-errortype:' "$TG_RUN/e.h" | tail -1 | tr -d '\r' | cut -d' ' -f2-)
+	what="$FRONT $proto /v1/: $what"
+	tg_expect '[ "$got" = "$want" ]' "$what: want HTTP $want, got $got after ${t}s: $(head -c 200 "$TG_RUN/e.body")"
+	tg_expect '[ "${ct%%;*}" = application/json ]' "$what: Content-Type $ct"
+	tg_expect '[ -z "$et" ]' "$what: x-amzn-ErrorType '$et' on an OpenAI-shaped answer"
+	tg_expect 'jq -e --arg t "$type" ".error.message | length > 0" "$TG_RUN/e.body" >/dev/null &&
+	    jq -e --arg t "$type" ".error.type == \$t and (.error | has(\"param\") and has(\"code\"))" \
+	    "$TG_RUN/e.body" >/dev/null' "$what: not OpenAI's {\"error\": ...} of type $type: $(head -c 200 "$TG_RUN/e.body")"
+	tg_ok
+}
+
+# openai_front URL: the web server's own errors under /v1/ (OpenAI's shape
+# where the server knows the path).  OA_METHOD, OA_HDR and OA_LONG hold what
+# it answers for an unknown method, a 40 kB header and a 40 kB path
+# (STATUS:openai, or STATUS:bedrock where the server refuses the request
+# before it has a path; H1/H2 where they differ: lighttpd has the path of an
+# HTTP/2 request whose header block it refuses, not of an HTTP/1.1 one).
+openai_front() {
+	local url=$1 proto c="$1/v1/chat/completions" body
+	for proto in http1.1 h2c; do
+		body=(--data '{}'); [ $proto = h2c ] && body=(-X POST -H 'Content-Length: 0')
+		oa_case "$c" $proto 413 invalid_request_error "body over 32 MiB" \
+		    -H "$CT" --data-binary @"$TG_RUN/33m.json"
+		shaped_case "$OA_METHOD" "$c" $proto "an unknown method" -X FOO
+		shaped_case "$OA_HDR" "$c" $proto "a 40 kB header" -H "$CT" -H "X-Big: $BIGHDR" "${body[@]}"
+		shaped_case "$OA_LONG" "$url/v1/$LONGID" $proto "a 40 kB path" -H "$CT" "${body[@]}"
+	done
+}
+
+# shaped_case STATUS:SHAPE[/H2STATUS:H2SHAPE] URL PROTO DESCRIPTION curl-args...
+shaped_case() {
+	local spec url=$2 proto=$3 what=$4 st
+	spec=$(pick "$1" $proto); shift 4
+	st=${spec%:*}
+	if [ "${spec##*:}" = openai ]; then
+		oa_case "$url" $proto "$st" invalid_request_error "$what" "$@"
+	else
+		err_case "$url" $proto "$st" ValidationException "$what (no path known: Bedrock's shape)" "$@"
+	fi
+}
+
 # front URL NAME: the cases on one web server.  NUL, HDR, LONG, METHOD and
 # NOLEN hold what it answers (STATUS or STATUS:TYPE; h1/h2 where they differ).
 # The requests the web server refuses before tiergate reads them carry no
@@ -104,10 +156,17 @@ pick() { case $1 in */*) [ $2 = h2c ] && echo "${1#*/}" || echo "${1%/*}";; *) e
 # empty body.
 NUL=400:ValidationException HDR=431 LONG=431 METHOD=501 NOLEN=411 front "$LIGHTTPD_URL" lighttpd
 NUL=404:ResourceNotFoundException HDR=400/431 LONG=414 METHOD=405 NOLEN=400 front "$APACHE_URL" apache
+FRONT=lighttpd OA_METHOD=501:bedrock OA_HDR=431:bedrock/431:openai OA_LONG=431:bedrock \
+    openai_front "$LIGHTTPD_URL"
+FRONT=apache OA_METHOD=405:openai OA_HDR=400:bedrock/431:bedrock OA_LONG=414:bedrock \
+    openai_front "$APACHE_URL"
 
 # tiergate not answering: the web server's own 503, in Bedrock's shape.
 kill "$TG_TIERGATE_PID"
 sleep 0.3
 FRONT=apache err_case "$APACHE_URL/model/support/converse" http1.1 503 ServiceUnavailableException \
     "tiergate is down" -H "$CT" --data "$(tg_converse_body hi)"
+FRONT=apache oa_case "$APACHE_URL/v1/chat/completions" http1.1 503 server_error "tiergate is down" \
+    -H "$CT" --data '{"model":"support","messages":[{"role":"user","content":"hi"}]}'
+FRONT=apache oa_case "$APACHE_URL/v1/models" h2c 503 server_error "tiergate is down"
 echo "$TG_CHECKS passed, 0 failed"
